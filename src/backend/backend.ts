@@ -1,0 +1,98 @@
+// The kernel interface every backend implements. Two implementations exist:
+//   reference.ts — plain TypeScript, slow and obvious: the oracle for tests and the fallback;
+//   native.ts    — the C++ Node-API addon (AVX-512 / AVX2 / generic dispatch).
+//
+// Conventions (shared by every kernel, so the layers above never transpose):
+// - Matrices are row-major Float32Array; activations are batch-last: [features × batch].
+// - Convolution activations are [channels × height × width × batch] (batch innermost).
+// - Sparse weights are CSR (rowPtr[rows+1], colIdx[nnz], values[nnz]) plus, for the
+//   transposed product, a CSC index over the same nonzeros (colPtr[cols+1], rowIdx[nnz],
+//   perm[nnz] = position in the CSR value array), so W's values are stored once.
+// - Every kernel writes only to its output arguments and allocates nothing.
+// - Counts (m, n, k, rows, batch…) are non-negative integers; zero-sized inputs are valid no-ops
+//   (with beta semantics still applied to the output).
+
+export type F32 = Float32Array;
+export type I32 = Int32Array;
+export type U8 = Uint8Array;
+
+export interface Backend {
+  readonly name: 'reference' | 'native';
+  /** Human-readable detail, e.g. the ISA the native addon dispatched to. */
+  readonly detail: string;
+
+  // ---- dense linear algebra -------------------------------------------------------------
+  /**
+   * C[m×n] = alpha·op(A)·op(B) + beta·C (row-major, leading dimensions lda/ldb/ldc).
+   * op(A) is m×k: A is stored m×k when !transA, k×m when transA. op(B) is k×n likewise.
+   * beta = 0 overwrites C (NaNs in C are not propagated).
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void;
+
+  // ---- sparse linear algebra (W is rows×cols in CSR) -------------------------------------
+  /** Y[rows×n] = W·X + beta·Y, X is [cols×n]. */
+  spmm(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32,
+    x: F32, n: number, beta: number, y: F32): void;
+  /** dX[cols×n] = Wᵀ·dY + beta·dX, dY is [rows×n]; uses the CSC index of W. */
+  spmmT(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+    dy: F32, n: number, beta: number, dx: F32): void;
+  /** SDDMM: out[p] = Σ_j dY[row(p), j] · X[colIdx[p], j] for every nonzero p; dY [rows×n], X [cols×n]. */
+  sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
+
+  // ---- element-wise glue (batch-last) ----------------------------------------------------
+  /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */
+  biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void;
+  /** dy[i] = y[i] > 0 ? dy[i] : 0 for i < len (y is the ReLU output). */
+  reluBackward(y: F32, dy: F32, len: number): void;
+  /** out[r] = Σ_j dy[r,j] (the bias gradient); dy is [rows×n]. */
+  rowSum(dy: F32, rows: number, n: number, out: F32): void;
+  /**
+   * Softmax cross-entropy over logits [classes×n] with integer labels.
+   * Writes grad[classes×n] = (softmax − onehot) / n and returns the summed (not mean) loss.
+   * Numerically stable (max-subtracted). Labels outside [0, classes) are a caller error.
+   */
+  softmaxCrossEntropy(logits: F32, labels: I32, classes: number, n: number, grad: F32): number;
+  /** Number of columns j whose argmax over logits[·, j] equals labels[j] (first max wins ties). */
+  countCorrect(logits: F32, labels: I32, classes: number, n: number): number;
+  /** x[i] = mask[i] ? x[i] : 0. */
+  applyMask(x: F32, mask: U8, len: number): void;
+  /** out[f×B] (batch-last) gathers rows idx[0..B) of src [N×features] (row-major samples). */
+  gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32): void;
+
+  // ---- optimizers (act on a flat parameter array; for sparse layers that is the CSR values) ----
+  /** w -= lr·(g + wd·w) */
+  sgdStep(w: F32, g: F32, len: number, lr: number, weightDecay: number): void;
+  /** v = mu·v + (g + wd·w); w -= lr·v  (PyTorch's SGD with momentum, no dampening) */
+  momentumStep(w: F32, g: F32, v: F32, len: number, lr: number, mu: number, weightDecay: number): void;
+  /**
+   * Adam (Kingma & Ba, as PyTorch): m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
+   * w -= lr · (m / (1−b1^t)) / (sqrt(v / (1−b2^t)) + eps). step t starts at 1.
+   */
+  adamStep(w: F32, g: F32, m: F32, v: F32, len: number, lr: number, beta1: number, beta2: number,
+    eps: number, step: number): void;
+
+  // ---- convolution and pooling ([C×H×W×B] activations) -------------------------------
+  /**
+   * col[(c·kh + ky)·kw + kx, (oy·OW + ox)·B + b] = x[c, oy·stride − pad + ky, ox·stride − pad + kx, b] (0 outside).
+   * col is [(C·kh·kw) × (OH·OW·B)], OH = floor((H + 2·pad − kh)/stride) + 1.
+   */
+  im2col(x: F32, c: number, h: number, w: number, batch: number, kh: number, kw: number,
+    stride: number, pad: number, col: F32): void;
+  /** The adjoint of im2col: dx = 0, then dx[...] += col[...] for every entry im2col reads. */
+  col2im(col: F32, c: number, h: number, w: number, batch: number, kh: number, kw: number,
+    stride: number, pad: number, dx: F32): void;
+  /**
+   * Max pooling, window k, stride s, no padding: y[c, oy, ox, b] = max over the window;
+   * argmax receives the flat index into x of the (first) maximum. OH = floor((H − k)/s) + 1.
+   */
+  maxPoolForward(x: F32, c: number, h: number, w: number, batch: number, k: number, stride: number,
+    y: F32, argmax: I32): void;
+  /** dx = 0, then dx[argmax[i]] += dy[i] for i < outLen. */
+  maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: number): void;
+}
+
+/** Output spatial size of a convolution or pooling window. */
+export function outSize(size: number, k: number, stride: number, pad: number): number {
+  return Math.floor((size + 2 * pad - k) / stride) + 1;
+}
