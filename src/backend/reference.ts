@@ -1,0 +1,200 @@
+// The reference backend: plain TypeScript, written to be obviously correct rather than fast.
+// It is the oracle every native kernel is diffed against, and the fallback when the addon is absent.
+// Each kernel follows its definition in backend.ts literally (loops in definition order, float64
+// accumulators), so it changes only when the definition does.
+import type { Backend, F32, I32, U8 } from './backend.js';
+import { outSize } from './backend.js';
+
+function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * lda + i]! : a[i * lda + p]!;
+        const bv = transB ? b[j * ldb + p]! : b[p * ldb + j]!;
+        s += av * bv;
+      }
+      const idx = i * ldc + j;
+      c[idx] = beta === 0 ? alpha * s : alpha * s + beta * c[idx]!;
+    }
+  }
+}
+
+function spmm(rows: number, _cols: number, rowPtr: I32, colIdx: I32, values: F32,
+  x: F32, n: number, beta: number, y: F32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) s += values[p]! * x[colIdx[p]! * n + j]!;
+      const idx = r * n + j;
+      y[idx] = beta === 0 ? s : s + beta * y[idx]!;
+    }
+  }
+}
+
+function spmmT(_rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+  dy: F32, n: number, beta: number, dx: F32): void {
+  for (let c = 0; c < cols; c++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = colPtr[c]!; q < colPtr[c + 1]!; q++) s += values[perm[q]!]! * dy[rowIdx[q]! * n + j]!;
+      const idx = c * n + j;
+      dx[idx] = beta === 0 ? s : s + beta * dx[idx]!;
+    }
+  }
+}
+
+function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
+      let s = 0;
+      const c = colIdx[p]!;
+      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * n + j]!;
+      out[p] = s;
+    }
+  }
+}
+
+function biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) {
+      const v = y[r * n + j]! + bias[r]!;
+      y[r * n + j] = relu && !(v > 0) ? 0 : v;
+    }
+  }
+}
+
+function reluBackward(y: F32, dy: F32, len: number): void {
+  for (let i = 0; i < len; i++) if (!(y[i]! > 0)) dy[i] = 0;
+}
+
+function rowSum(dy: F32, rows: number, n: number, out: F32): void {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += dy[r * n + j]!;
+    out[r] = s;
+  }
+}
+
+function softmaxCrossEntropy(logits: F32, labels: I32, classes: number, n: number, grad: F32): number {
+  let loss = 0;
+  for (let j = 0; j < n; j++) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[c * n + j]!);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[c * n + j]! - max);
+    const label = labels[j]!;
+    loss += Math.log(sum) - (logits[label * n + j]! - max);
+    for (let c = 0; c < classes; c++) {
+      const p = Math.exp(logits[c * n + j]! - max) / sum;
+      grad[c * n + j] = (p - (c === label ? 1 : 0)) / n;
+    }
+  }
+  return loss;
+}
+
+function countCorrect(logits: F32, labels: I32, classes: number, n: number): number {
+  let correct = 0;
+  for (let j = 0; j < n; j++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[c * n + j]! > logits[best * n + j]!) best = c;
+    if (best === labels[j]) correct++;
+  }
+  return correct;
+}
+
+function applyMask(x: F32, mask: U8, len: number): void {
+  for (let i = 0; i < len; i++) if (!mask[i]) x[i] = 0;
+}
+
+function gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32): void {
+  for (let f = 0; f < features; f++) {
+    for (let b = 0; b < batch; b++) out[f * batch + b] = src[idx[b]! * features + f]!;
+  }
+}
+
+function sgdStep(w: F32, g: F32, len: number, lr: number, weightDecay: number): void {
+  for (let i = 0; i < len; i++) w[i] = w[i]! - lr * (g[i]! + weightDecay * w[i]!);
+}
+
+function momentumStep(w: F32, g: F32, v: F32, len: number, lr: number, mu: number, weightDecay: number): void {
+  for (let i = 0; i < len; i++) {
+    v[i] = mu * v[i]! + (g[i]! + weightDecay * w[i]!);
+    w[i] = w[i]! - lr * v[i]!;
+  }
+}
+
+function adamStep(w: F32, g: F32, m: F32, v: F32, len: number, lr: number, beta1: number, beta2: number,
+  eps: number, step: number): void {
+  const c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
+  for (let i = 0; i < len; i++) {
+    m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!;
+    v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!;
+    w[i] = w[i]! - lr * (m[i]! / c1) / (Math.sqrt(v[i]! / c2) + eps);
+  }
+}
+
+function im2col(x: F32, c: number, h: number, w: number, batch: number, kh: number, kw: number,
+  stride: number, pad: number, col: F32): void {
+  const oh = outSize(h, kh, stride, pad), ow = outSize(w, kw, stride, pad);
+  for (let ch = 0; ch < c; ch++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const row = (ch * kh + ky) * kw + kx;
+    for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+      const iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+      const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+      for (let b = 0; b < batch; b++) {
+        col[row * (oh * ow * batch) + (oy * ow + ox) * batch + b] =
+          inside ? x[((ch * h + iy) * w + ix) * batch + b]! : 0;
+      }
+    }
+  }
+}
+
+function col2im(col: F32, c: number, h: number, w: number, batch: number, kh: number, kw: number,
+  stride: number, pad: number, dx: F32): void {
+  const oh = outSize(h, kh, stride, pad), ow = outSize(w, kw, stride, pad);
+  dx.fill(0, 0, c * h * w * batch);
+  for (let ch = 0; ch < c; ch++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const row = (ch * kh + ky) * kw + kx;
+    for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+      const iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      for (let b = 0; b < batch; b++) {
+        dx[((ch * h + iy) * w + ix) * batch + b] =
+          dx[((ch * h + iy) * w + ix) * batch + b]! + col[row * (oh * ow * batch) + (oy * ow + ox) * batch + b]!;
+      }
+    }
+  }
+}
+
+function maxPoolForward(x: F32, c: number, h: number, w: number, batch: number, k: number, stride: number,
+  y: F32, argmax: I32): void {
+  const oh = outSize(h, k, stride, 0), ow = outSize(w, k, stride, 0);
+  for (let ch = 0; ch < c; ch++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+    for (let b = 0; b < batch; b++) {
+      let best = -Infinity, bestIdx = -1;
+      for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
+        const idx = ((ch * h + oy * stride + ky) * w + ox * stride + kx) * batch + b;
+        if (bestIdx < 0 || x[idx]! > best) { best = x[idx]!; bestIdx = idx; }
+      }
+      const o = ((ch * oh + oy) * ow + ox) * batch + b;
+      y[o] = best;
+      argmax[o] = bestIdx;
+    }
+  }
+}
+
+function maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: number): void {
+  dx.fill(0, 0, inLen);
+  for (let i = 0; i < outLen; i++) dx[argmax[i]!] = dx[argmax[i]!]! + dy[i]!;
+}
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  detail: 'plain TypeScript',
+  gemm, spmm, spmmT, sddmm,
+  biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
+  sgdStep, momentumStep, adamStep,
+  im2col, col2im, maxPoolForward, maxPoolBackward,
+};

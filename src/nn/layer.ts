@@ -1,0 +1,42 @@
+// The layer contract: explicit forward and backward, no autograd tape (as in llm.c).
+// Activations are batch-last: a layer sees x as [inFeatures × n] (convolutions read that as [C×H×W×n]).
+import type { Backend, F32 } from '../backend/backend.js';
+
+/** A trainable array and its gradient (same length). For sparse weights both hold only the nonzeros. */
+export interface Param {
+  readonly name: string;
+  readonly value: F32;
+  readonly grad: F32;
+}
+
+export interface Layer {
+  readonly name: string;
+  /** Per-sample input and output shapes, e.g. [784] or [64, 28, 28]. */
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  /**
+   * Computes the output for n samples and returns the layer's own output buffer ([outFeatures × n]).
+   * The layer keeps x (and whatever else backward needs) until the next forward.
+   */
+  forward(be: Backend, x: F32, n: number): F32;
+  /**
+   * Given dL/dy for the last forward, accumulates parameter gradients (overwriting them) and, when
+   * needInput is true, returns dL/dx ([inFeatures × n]); otherwise returns null and skips that work.
+   * dy may be modified in place.
+   */
+  backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null;
+  params(): Param[];
+}
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A growable scratch buffer: returns an array with at least `len` floats, reusing it across steps. */
+export class Scratch {
+  private buf = new Float32Array(0);
+  get(len: number): Float32Array {
+    if (this.buf.length < len) this.buf = new Float32Array(len);
+    return this.buf;
+  }
+}

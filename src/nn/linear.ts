@@ -1,0 +1,44 @@
+// Fully connected layer: y[out × n] = act(W[out × in] · x[in × n] + b). Dense or sparse storage.
+import type { Backend, F32 } from '../backend/backend.js';
+import { Scratch } from './layer.js';
+import { WeightLayer, type Activation, type StorageOptions } from './weight-layer.js';
+
+export class Linear extends WeightLayer {
+  readonly kind = 'fc' as const;
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  private readonly out = new Scratch();
+  private readonly dx = new Scratch();
+  private x: F32 = new Float32Array(0);
+  private y: F32 = new Float32Array(0);
+
+  constructor(name: string, inFeatures: number, outFeatures: number, activation: Activation, options: StorageOptions = {}) {
+    super(name, outFeatures, inFeatures, activation, options);
+    this.inShape = [inFeatures];
+    this.outShape = [outFeatures];
+  }
+
+  fans(): { fanIn: number; fanOut: number } {
+    return { fanIn: this.weights.cols, fanOut: this.weights.rows };
+  }
+
+  forward(be: Backend, x: F32, n: number): F32 {
+    this.x = x;
+    const y = this.out.get(this.weights.rows * n);
+    this.weights.forward(be, x, n, y);
+    be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    this.y = y;
+    return y;
+  }
+
+  backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
+    const rows = this.weights.rows;
+    if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
+    be.rowSum(dy, rows, n, this.biasGrad);
+    this.weights.computeGrad(be, dy, this.x, n);
+    if (!needInput) return null;
+    const dx = this.dx.get(this.weights.cols * n);
+    this.weights.backwardInput(be, dy, n, dx);
+    return dx;
+  }
+}

@@ -1,0 +1,55 @@
+// A feed-forward stack of layers ending in logits, trained with softmax cross-entropy.
+import type { Backend, F32, I32 } from '../backend/backend.js';
+import type { Layer, Param } from './layer.js';
+import { Scratch } from './layer.js';
+import { WeightLayer } from './weight-layer.js';
+
+export class Sequential {
+  readonly layers: Layer[];
+  private readonly lossGrad = new Scratch();
+
+  constructor(readonly spec: string, layers: Layer[]) {
+    if (layers.length === 0) throw new Error('Sequential: no layers');
+    for (let i = 1; i < layers.length; i++) {
+      const a = layers[i - 1]!.outShape.reduce((x, y) => x * y, 1), b = layers[i]!.inShape.reduce((x, y) => x * y, 1);
+      if (a !== b) throw new Error(`Sequential: ${layers[i - 1]!.name} outputs ${a} features but ${layers[i]!.name} expects ${b}`);
+    }
+    this.layers = layers;
+  }
+
+  get inFeatures(): number { return this.layers[0]!.inShape.reduce((a, b) => a * b, 1); }
+  get classes(): number { return this.layers[this.layers.length - 1]!.outShape.reduce((a, b) => a * b, 1); }
+
+  /** The layers that own weights, in order (the last one is the output layer). */
+  weightLayers(): WeightLayer[] { return this.layers.filter((l): l is WeightLayer => l instanceof WeightLayer); }
+
+  params(): Param[] { return this.layers.flatMap((l) => l.params()); }
+
+  /** Logits [classes × n] for inputs x [inFeatures × n]. */
+  forward(be: Backend, x: F32, n: number): F32 {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(be, h, n);
+    return h;
+  }
+
+  /**
+   * One forward + backward pass: fills every parameter gradient with d(mean loss)/dθ and returns
+   * the summed loss over the n samples.
+   */
+  lossAndGrad(be: Backend, x: F32, labels: I32, n: number): number {
+    const logits = this.forward(be, x, n);
+    const grad = this.lossGrad.get(this.classes * n);
+    const loss = be.softmaxCrossEntropy(logits, labels, this.classes, n, grad);
+    let g: F32 | null = grad;
+    for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i]!.backward(be, g, n, i > 0);
+    return loss;
+  }
+
+  /** Summed loss and number correct for n samples (forward only). */
+  evaluate(be: Backend, x: F32, labels: I32, n: number): { loss: number; correct: number } {
+    const logits = this.forward(be, x, n);
+    const correct = be.countCorrect(logits, labels, this.classes, n);
+    const loss = be.softmaxCrossEntropy(logits, labels, this.classes, n, this.lossGrad.get(this.classes * n));
+    return { loss, correct };
+  }
+}

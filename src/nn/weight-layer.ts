@@ -1,0 +1,53 @@
+// Shared parts of the layers that own a weight matrix (linear and convolution): the weight
+// matrix with its storage choice, the bias, and re-laying the weights out when a mask changes.
+import type { F32, U8 } from '../backend/backend.js';
+import type { Layer, Param } from './layer.js';
+import { WeightMatrix, type Storage } from './weights.js';
+
+export type Activation = 'relu' | 'none';
+
+export interface StorageOptions {
+  storage?: Storage | 'auto';
+  /** Density below which 'auto' stores a layer sparse. */
+  sparseThreshold?: number;
+}
+
+export abstract class WeightLayer implements Layer {
+  abstract readonly kind: 'fc' | 'conv';
+  abstract readonly inShape: readonly number[];
+  abstract readonly outShape: readonly number[];
+  readonly name: string;
+  weights: WeightMatrix;
+  readonly bias: F32;
+  readonly biasGrad: F32;
+  readonly activation: Activation;
+  protected readonly storageOptions: StorageOptions;
+
+  protected constructor(name: string, rows: number, cols: number, activation: Activation, options: StorageOptions) {
+    this.name = name;
+    this.activation = activation;
+    this.storageOptions = options;
+    this.weights = new WeightMatrix(rows, cols, new Float32Array(rows * cols), null, options.storage ?? 'auto', options.sparseThreshold);
+    this.bias = new Float32Array(rows);
+    this.biasGrad = new Float32Array(rows);
+  }
+
+  /** Fan-in and fan-out for initialization. */
+  abstract fans(): { fanIn: number; fanOut: number };
+
+  /** Replaces weights and mask; the storage (dense or sparse) is chosen again from the new density. */
+  setWeights(dense: F32, mask: U8 | null): void {
+    this.weights = new WeightMatrix(this.weights.rows, this.weights.cols, dense, mask,
+      this.storageOptions.storage ?? 'auto', this.storageOptions.sparseThreshold);
+  }
+
+  params(): Param[] {
+    return [
+      { name: `${this.name}.weight`, value: this.weights.value, grad: this.weights.grad },
+      { name: `${this.name}.bias`, value: this.bias, grad: this.biasGrad },
+    ];
+  }
+
+  abstract forward(be: import('../backend/backend.js').Backend, x: F32, n: number): F32;
+  abstract backward(be: import('../backend/backend.js').Backend, dy: F32, n: number, needInput: boolean): F32 | null;
+}

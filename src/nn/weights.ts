@@ -1,0 +1,140 @@
+// A weight matrix W [rows × cols] that is stored dense or sparse depending on its density.
+// Dense: the full matrix plus an optional mask (pruned entries stay exactly zero because their
+// gradient is masked). Sparse: CSR values for W·X, a CSC index over the same values for Wᵀ·dY,
+// and the weight gradient computed only at the nonzeros (SDDMM) — so a 2%-dense layer costs
+// about 2% of the multiply-adds, and optimizer state exists only for the nonzeros.
+import type { Backend, F32, I32, U8 } from '../backend/backend.js';
+
+/**
+ * Below this density a layer is stored sparse. Measured with bench/kernels (layer-1 shape of
+ * LeNet-300-100, batch 60, fwd + bwd + weight gradient): sparse wins below roughly 30% density.
+ */
+export const DEFAULT_SPARSE_THRESHOLD = 0.3;
+
+export type Storage = 'dense' | 'sparse';
+
+export class WeightMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly storage: Storage;
+  /** dense: [rows × cols]; sparse: the nnz values in CSR order. */
+  readonly value: F32;
+  /** Same length as value. */
+  readonly grad: F32;
+  /** dense only: 1 = kept, 0 = pruned; null when every weight is kept. */
+  readonly mask: U8 | null;
+  // sparse only: CSR (rowPtr [rows+1], colIdx [nnz]) and CSC (colPtr [cols+1], rowIdx [nnz], perm [nnz]).
+  private readonly rowPtr: I32;
+  private readonly colIdx: I32;
+  private readonly colPtr: I32;
+  private readonly rowIdx: I32;
+  private readonly perm: I32;
+  readonly nnz: number;
+
+  /**
+   * Builds the storage from dense weights and a mask (null = keep all). Entries with mask 0 are
+   * dropped (sparse) or zeroed (dense). storage 'auto' picks sparse below `threshold` density.
+   */
+  constructor(rows: number, cols: number, dense: F32, mask: U8 | null,
+    storage: Storage | 'auto' = 'auto', threshold = DEFAULT_SPARSE_THRESHOLD) {
+    if (dense.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} weights, got ${dense.length}`);
+    if (mask && mask.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} mask, got ${mask.length}`);
+    this.rows = rows; this.cols = cols;
+    let nnz = rows * cols;
+    if (mask) { nnz = 0; for (let i = 0; i < mask.length; i++) nnz += mask[i] ? 1 : 0; }
+    this.nnz = nnz;
+    const density = rows * cols === 0 ? 1 : nnz / (rows * cols);
+    this.storage = storage === 'auto' ? (density < threshold ? 'sparse' : 'dense') : storage;
+    if (this.storage === 'dense') {
+      this.value = Float32Array.from(dense);
+      this.mask = mask && nnz < rows * cols ? Uint8Array.from(mask, (m) => (m ? 1 : 0)) : null;
+      if (this.mask) for (let i = 0; i < this.value.length; i++) if (!this.mask[i]) this.value[i] = 0;
+      this.grad = new Float32Array(rows * cols);
+      this.rowPtr = this.colIdx = this.colPtr = this.rowIdx = this.perm = new Int32Array(0);
+      return;
+    }
+    this.mask = null;
+    this.rowPtr = new Int32Array(rows + 1);
+    this.colIdx = new Int32Array(nnz);
+    this.value = new Float32Array(nnz);
+    this.grad = new Float32Array(nnz);
+    let p = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        if (mask && !mask[r * cols + c]) continue;
+        this.colIdx[p] = c; this.value[p] = dense[r * cols + c]!; p++;
+      }
+      this.rowPtr[r + 1] = p;
+    }
+    // CSC index: counting sort of the nonzeros by column; within a column rows stay ascending.
+    this.colPtr = new Int32Array(cols + 1);
+    for (let q = 0; q < nnz; q++) this.colPtr[this.colIdx[q]! + 1]!++;
+    for (let c = 0; c < cols; c++) this.colPtr[c + 1] = this.colPtr[c + 1]! + this.colPtr[c]!;
+    const fill = this.colPtr.slice(0, cols);
+    this.rowIdx = new Int32Array(nnz);
+    this.perm = new Int32Array(nnz);
+    for (let r = 0; r < rows; r++) {
+      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) {
+        const dst = fill[this.colIdx[q]!]!++;
+        this.rowIdx[dst] = r; this.perm[dst] = q;
+      }
+    }
+  }
+
+  get density(): number { return this.rows * this.cols === 0 ? 1 : this.nnz / (this.rows * this.cols); }
+
+  /** y[rows × n] = W · x[cols × n] */
+  forward(be: Backend, x: F32, n: number, y: F32): void {
+    if (this.storage === 'dense') be.gemm(false, false, this.rows, n, this.cols, 1, this.value, this.cols, x, n, 0, y, n);
+    else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y);
+  }
+
+  /** dx[cols × n] = Wᵀ · dy[rows × n] */
+  backwardInput(be: Backend, dy: F32, n: number, dx: F32): void {
+    if (this.storage === 'dense') be.gemm(true, false, this.cols, n, this.rows, 1, this.value, this.cols, dy, n, 0, dx, n);
+    else be.spmmT(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, n, 0, dx);
+  }
+
+  /** grad = dy[rows × n] · x[cols × n]ᵀ, only at kept weights. */
+  computeGrad(be: Backend, dy: F32, x: F32, n: number): void {
+    if (this.storage === 'dense') {
+      be.gemm(false, true, this.rows, this.cols, n, 1, dy, n, x, n, 0, this.grad, this.cols);
+      if (this.mask) be.applyMask(this.grad, this.mask, this.grad.length);
+    } else {
+      be.sddmm(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
+    }
+  }
+
+  /** The weights as a dense [rows × cols] array (zeros where pruned). */
+  toDense(): F32 {
+    if (this.storage === 'dense') return Float32Array.from(this.value);
+    const out = new Float32Array(this.rows * this.cols);
+    for (let r = 0; r < this.rows; r++) {
+      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) out[r * this.cols + this.colIdx[q]!] = this.value[q]!;
+    }
+    return out;
+  }
+
+  /** The mask as a dense [rows × cols] array of 0/1. */
+  toMask(): U8 {
+    if (this.storage === 'dense') return this.mask ? Uint8Array.from(this.mask) : new Uint8Array(this.rows * this.cols).fill(1);
+    const out = new Uint8Array(this.rows * this.cols);
+    for (let r = 0; r < this.rows; r++) {
+      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) out[r * this.cols + this.colIdx[q]!] = 1;
+    }
+    return out;
+  }
+
+  /** Overwrites the kept weights from a dense array (pruned positions are ignored). */
+  loadDense(dense: F32): void {
+    if (dense.length !== this.rows * this.cols) throw new Error(`WeightMatrix.loadDense: expected ${this.rows * this.cols} values, got ${dense.length}`);
+    if (this.storage === 'dense') {
+      this.value.set(dense);
+      if (this.mask) for (let i = 0; i < this.value.length; i++) if (!this.mask[i]) this.value[i] = 0;
+      return;
+    }
+    for (let r = 0; r < this.rows; r++) {
+      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) this.value[q] = dense[r * this.cols + this.colIdx[q]!]!;
+    }
+  }
+}

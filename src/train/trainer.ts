@@ -1,0 +1,164 @@
+// The training loop: mini-batch steps over a seeded data order, evaluation on the validation and
+// test splits every N iterations, and the early-stopping record (the iteration of minimum
+// validation loss, with the test accuracy there, as in the LTH paper). Nothing allocates inside
+// the step loop. The loop can stop at any checkpoint and resume with bit-identical results: the
+// data order is a pure function of (seed, epoch), and the state holds everything else.
+import type { Backend } from '../backend/backend.js';
+import type { Dataset, Split } from '../data/dataset.js';
+import { features } from '../data/dataset.js';
+import type { Sequential } from '../nn/sequential.js';
+import { Optimizer, type OptimizerConfig, type OptimizerState } from '../optim/optimizer.js';
+import { restore, snapshot, type ModelState } from '../models/state.js';
+import { Rng } from '../util/rng.js';
+
+export interface TrainConfig {
+  optimizer: OptimizerConfig;
+  batchSize: number;
+  /** Total optimizer steps (including any before startIteration). */
+  iterations: number;
+  /** Evaluate every this many iterations (and always at the start and at the end). */
+  evalEvery: number;
+  /** Samples per forward pass during evaluation. */
+  evalBatch?: number;
+  /** Seed of the data order. */
+  seed: number;
+}
+
+export interface EvalRecord {
+  iteration: number;
+  /** Mean training loss over the steps since the previous record (NaN at iteration 0). */
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+export interface TrainResult {
+  history: EvalRecord[];
+  /** The record with the minimum validation loss (the last record when there is no validation split). */
+  earlyStop: EvalRecord;
+  final: EvalRecord;
+  /** Seconds spent in training steps and evaluation, excluding time before a resume. */
+  wallSeconds: number;
+  /** Seconds spent in training steps only (no evaluation). */
+  stepSeconds: number;
+  iterations: number;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainerState {
+  iteration: number;
+  model: ModelState;
+  optimizer: OptimizerState;
+  history: EvalRecord[];
+  lossSum: number;
+  lossCount: number;
+  wallSeconds: number;
+  stepSeconds: number;
+}
+
+export interface TrainHooks {
+  /** Called after every step with the iteration just finished. */
+  onStep?(iteration: number, total: number, loss: number): void;
+  onEval?(record: EvalRecord): void;
+  /** Called every `checkpointEvery` iterations (and after the last) with the full resumable state. */
+  onCheckpoint?(state: TrainerState): void;
+  checkpointEvery?: number;
+  /** Resume from this state instead of starting fresh. */
+  resume?: TrainerState;
+  /** The first iteration when not resuming (rewinding to iteration k continues the data order from k). */
+  startIteration?: number;
+}
+
+/** The sample order of one epoch: a pure function of (seed, epoch). */
+export function epochOrder(seed: number, epoch: number, count: number): Int32Array {
+  return new Rng(seed).stream('data').stream(`epoch-${epoch}`).permutation(count);
+}
+
+export function train(be: Backend, model: Sequential, data: Dataset, config: TrainConfig, hooks: TrainHooks = {}): TrainResult {
+  const feat = features(data);
+  if (model.inFeatures !== feat) throw new Error(`train: model expects ${model.inFeatures} inputs, dataset ${data.name} has ${feat}`);
+  const B = config.batchSize;
+  const train = data.train;
+  if (train.count < B) throw new Error(`train: batch size ${B} exceeds the ${train.count} training samples`);
+  const batchesPerEpoch = Math.floor(train.count / B);
+  const optimizer = new Optimizer(model.params(), config.optimizer);
+  const x = new Float32Array(feat * B);
+  const labels = new Int32Array(B);
+
+  let iteration = hooks.startIteration ?? 0;
+  let history: EvalRecord[] = [];
+  let lossSum = 0, lossCount = 0, wallBefore = 0, stepBefore = 0;
+  if (hooks.resume) {
+    const s = hooks.resume;
+    restore(model, s.model);
+    optimizer.setState(s.optimizer);
+    iteration = s.iteration; history = s.history.slice(); lossSum = s.lossSum; lossCount = s.lossCount;
+    wallBefore = s.wallSeconds; stepBefore = s.stepSeconds;
+  }
+  const started = performance.now();
+  let stepMs = 0;
+  const wall = (): number => wallBefore + (performance.now() - started) / 1000;
+  const stateNow = (): TrainerState => ({
+    iteration, model: snapshot(model), optimizer: optimizer.getState(), history: history.slice(),
+    lossSum, lossCount, wallSeconds: wall(), stepSeconds: stepBefore + stepMs / 1000,
+  });
+  const record = (): void => {
+    const val = evaluateSplit(be, model, data.validation, feat, config.evalBatch ?? 1000);
+    const test = evaluateSplit(be, model, data.test, feat, config.evalBatch ?? 1000);
+    const r: EvalRecord = {
+      iteration, trainLoss: lossCount ? lossSum / lossCount : NaN,
+      valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy,
+    };
+    lossSum = 0; lossCount = 0;
+    history.push(r);
+    hooks.onEval?.(r);
+  };
+
+  if (!hooks.resume) record();
+  let order: Int32Array | null = null, orderEpoch = -1;
+  while (iteration < config.iterations) {
+    const epoch = Math.floor(iteration / batchesPerEpoch), pos = iteration % batchesPerEpoch;
+    if (epoch !== orderEpoch) { order = epochOrder(config.seed, epoch, train.count); orderEpoch = epoch; }
+    const idx = order!.subarray(pos * B, pos * B + B);
+    const t0 = performance.now();
+    be.gatherColumns(train.images, feat, idx, B, x);
+    for (let b = 0; b < B; b++) labels[b] = train.labels[idx[b]!]!;
+    const loss = model.lossAndGrad(be, x, labels, B) / B;
+    optimizer.update(be);
+    stepMs += performance.now() - t0;
+    if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at iteration ${iteration + 1} (learning rate ${config.optimizer.lr} too high?)`);
+    lossSum += loss; lossCount++;
+    iteration++;
+    hooks.onStep?.(iteration, config.iterations, loss);
+    if (iteration % config.evalEvery === 0 || iteration === config.iterations) record();
+    if (hooks.onCheckpoint && ((hooks.checkpointEvery && iteration % hooks.checkpointEvery === 0) || iteration === config.iterations)) {
+      hooks.onCheckpoint(stateNow());
+    }
+  }
+  const withVal = data.validation.count > 0;
+  const earlyStop = history.reduce((best, r) => (withVal ? r.valLoss < best.valLoss : r.iteration > best.iteration) ? r : best);
+  return {
+    history, earlyStop, final: history[history.length - 1]!, wallSeconds: wall(),
+    stepSeconds: stepBefore + stepMs / 1000, iterations: iteration,
+  };
+}
+
+/** Mean loss and accuracy of the model on a split (NaN for an empty split). */
+export function evaluateSplit(be: Backend, model: Sequential, split: Split, feat: number, evalBatch: number): { loss: number; accuracy: number } {
+  if (split.count === 0) return { loss: NaN, accuracy: NaN };
+  const bs = Math.min(evalBatch, split.count);
+  const x = new Float32Array(feat * bs);
+  const idx = new Int32Array(bs);
+  const labels = new Int32Array(bs);
+  let loss = 0, correct = 0;
+  for (let start = 0; start < split.count; start += bs) {
+    const n = Math.min(bs, split.count - start);
+    for (let b = 0; b < n; b++) { idx[b] = start + b; labels[b] = split.labels[start + b]!; }
+    be.gatherColumns(split.images, feat, idx.subarray(0, n), n, x);
+    const r = model.evaluate(be, x, labels.subarray(0, n), n);
+    loss += r.loss; correct += r.correct;
+  }
+  return { loss: loss / split.count, accuracy: correct / split.count };
+}
