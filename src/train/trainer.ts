@@ -83,16 +83,16 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   const train = data.train;
   if (train.count < B) throw new Error(`train: batch size ${B} exceeds the ${train.count} training samples`);
   const batchesPerEpoch = Math.floor(train.count / B);
-  const optimizer = new Optimizer(model.params(), config.optimizer);
   const x = new Float32Array(feat * B);
   const labels = new Int32Array(B);
 
   let iteration = hooks.startIteration ?? 0;
   let history: EvalRecord[] = [];
   let lossSum = 0, lossCount = 0, wallBefore = 0, stepBefore = 0;
+  if (hooks.resume) restore(model, hooks.resume.model); // re-lays out the weights: before the optimizer binds to them
+  const optimizer = new Optimizer(model.params(), config.optimizer);
   if (hooks.resume) {
     const s = hooks.resume;
-    restore(model, s.model);
     optimizer.setState(s.optimizer);
     iteration = s.iteration; history = s.history.slice(); lossSum = s.lossSum; lossCount = s.lossCount;
     wallBefore = s.wallSeconds; stepBefore = s.stepSeconds;
