@@ -14,6 +14,8 @@ export interface Dataset {
   /** [channels, height, width]; features = c·h·w. */
   readonly shape: readonly [number, number, number];
   readonly classes: number;
+  /** Human-readable class names (index = label), when known. */
+  readonly classNames?: readonly string[];
   readonly train: Split;
   readonly validation: Split;
   readonly test: Split;
