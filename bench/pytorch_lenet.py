@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""PyTorch peer for bench/train.ts: one epoch of LeNet-300-100 (784-300-100-10, ReLU), Adam 1.2e-3,
+batch 60, `--steps` steps, dense or masked dense at a given density. Masked dense is what pruning
+libraries do: torch.nn.utils.prune keeps weight_orig and a mask and multiplies them in every forward.
+
+Fair settings (see the guide): one thread for torch and for OpenBLAS; OPENBLAS_CORETYPE unset by the
+caller. Prints one JSON line: {"density", "steps", "seconds", "blas", "threads", "torch"}.
+
+Install the peer: apt-get install -y python3-torch libopenblas0-pthread (Debian's torch runs on the
+reference BLAS, 25-30x slower, unless OpenBLAS is installed). Run with /usr/bin/python3.
+"""
+import argparse, json, os, time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+try:
+    import torch
+    import torch.nn.utils.prune as prune
+except ImportError:
+    print(json.dumps({"error": "PyTorch is not installed: apt-get install -y python3-torch libopenblas0-pthread, then run with /usr/bin/python3"}))
+    raise SystemExit(3)
+
+
+def loaded_blas():
+    """Which BLAS library the process actually mapped (Debian's torch links the libblas.so.3 alternative)."""
+    with open("/proc/self/maps") as f:
+        maps = f.read()
+    for name in ("openblas", "mkl", "blis", "atlas"):
+        if name in maps:
+            return name
+    return "reference" if "libblas.so" in maps else "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--density", type=float, default=1.0)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(a.seed)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 300), torch.nn.ReLU(),
+        torch.nn.Linear(300, 100), torch.nn.ReLU(),
+        torch.nn.Linear(100, 10))
+    if a.density < 1:
+        for m in model:
+            if isinstance(m, torch.nn.Linear):
+                mask = (torch.rand_like(m.weight) < a.density).float()
+                prune.custom_from_mask(m, "weight", mask)
+    opt = torch.optim.Adam(model.parameters(), lr=1.2e-3)
+    n = 55000
+    x_all = torch.rand(n, 784)
+    y_all = torch.randint(0, 10, (n,))
+    order = torch.randperm(n)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t0 = time.perf_counter()
+    for step in range(a.steps):
+        idx = order[(step * a.batch) % (n - a.batch):][: a.batch]
+        x, y = x_all[idx], y_all[idx]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+    seconds = time.perf_counter() - t0
+    blas = loaded_blas()
+    print(json.dumps({"density": a.density, "steps": a.steps, "seconds": seconds, "blas": blas,
+                      "threads": torch.get_num_threads(), "torch": torch.__version__, "loss": float(loss)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+// Magnitude pruning (Frankle & Carbin 2019; Han et al. 2015): remove the surviving weights of
+// smallest |w|. Layer-wise prunes a fraction of each layer's remaining weights at that layer's
+// rate (the LTH protocol for LeNet and Conv-2/4/6); global ranks all prunable weights together
+// (the protocol for deep nets). Ties in |w| are broken by index, so the result is deterministic.
+
+export interface PrunableLayer {
+  name: string;
+  kind: 'fc' | 'conv';
+  /** True for the layer that produces the logits (pruned at its own, usually half, rate). */
+  isOutput: boolean;
+  weights: Float32Array;
+  mask: Uint8Array;
+}
+
+export interface PruneRates { fc: number; conv: number; output: number }
+
+/** The LTH paper's per-round rates for each architecture (Figure 2). */
+export function paperRates(model: string): PruneRates {
+  if (model === 'conv6') return { fc: 0.2, conv: 0.15, output: 0.1 };
+  return { fc: 0.2, conv: 0.1, output: 0.1 };
+}
+
+export function rateOf(layer: Pick<PrunableLayer, 'kind' | 'isOutput'>, rates: PruneRates): number {
+  return layer.isOutput ? rates.output : layer.kind === 'conv' ? rates.conv : rates.fc;
+}
+
+/** Indices of kept weights sorted by ascending |w|, ties by index. */
+function keptByMagnitude(weights: Float32Array, mask: Uint8Array): Int32Array {
+  const kept: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) kept.push(i);
+  kept.sort((a, b) => Math.abs(weights[a]!) - Math.abs(weights[b]!) || a - b);
+  return Int32Array.from(kept);
+}
+
+/** Prunes round(rate · remaining) weights per layer; returns new masks (inputs are not modified). */
+export function pruneLayerwise(layers: PrunableLayer[], rates: PruneRates): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const l of layers) {
+    const order = keptByMagnitude(l.weights, l.mask);
+    const remove = Math.round(rateOf(l, rates) * order.length);
+    const mask = Uint8Array.from(l.mask);
+    for (let i = 0; i < remove; i++) mask[order[i]!] = 0;
+    out[l.name] = mask;
+  }
+  return out;
+}
+
+/**
+ * Prunes round(rate · remaining) weights ranked together across layers. The output layer keeps its
+ * own layer-wise rate (LTH halves it; open_lth excludes it: pass output 0).
+ */
+export function pruneGlobal(layers: PrunableLayer[], rate: number, outputRate: number): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  const pooled: Array<{ layer: number; index: number; mag: number }> = [];
+  layers.forEach((l, li) => {
+    out[l.name] = Uint8Array.from(l.mask);
+    if (l.isOutput) {
+      Object.assign(out, pruneLayerwise([l], { fc: outputRate, conv: outputRate, output: outputRate }));
+      return;
+    }
+    for (let i = 0; i < l.mask.length; i++) if (l.mask[i]) pooled.push({ layer: li, index: i, mag: Math.abs(l.weights[i]!) });
+  });
+  pooled.sort((a, b) => a.mag - b.mag || a.layer - b.layer || a.index - b.index);
+  const remove = Math.round(rate * pooled.length);
+  for (let i = 0; i < remove; i++) out[layers[pooled[i]!.layer]!.name]![pooled[i]!.index] = 0;
+  return out;
+}
+
+/**
+ * Per-layer densities that one-shot pruning gives to reach an overall target density: the same
+ * per-layer ratios iterative pruning would reach after n rounds, with n (fractional) solved so the
+ * total kept count matches the target.
+ */
+export function oneShotDensities(layers: Array<Pick<PrunableLayer, 'kind' | 'isOutput'> & { size: number }>, rates: PruneRates, target: number): number[] {
+  const total = layers.reduce((s, l) => s + l.size, 0);
+  const kept = (n: number): number => layers.reduce((s, l) => s + l.size * Math.pow(1 - rateOf(l, rates), n), 0) / total;
+  let lo = 0, hi = 1;
+  while (kept(hi) > target && hi < 1e4) hi *= 2;
+  for (let it = 0; it < 200; it++) { const mid = (lo + hi) / 2; if (kept(mid) > target) lo = mid; else hi = mid; }
+  return layers.map((l) => Math.pow(1 - rateOf(l, rates), hi));
+}
+
+/** Keeps the round(density · size) largest-magnitude weights of a layer (one-shot pruning). */
+export function pruneToDensity(weights: Float32Array, mask: Uint8Array, density: number): Uint8Array {
+  const order = keptByMagnitude(weights, mask);
+  const keep = Math.round(density * weights.length);
+  const out = Uint8Array.from(mask);
+  for (let i = 0; i < order.length - keep; i++) out[order[i]!] = 0;
+  return out;
+}
