@@ -1,0 +1,183 @@
+// Kernel benchmark of the native backend (one thread): the single-core FMA peak, dense GEMM at the
+// LeNet-300-100 layer-1 shapes and 1024³ as % of that peak, and the sparse layer-1 training step
+// (spmm + spmmT + sddmm) against our own dense step (3 GEMMs) at several densities, with the density
+// below which sparse wins. Medians over repeats; ratios come from the same run.
+// Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick]
+import { loadNativeBackend, type Isa, type NativeBackend } from '../src/backend/native.js';
+import { Rng } from '../src/util/rng.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const quick = args.includes('--quick');
+const isaArg = args.includes('--isa') ? args[args.indexOf('--isa') + 1] : undefined;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** Median seconds per call of fn: `repeats` samples, each timing `inner` back-to-back calls. */
+function timeIt(fn: () => void, repeats: number, inner: number): number {
+  fn();  // warm-up (packing buffers, caches)
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < inner; i++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e9 / inner);
+  }
+  return median(samples);
+}
+
+/** Median seconds per call of a and of b, sampling them alternately so load changes hit both alike. */
+function timePair(a: () => void, b: () => void, repeats: number, innerA: number, innerB: number): [number, number] {
+  a(); b();
+  const sa: number[] = [], sb: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    let t0 = process.hrtime.bigint();
+    for (let i = 0; i < innerA; i++) a();
+    sa.push(Number(process.hrtime.bigint() - t0) / 1e9 / innerA);
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < innerB; i++) b();
+    sb.push(Number(process.hrtime.bigint() - t0) / 1e9 / innerB);
+  }
+  return [median(sa), median(sb)];
+}
+
+function randF32(rng: Rng, len: number): Float32Array {
+  const a = new Float32Array(len);
+  for (let i = 0; i < len; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+// The peak is sampled before, between and after the GEMM runs and the best median kept: on a shared
+// machine a contended moment lowers it, and % of peak must be relative to what the core can do.
+const peakSamples: number[] = [];
+function samplePeak(nb: NativeBackend): void {
+  const iters = quick ? 3e6 : 1e7;
+  const samples: number[] = [];
+  nb.fmaPeak(1e5);
+  for (let r = 0; r < 3; r++) {
+    const t0 = process.hrtime.bigint();
+    const flops = nb.fmaPeak(iters);
+    samples.push(flops / Number(process.hrtime.bigint() - t0));  // flops per ns = GFLOP/s
+  }
+  peakSamples.push(median(samples));
+}
+
+interface GemmRow { shape: string; op: string; m: number; n: number; k: number; gflops: number; pctPeak: number }
+
+function gemmRows(nb: NativeBackend): GemmRow[] {
+  const rng = new Rng(7);
+  const shapes: Array<[string, boolean, boolean, number, number, number]> = [
+    ['layer-1 forward  Y = W·X', false, false, 300, 60, 784],
+    ['layer-1 weights dW = dY·Xᵀ', false, true, 300, 784, 60],
+    ['layer-1 input   dX = Wᵀ·dY', true, false, 784, 60, 300],
+    ['square 1024³', false, false, 1024, 1024, 1024],
+  ];
+  const rows = shapes.map(([shape, ta, tb, m, n, k]) => {
+    samplePeak(nb);
+    const a = randF32(rng, m * k), b = randF32(rng, k * n), c = new Float32Array(m * n);
+    const lda = ta ? m : k, ldb = tb ? k : n;
+    const flops = 2 * m * n * k;
+    const inner = Math.max(1, Math.round(2e8 / flops));  // ≈ 2 ms per sample
+    const sec = timeIt(() => nb.gemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, c, n), quick ? 5 : 11, inner);
+    const gflops = flops / sec / 1e9;
+    return { shape, op: `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, m, n, k, gflops, pctPeak: 0 };
+  });
+  samplePeak(nb);
+  const peak = Math.max(...peakSamples);
+  for (const r of rows) r.pctPeak = (100 * r.gflops) / peak;
+  return rows;
+}
+
+// ---- the layer-1 training step: W [300×784], X [784×60], dY [300×60] ----------------------------
+const ROWS = 300, COLS = 784, BATCH = 60;
+
+interface Csr { rowPtr: Int32Array; colIdx: Int32Array; values: Float32Array; colPtr: Int32Array; rowIdx: Int32Array; perm: Int32Array }
+
+/** A random mask at `density` (each weight kept independently) as CSR plus the CSC index. */
+function randomLayer(rng: Rng, density: number): Csr {
+  const rowPtr = new Int32Array(ROWS + 1), idx: number[] = [];
+  for (let r = 0; r < ROWS; r++) {
+    for (let c = 0; c < COLS; c++) if (rng.next() < density) idx.push(c);
+    rowPtr[r + 1] = idx.length;
+  }
+  const colIdx = Int32Array.from(idx), nnz = idx.length;
+  const colPtr = new Int32Array(COLS + 1);
+  for (let p = 0; p < nnz; p++) colPtr[colIdx[p]! + 1]!++;
+  for (let c = 0; c < COLS; c++) colPtr[c + 1]! += colPtr[c]!;
+  const next = colPtr.slice(0, COLS), rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
+  for (let r = 0; r < ROWS; r++) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
+    const q = next[colIdx[p]!]!++;
+    rowIdx[q] = r; perm[q] = p;
+  }
+  return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
+}
+
+/** Median µs of the dense step (3 GEMMs) and of the sparse step at `density`, measured alternately. */
+function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: number; sparseUs: number; speedup: number } {
+  const x = randF32(rng, COLS * BATCH), dy = randF32(rng, ROWS * BATCH);       // X [784×60], dY [300×60]
+  const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH);  // Y [300×60], dX [784×60]
+  const wDense = randF32(rng, ROWS * COLS), dW = new Float32Array(ROWS * COLS);   // W, dW [300×784]
+  const w = randomLayer(rng, density), g = new Float32Array(w.values.length);    // g [nnz]
+  const dense = () => {
+    nb.gemm(false, false, ROWS, BATCH, COLS, 1, wDense, COLS, x, BATCH, 0, y, BATCH);   // Y = W·X
+    nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, BATCH, 0, dx, BATCH);  // dX = Wᵀ·dY
+    nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, BATCH, x, BATCH, 0, dW, COLS);       // dW = dY·Xᵀ
+  };
+  const sparse = () => {
+    nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y);
+    nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, BATCH, 0, dx);
+    nb.sddmm(ROWS, w.rowPtr, w.colIdx, dy, x, BATCH, g);
+  };
+  const [d, s] = timePair(dense, sparse, quick ? 5 : 9, 5, Math.max(5, Math.round(0.05 / Math.max(density, 0.01))));
+  return { denseUs: d * 1e6, sparseUs: s * 1e6, speedup: d / s };
+}
+
+function main(): void {
+  const loaded = loadNativeBackend();
+  if ('error' in loaded) { console.error(`bench/kernels: native backend unavailable: ${loaded.error}`); process.exit(1); }
+  const nb = loaded.backend;
+  if (isaArg) nb.setIsa(isaArg as Isa);
+  const isa = nb.detail;
+
+  const gemm = gemmRows(nb);
+  const peak = Math.max(...peakSamples);
+  const rng = new Rng(11);
+  const headline = [0.2, 0.05, 0.02].map((d) => ({ density: d, ...stepPair(nb, rng, d) }));
+  // Break-even: sweep densities downward; interpolate log(speedup) linearly between the two
+  // densities that bracket speedup = 1.
+  const sweep = [0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15].map((d) => ({ density: d, speedup: stepPair(nb, rng, d).speedup }));
+  let breakEven: number | null = null;
+  for (let i = 1; i < sweep.length; i++) {
+    const hi = sweep[i - 1]!, lo = sweep[i]!;
+    if (hi.speedup < 1 && lo.speedup >= 1) {
+      const t = Math.log(hi.speedup) / (Math.log(hi.speedup) - Math.log(lo.speedup));
+      breakEven = hi.density + t * (lo.density - hi.density);
+      break;
+    }
+  }
+  if (breakEven === null && sweep[0]!.speedup >= 1) breakEven = sweep[0]!.density;  // sparse wins everywhere swept
+
+  if (asJson) {
+    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peak, peakSamples, gemm, layer1: { headline, sweep }, breakEvenDensity: breakEven }, null, 2));
+    return;
+  }
+  const f = (x: number, d = 1) => x.toFixed(d);
+  console.log(`winnow native kernels — ISA ${isa}, 1 thread, medians`);
+  console.log(`single-core FMA peak: ${f(peak)} GFLOP/s (best of ${peakSamples.map((p) => f(p)).join(', ')})\n`);
+  console.log('dense GEMM                          op    m     n     k   GFLOP/s  % peak');
+  for (const r of gemm) {
+    console.log(`${r.shape.padEnd(34)} ${r.op}  ${String(r.m).padStart(4)}  ${String(r.n).padStart(4)}  ${String(r.k).padStart(4)}  ${f(r.gflops).padStart(7)}  ${f(r.pctPeak).padStart(5)}%`);
+  }
+  console.log('\nlayer-1 step (300×784, batch 60): fwd + bwd + weight grad; sparse = spmm + spmmT + sddmm, dense = 3 GEMMs');
+  console.log('density   sparse µs   dense µs   dense/sparse');
+  for (const h of headline) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×`);
+  console.log('\nsweep: ' + sweep.map((s) => `${f(s.density * 100, 0)}%:${f(s.speedup, 2)}×`).join('  '));
+  console.log(breakEven === null
+    ? 'break-even: sparse did not beat dense at any swept density'
+    : `break-even density (sparse beats dense below): ${f(breakEven * 100)}%`);
+}
+
+main();

@@ -1,0 +1,46 @@
+# winnow_native: Node-API kernels. The kernel sources are compiled three times, once per ISA level,
+# as static libraries with their own -m flags and namespace (WINNOW_ISA_NS); binding.cc (baseline
+# flags) picks one at load time. Check the real flags with: cd build && make V=1
+{
+  "variables": {
+    "kernel_sources": [
+      "native/gemm.cc", "native/sparse.cc", "native/elementwise.cc", "native/loss.cc",
+      "native/optim.cc", "native/gather.cc", "native/conv.cc", "native/pool.cc", "native/kernels.cc"
+    ],
+    # -O3 is added (common.gypi's Release already has it; never remove flags with "cflags!").
+    # -fno-math-errno lets sqrt vectorize without changing any result; -fPIC for the static libs.
+    "kernel_cflags": ["-O3", "-fno-math-errno", "-fPIC", "-Wno-unused-function",
+                      "-Wno-uninitialized", "-Wno-maybe-uninitialized"]
+  },
+  "targets": [
+    {
+      "target_name": "winnow_kernels_avx512",
+      "type": "static_library",
+      "sources": ["<@(kernel_sources)"],
+      "defines": ["WINNOW_ISA_NS=avx512"],
+      "cflags": ["<@(kernel_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma",
+                 "-mprefer-vector-width=512"]
+    },
+    {
+      "target_name": "winnow_kernels_avx2",
+      "type": "static_library",
+      "sources": ["<@(kernel_sources)"],
+      "defines": ["WINNOW_ISA_NS=avx2"],
+      "cflags": ["<@(kernel_cflags)", "-mavx2", "-mfma"]
+    },
+    {
+      "target_name": "winnow_kernels_generic",
+      "type": "static_library",
+      "sources": ["<@(kernel_sources)"],
+      "defines": ["WINNOW_ISA_NS=generic"],
+      "cflags": ["<@(kernel_cflags)"]
+    },
+    {
+      "target_name": "winnow_native",
+      "sources": ["native/binding.cc"],
+      "dependencies": ["winnow_kernels_avx512", "winnow_kernels_avx2", "winnow_kernels_generic"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-O3", "-fPIC"]
+    }
+  ]
+}

@@ -1,0 +1,70 @@
+// A tiny vector vocabulary, resolved per translation unit by the target flags it was compiled with:
+//   -mavx512f → 16 lanes (zmm, masked tails), -mavx2 -mfma → 8 lanes (ymm, maskload tails),
+//   neither   → 4 lanes of GCC vector extensions (SSE2 on x86-64, NEON elsewhere; no FMA).
+// Kernels written against it (gemm.cc, sparse.cc, …) are compiled once per ISA level.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace winnow { namespace simd {
+
+#if defined(__AVX512F__)
+constexpr int W = 16;
+using V = __m512;
+static inline V zero() { return _mm512_setzero_ps(); }
+static inline V set1(float x) { return _mm512_set1_ps(x); }
+static inline V load(const float* p) { return _mm512_loadu_ps(p); }
+static inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }  // a·b + c, one rounding
+static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+static inline __mmask16 tailMask(int cnt) { return (__mmask16)((1u << cnt) - 1u); }  // cnt in [0, 16]
+// Lanes ≥ cnt read as 0 and are never touched in memory.
+static inline V loadn(const float* p, int cnt) { return _mm512_maskz_loadu_ps(tailMask(cnt), p); }
+static inline void storen(float* p, V v, int cnt) { _mm512_mask_storeu_ps(p, tailMask(cnt), v); }
+static inline float hsum(V v) { return _mm512_reduce_add_ps(v); }
+#elif defined(__AVX2__)
+constexpr int W = 8;
+using V = __m256;
+static inline V zero() { return _mm256_setzero_ps(); }
+static inline V set1(float x) { return _mm256_set1_ps(x); }
+static inline V load(const float* p) { return _mm256_loadu_ps(p); }
+static inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+#if defined(__FMA__)
+static inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+#else
+static inline V fma(V a, V b, V c) { return _mm256_add_ps(_mm256_mul_ps(a, b), c); }
+#endif
+static inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+static inline __m256i tailMask(int cnt) {  // cnt in [0, 8]: first cnt lanes all-ones
+  static const int32_t t[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + 8 - cnt));
+}
+static inline V loadn(const float* p, int cnt) { return _mm256_maskload_ps(p, tailMask(cnt)); }
+static inline void storen(float* p, V v, int cnt) { _mm256_maskstore_ps(p, tailMask(cnt), v); }
+static inline float hsum(V v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+#else
+constexpr int W = 4;
+typedef float V __attribute__((vector_size(16)));
+static inline V zero() { return V{0.f, 0.f, 0.f, 0.f}; }
+static inline V set1(float x) { return V{x, x, x, x}; }
+static inline V load(const float* p) { V v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+static inline V fma(V a, V b, V c) { return a * b + c; }
+static inline V add(V a, V b) { return a + b; }
+static inline V mul(V a, V b) { return a * b; }
+static inline V loadn(const float* p, int cnt) { V v = zero(); std::memcpy(&v, p, sizeof(float) * cnt); return v; }
+static inline void storen(float* p, V v, int cnt) { std::memcpy(p, &v, sizeof(float) * cnt); }
+static inline float hsum(V v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+#endif
+
+}}  // namespace winnow::simd

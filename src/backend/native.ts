@@ -1,0 +1,106 @@
+// Loads the C++ Node-API addon (build/Release/winnow_native.node, built by `npm run build:native`)
+// and exposes it as a Backend. The addon validates every count and array length (and the sparse
+// indices) itself and throws an Error on a bad call, so the methods below call it directly.
+// WINNOW_NATIVE_ADDON=<path> loads another build (e.g. a prebuilt binary); WINNOW_ISA=avx512|avx2|generic
+// lowers the instruction set the addon dispatches to.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from './backend.js';
+
+export type Isa = 'avx512' | 'avx2' | 'generic';
+
+/** The addon's exports: the Backend kernels (same argument order) plus ISA control. */
+interface NativeAddon {
+  gemm: Backend['gemm']; spmm: Backend['spmm']; spmmT: Backend['spmmT']; sddmm: Backend['sddmm'];
+  biasActivation: Backend['biasActivation']; reluBackward: Backend['reluBackward']; rowSum: Backend['rowSum'];
+  softmaxCrossEntropy: Backend['softmaxCrossEntropy']; countCorrect: Backend['countCorrect'];
+  applyMask: Backend['applyMask']; gatherColumns: Backend['gatherColumns'];
+  sgdStep: Backend['sgdStep']; momentumStep: Backend['momentumStep']; adamStep: Backend['adamStep'];
+  im2col: Backend['im2col']; col2im: Backend['col2im'];
+  maxPoolForward: Backend['maxPoolForward']; maxPoolBackward: Backend['maxPoolBackward'];
+  isa(): string;
+  supportedIsas(): string[];
+  setIsa(isa: string): string;
+  fmaPeak(iters: number): number;
+}
+
+/** The native backend plus controls that only it has. */
+export interface NativeBackend extends Backend {
+  readonly name: 'native';
+  /** The active ISA level ('avx512' | 'avx2' | 'generic'). */
+  readonly detail: string;
+  /** ISA levels this CPU can run, best first. */
+  supportedIsas(): Isa[];
+  /** Switches every kernel to a (supported) level; returns it. Process-wide. */
+  setIsa(isa: Isa): Isa;
+  /** Runs independent FMA chains for `iters` iterations on the active level; returns the flops done. */
+  fmaPeak(iters: number): number;
+}
+
+const ADDON_RELATIVE = join('build', 'Release', 'winnow_native.node');
+
+/** The package root: the nearest directory at or above this module holding package.json. */
+function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+function wrap(addon: NativeAddon): NativeBackend {
+  const missing = KERNELS.filter((k) => typeof addon[k] !== 'function');
+  if (missing.length > 0) throw new Error(`addon lacks ${missing.join(', ')} (stale build? run npm run build:native)`);
+  return {
+    name: 'native',
+    get detail() { return addon.isa(); },
+    gemm: addon.gemm, spmm: addon.spmm, spmmT: addon.spmmT, sddmm: addon.sddmm,
+    biasActivation: addon.biasActivation, reluBackward: addon.reluBackward, rowSum: addon.rowSum,
+    softmaxCrossEntropy: addon.softmaxCrossEntropy, countCorrect: addon.countCorrect,
+    applyMask: addon.applyMask, gatherColumns: addon.gatherColumns,
+    sgdStep: addon.sgdStep, momentumStep: addon.momentumStep, adamStep: addon.adamStep,
+    im2col: addon.im2col, col2im: addon.col2im,
+    maxPoolForward: addon.maxPoolForward, maxPoolBackward: addon.maxPoolBackward,
+    supportedIsas: () => addon.supportedIsas() as Isa[],
+    setIsa: (isa: Isa) => addon.setIsa(isa) as Isa,
+    fmaPeak: (iters: number) => addon.fmaPeak(iters),
+  };
+}
+
+const KERNELS = ['gemm', 'spmm', 'spmmT', 'sddmm', 'biasActivation', 'reluBackward', 'rowSum',
+  'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns', 'sgdStep', 'momentumStep', 'adamStep',
+  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'isa', 'supportedIsas', 'setIsa', 'fmaPeak'] as const;
+
+const cache = new Map<string, { backend: NativeBackend } | { error: string }>();
+
+/**
+ * Loads the addon (once per path). `addonPath` overrides the location; by default WINNOW_NATIVE_ADDON,
+ * else <package root>/build/Release/winnow_native.node. Never throws: failures come back as { error }.
+ */
+export function loadNativeBackend(addonPath?: string): { backend: NativeBackend } | { error: string } {
+  let path = addonPath ?? process.env['WINNOW_NATIVE_ADDON'];
+  if (!path) {
+    const root = packageRoot();
+    if (root === null) return { error: 'no package.json above ' + dirname(fileURLToPath(import.meta.url)) };
+    path = join(root, ADDON_RELATIVE);
+  }
+  const hit = cache.get(path);
+  if (hit) return hit;
+  let result: { backend: NativeBackend } | { error: string };
+  if (!existsSync(path)) {
+    result = { error: `${path} not found; build it with npm run build:native` };
+  } else {
+    try {
+      const require = createRequire(import.meta.url);
+      result = { backend: wrap(require(path) as NativeAddon) };
+    } catch (e) {
+      result = { error: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+    }
+  }
+  cache.set(path, result);
+  return result;
+}

@@ -1,0 +1,83 @@
+// Native data-movement kernels vs the reference, bit-exact: im2col, col2im, max pooling, gatherColumns.
+import { test } from 'node:test';
+import { referenceBackend as ref } from '../../src/backend/reference.js';
+import { outSize } from '../../src/backend/backend.js';
+import { nativeBackend, forEachIsa, randF32, assertExact, Rng } from './helpers.js';
+
+const nb = nativeBackend();
+const CASES = 220;
+
+function convCase(rng: Rng) {
+  const c = rng.int(4), h = rng.int(10), w = rng.int(10), batch = [0, 1, 3, 16, 17, 60][rng.int(6)]!;
+  const kh = 1 + rng.int(5), kw = 1 + rng.int(5), stride = 1 + rng.int(3), pad = rng.int(3);
+  const oh = outSize(h, kh, stride, pad), ow = outSize(w, kw, stride, pad);
+  const colLen = oh > 0 && ow > 0 ? c * kh * kw * oh * ow * batch : 0;
+  return { c, h, w, batch, kh, kw, stride, pad, colLen };
+}
+
+test('im2col and col2im are bit-exact (padding, strides, empty outputs)', () => {
+  const rng = new Rng(4001);
+  for (let t = 0; t < CASES; t++) {
+    const s = convCase(rng);
+    const xLen = s.c * s.h * s.w * s.batch;
+    const x = randF32(rng, xLen);                        // x [C×H×W×B]
+    const want = new Float32Array(s.colLen).fill(NaN);   // col [(C·kh·kw) × (OH·OW·B)]
+    ref.im2col(x, s.c, s.h, s.w, s.batch, s.kh, s.kw, s.stride, s.pad, want);
+    const col = randF32(rng, s.colLen);
+    const wantDx = new Float32Array(xLen).fill(NaN);     // dx [C×H×W×B]
+    ref.col2im(col, s.c, s.h, s.w, s.batch, s.kh, s.kw, s.stride, s.pad, wantDx);
+    forEachIsa(nb, (isa) => {
+      const got = new Float32Array(s.colLen).fill(NaN);
+      nb.im2col(x, s.c, s.h, s.w, s.batch, s.kh, s.kw, s.stride, s.pad, got);
+      assertExact(got, want, `im2col ${isa} ${JSON.stringify(s)}`);
+      const gotDx = new Float32Array(xLen).fill(NaN);
+      nb.col2im(col, s.c, s.h, s.w, s.batch, s.kh, s.kw, s.stride, s.pad, gotDx);
+      assertExact(gotDx, wantDx, `col2im ${isa} ${JSON.stringify(s)}`);
+    });
+  }
+});
+
+test('maxPoolForward (values and first-max argmax) and maxPoolBackward are bit-exact', () => {
+  const rng = new Rng(4002);
+  for (let t = 0; t < CASES; t++) {
+    const c = rng.int(4), h = rng.int(12), w = rng.int(12), batch = [0, 1, 5, 16, 33, 60][rng.int(6)]!;
+    const k = 1 + rng.int(4), stride = 1 + rng.int(3);
+    const oh = outSize(h, k, stride, 0), ow = outSize(w, k, stride, 0);
+    const outLen = oh > 0 && ow > 0 ? c * oh * ow * batch : 0, inLen = c * h * w * batch;
+    const x = randF32(rng, inLen);                        // x [C×H×W×B]
+    // Coarse values make ties common: the first maximum must win.
+    for (let i = 0; i < inLen; i++) x[i] = Math.round(x[i]! * 3);
+    const y = new Float32Array(outLen).fill(NaN), am = new Int32Array(outLen).fill(-7);  // [C×OH×OW×B]
+    ref.maxPoolForward(x, c, h, w, batch, k, stride, y, am);
+    const dy = randF32(rng, outLen);
+    const dx = new Float32Array(inLen).fill(NaN);
+    ref.maxPoolBackward(dy, am, outLen, dx, inLen);
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} c=${c} h=${h} w=${w} b=${batch} k=${k} s=${stride}`;
+      const y2 = new Float32Array(outLen).fill(NaN), am2 = new Int32Array(outLen).fill(-7);
+      nb.maxPoolForward(x, c, h, w, batch, k, stride, y2, am2);
+      assertExact(y2, y, `maxPoolForward y ${what}`);
+      assertExact(am2, am, `maxPoolForward argmax ${what}`);
+      const dx2 = new Float32Array(inLen).fill(NaN);
+      nb.maxPoolBackward(dy, am, outLen, dx2, inLen);
+      assertExact(dx2, dx, `maxPoolBackward ${what}`);
+    });
+  }
+});
+
+test('gatherColumns is bit-exact', () => {
+  const rng = new Rng(4003);
+  for (let t = 0; t < CASES; t++) {
+    const samples = 1 + rng.int(50), features = rng.int(t % 10 === 0 ? 800 : 40), batch = rng.int(70);
+    const src = randF32(rng, samples * features);         // src [samples×features]
+    const idx = new Int32Array(batch);
+    for (let b = 0; b < batch; b++) idx[b] = rng.int(samples);
+    const want = new Float32Array(features * batch).fill(NaN);   // out [features×batch]
+    ref.gatherColumns(src, features, idx, batch, want);
+    forEachIsa(nb, (isa) => {
+      const got = new Float32Array(features * batch).fill(NaN);
+      nb.gatherColumns(src, features, idx, batch, got);
+      assertExact(got, want, `gatherColumns ${isa} features=${features} batch=${batch}`);
+    });
+  }
+});

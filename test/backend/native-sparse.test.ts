@@ -1,0 +1,109 @@
+// Native spmm / spmmT / sddmm vs the reference: random CSR matrices at density 0…1 (empty rows
+// included), batch sizes around the SIMD widths, beta 0 and ≠ 0, every ISA level.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { referenceBackend as ref } from '../../src/backend/reference.js';
+import { nativeBackend, forEachIsa, randF32, pickSize, randomCsr, cscOf, assertClose, Rng } from './helpers.js';
+
+const nb = nativeBackend();
+const DENSITIES = [0, 0.02, 0.1, 0.3, 0.7, 1];
+
+function randomCase(rng: Rng, t: number) {
+  const rows = pickSize(rng, 40), cols = pickSize(rng, 50);
+  const n = t % 7 === 0 ? 60 + rng.int(150) : pickSize(rng, 70);  // some n beyond one 64-column chunk
+  const w = randomCsr(rng, rows, cols, DENSITIES[t % DENSITIES.length]!);
+  const beta = [0, 1, -0.5][rng.int(3)]!;
+  return { rows, cols, n, w, beta };
+}
+
+test('spmm matches the reference on 240 random cases, every ISA', () => {
+  const rng = new Rng(2001);
+  for (let t = 0; t < 240; t++) {
+    const { rows, cols, n, w, beta } = randomCase(rng, t);
+    const x = randF32(rng, cols * n);              // X [cols×n]
+    const y0 = randF32(rng, rows * n);             // Y [rows×n]
+    if (beta === 0) y0.fill(NaN, 0, Math.min(5, y0.length));
+    const want = y0.slice();
+    ref.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, beta, want);
+    const bound = new Float64Array(rows * n);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
+      let s = beta === 0 ? 0 : Math.abs(beta * y0[r * n + j]!);
+      for (let p = w.rowPtr[r]!; p < w.rowPtr[r + 1]!; p++) s += Math.abs(w.values[p]! * x[w.colIdx[p]! * n + j]!);
+      bound[r * n + j] = s;
+    }
+    forEachIsa(nb, (isa) => {
+      const got = y0.slice();
+      nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, beta, got);
+      assertClose(got, want, bound, `spmm ${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${w.colIdx.length} beta=${beta}`);
+    });
+  }
+});
+
+test('spmmT matches the reference on 240 random cases, every ISA', () => {
+  const rng = new Rng(2002);
+  for (let t = 0; t < 240; t++) {
+    const { rows, cols, n, w, beta } = randomCase(rng, t);
+    const csc = cscOf(w);
+    const dy = randF32(rng, rows * n);             // dY [rows×n]
+    const dx0 = randF32(rng, cols * n);            // dX [cols×n]
+    if (beta === 0) dx0.fill(NaN, 0, Math.min(5, dx0.length));
+    const want = dx0.slice();
+    ref.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, want);
+    const bound = new Float64Array(cols * n);
+    for (let c = 0; c < cols; c++) for (let j = 0; j < n; j++) {
+      let s = beta === 0 ? 0 : Math.abs(beta * dx0[c * n + j]!);
+      for (let q = csc.colPtr[c]!; q < csc.colPtr[c + 1]!; q++) s += Math.abs(w.values[csc.perm[q]!]! * dy[csc.rowIdx[q]! * n + j]!);
+      bound[c * n + j] = s;
+    }
+    forEachIsa(nb, (isa) => {
+      const got = dx0.slice();
+      nb.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, got);
+      assertClose(got, want, bound, `spmmT ${isa} case ${t} rows=${rows} cols=${cols} n=${n} beta=${beta}`);
+    });
+  }
+});
+
+test('sddmm matches the reference on 240 random cases, every ISA', () => {
+  const rng = new Rng(2003);
+  for (let t = 0; t < 240; t++) {
+    const { rows, cols, n, w } = randomCase(rng, t);
+    const dy = randF32(rng, rows * n);             // dY [rows×n]
+    const x = randF32(rng, cols * n);              // X [cols×n]
+    const nnz = w.colIdx.length;
+    const out0 = new Float32Array(nnz).fill(NaN);  // out [nnz], fully overwritten
+    const want = out0.slice();
+    ref.sddmm(rows, w.rowPtr, w.colIdx, dy, x, n, want);
+    const bound = new Float64Array(nnz);
+    for (let r = 0; r < rows; r++) for (let p = w.rowPtr[r]!; p < w.rowPtr[r + 1]!; p++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.abs(dy[r * n + j]! * x[w.colIdx[p]! * n + j]!);
+      bound[p] = s;
+    }
+    forEachIsa(nb, (isa) => {
+      const got = out0.slice();
+      nb.sddmm(rows, w.rowPtr, w.colIdx, dy, x, n, got);
+      assertClose(got, want, bound, `sddmm ${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${nnz}`);
+    });
+  }
+});
+
+test('sparse kernels at the LeNet layer-1 shape (300×784, batch 60, 5% density)', () => {
+  const rng = new Rng(2004);
+  const w = randomCsr(rng, 300, 784, 0.05), csc = cscOf(w), n = 60;
+  const x = randF32(rng, 784 * n), dy = randF32(rng, 300 * n);
+  const y = new Float32Array(300 * n), dx = new Float32Array(784 * n), g = new Float32Array(w.colIdx.length);
+  ref.spmm(300, 784, w.rowPtr, w.colIdx, w.values, x, n, 0, y);
+  ref.spmmT(300, 784, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, 0, dx);
+  ref.sddmm(300, w.rowPtr, w.colIdx, dy, x, n, g);
+  forEachIsa(nb, (isa) => {
+    const y2 = new Float32Array(y.length), dx2 = new Float32Array(dx.length), g2 = new Float32Array(g.length);
+    nb.spmm(300, 784, w.rowPtr, w.colIdx, w.values, x, n, 0, y2);
+    nb.spmmT(300, 784, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, 0, dx2);
+    nb.sddmm(300, w.rowPtr, w.colIdx, dy, x, n, g2);
+    // Magnitude-based bound here: |terms| ≤ 1, at most (row nnz) terms per output.
+    assertClose(y2, y, new Float64Array(y.length).fill(784), `spmm ${isa}`);
+    assertClose(dx2, dx, new Float64Array(dx.length).fill(300), `spmmT ${isa}`);
+    assertClose(g2, g, new Float64Array(g.length).fill(n), `sddmm ${isa}`);
+    assert.ok(y2.some((v) => v !== 0));
+  });
+});
