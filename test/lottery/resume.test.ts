@@ -52,9 +52,11 @@ test('SIGKILL at random moments, then resume: identical masks and metrics', { ti
     const duration = Date.now() - t0;
     const rng = new Rng(2024);
     let kills = 0;
+    // Kill points spread over the run: each attempt gets at most 1/8 of a full run's time, so six
+    // kills cannot finish the run; some land during start-up, most during training or writes.
     for (let attempt = 0; attempt < 12 && kills < 6; attempt++) {
       const child = spawn(process.execPath, args(b), { stdio: 'ignore' });
-      const delay = 150 + rng.int(Math.max(1, duration - 150));
+      const delay = 100 + rng.int(Math.max(1, Math.floor(duration / 8)));
       const exited = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(false); }, delay);
         child.on('exit', () => { clearTimeout(timer); resolve(true); });

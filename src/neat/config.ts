@@ -1,0 +1,222 @@
+// NEAT configuration: a zod schema (strict: unknown keys are errors), the `paper` preset holding every
+// parameter of Stanley & Miikkulainen 2002 (§4) plus the C++ release's values where the paper is silent,
+// and task-specific overrides the paper prescribes (DPNV: population 1,000, c3 = 3.0, δt = 4.0, add link 0.3).
+// Every deviation from canonical NEAT is a switch here whose default is the paper's behaviour.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../util/errors.js';
+
+export const ACTIVATIONS = ['steep-sigmoid', 'sigmoid', 'tanh', 'relu', 'identity', 'gauss', 'sin', 'abs'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+const prob = z.number().min(0).max(1);
+const nonneg = z.number().min(0);
+
+export const NeatConfigSchema = z.strictObject({
+  /** Genomes per generation (paper: 150; DPNV 1,000). */
+  populationSize: z.number().int().min(2).max(1_000_000),
+  /** Stop after this many generations without a solution (counted as a failure). */
+  maxGenerations: z.number().int().min(1),
+  compatibility: z.strictObject({
+    /** δ = c1·E/N + c2·D/N + c3·W̄ */
+    c1: nonneg,
+    c2: nonneg,
+    c3: nonneg,
+    /** δt. */
+    threshold: z.number().positive(),
+    /** N = 1 when the larger genome has fewer than this many genes (paper: 20). */
+    normalizeMinGenes: z.number().int().min(0),
+    /** null: fixed δt (paper). A number: δt moves by thresholdStep toward this many species each generation. */
+    targetSpecies: z.number().int().min(1).nullable(),
+    thresholdStep: z.number().positive(),
+    thresholdMin: z.number().positive(),
+  }),
+  /** 'random': a random member of the species' previous generation (paper); 'champion': its best (C++ release). */
+  representative: z.enum(['random', 'champion']),
+  /** Generations without improvement of a species' best fitness before it gets no offspring (paper: 15). */
+  stagnation: z.number().int().min(1),
+  /** Generations without improvement of the population's best before only the top two species breed (C++: 20; 0 = off). */
+  populationStagnation: z.number().int().min(0),
+  /** The champion of each species with more than this many members is copied unchanged (paper: 5). */
+  elitismMinSpeciesSize: z.number().int().min(0),
+  /** Fraction of each species (best first) allowed to breed (C++: 0.2); floor(fraction·size)+1 parents. */
+  survivalThreshold: prob,
+  /** Offspring produced by mutation alone (paper: 25%). */
+  mutateOnlyProb: prob,
+  /** Crossover offspring not mutated afterwards (C++ release: 0.2). */
+  mateOnlyProb: prob,
+  /** Chance that the second parent comes from another species (paper: 0.001). */
+  interspeciesMateRate: prob,
+  /** Chance that a crossover averages matching weights instead of picking one (paper: 0; C++ release: 0.4). */
+  crossoverAverageProb: prob,
+  /** A gene disabled in either parent is disabled in the child with this chance (paper: 0.75). */
+  disableInheritProb: prob,
+  addNodeProb: prob,
+  addLinkProb: prob,
+  /** Attempts to find a new, legal link (C++: 20). */
+  newLinkTries: z.number().int().min(1),
+  /**
+   * Which connection add-node splits. 'uniform': any enabled connection. 'cpp': Stanley's C++ release —
+   * in genomes with fewer than 15 genes, never a link from the bias input, walking the genes oldest first
+   * and stopping at each with chance 0.3 (favouring old genes); uniform otherwise.
+   */
+  addNodeSelection: z.enum(['uniform', 'cpp']),
+  /** Allow links that close a cycle (needed for DPNV; C++ recur_prob). */
+  allowRecurrent: z.boolean(),
+  /** Chance that a new link, when recurrent links are allowed, is sought among recurrent ones. */
+  recurrentLinkProb: prob,
+  /** Chance that a genome's weights are mutated (paper: 80%), when no structural mutation happened. */
+  weightMutateProb: prob,
+  /** Per weight: uniform perturbation (paper: 90%), else a new random value. */
+  weightPerturbProb: prob,
+  /** Perturbation is uniform in ±power (C++ weigh_mut_power 2.5). */
+  weightPerturbPower: nonneg,
+  /** New random values are uniform in ±this. */
+  weightReplaceRange: nonneg,
+  /** Initial weights of the start genome: uniform in ±this (C++ xor: 1.0). */
+  initialWeightRange: nonneg,
+  /** |w| is clamped to this after mutation; null = no clamp (paper: silent; C++ release genome.cpp: 8.0, "experimental"). */
+  weightClamp: z.number().positive().nullable(),
+  /** Chance per mutated genome of toggling one connection's enabled flag (paper: 0). */
+  toggleEnableProb: prob,
+  /** Chance per mutated genome of re-enabling one disabled connection (paper: 0). */
+  reenableProb: prob,
+  /** Per-node bias genes (paper: no — a bias input is used instead). */
+  nodeBias: z.boolean(),
+  biasMutateProb: prob,
+  biasPerturbPower: nonneg,
+  /** Activation of new nodes and outputs (paper: 1/(1+e^(−4.9x))). */
+  activation: z.enum(ACTIVATIONS),
+  /** Chance per mutated genome of changing one hidden node's activation (paper: 0). */
+  activationMutateProb: prob,
+  activationChoices: z.array(z.enum(ACTIVATIONS)).min(1),
+  /**
+   * Recurrent update rule (see network.ts): 'back-edge-delay' — one pass in a fixed order, only edges that
+   * close a cycle read the previous step; 'synchronous' — every node reads every source's previous value
+   * (C++ NEAT's one pass per activate() once the net is primed; neat-python's RecurrentNetwork).
+   */
+  recurrentMode: z.enum(['back-edge-delay', 'synchronous']),
+  /** Write a checkpoint every this many generations (0 = never). */
+  checkpointEvery: z.number().int().min(0),
+});
+
+export type NeatConfig = z.infer<typeof NeatConfigSchema>;
+
+/** Every parameter of the NEAT paper (§4) and, where it is silent, the C++ release (test.ne). */
+export const PAPER: NeatConfig = {
+  populationSize: 150,
+  maxGenerations: 1000,
+  compatibility: {
+    c1: 1.0, c2: 1.0, c3: 0.4, threshold: 3.0, normalizeMinGenes: 20,
+    targetSpecies: null, thresholdStep: 0.3, thresholdMin: 0.3,
+  },
+  representative: 'random',
+  stagnation: 15,
+  populationStagnation: 20,
+  elitismMinSpeciesSize: 5,
+  survivalThreshold: 0.2,
+  mutateOnlyProb: 0.25,
+  mateOnlyProb: 0.2,
+  interspeciesMateRate: 0.001,
+  crossoverAverageProb: 0,
+  disableInheritProb: 0.75,
+  addNodeProb: 0.03,
+  addLinkProb: 0.05,
+  newLinkTries: 20,
+  addNodeSelection: 'cpp',
+  allowRecurrent: false,
+  recurrentLinkProb: 0,
+  weightMutateProb: 0.8,
+  weightPerturbProb: 0.9,
+  weightPerturbPower: 2.5,
+  weightReplaceRange: 2.5,
+  initialWeightRange: 1.0,
+  weightClamp: 8,
+  toggleEnableProb: 0,
+  reenableProb: 0,
+  nodeBias: false,
+  biasMutateProb: 0,
+  biasPerturbPower: 0.5,
+  activation: 'steep-sigmoid',
+  activationMutateProb: 0,
+  activationChoices: ['steep-sigmoid'],
+  recurrentMode: 'back-edge-delay',
+  checkpointEvery: 10,
+};
+
+/** Paper overrides per task (DPNV: §5.2 of the paper). */
+export const TASK_PAPER_OVERRIDES: Record<string, DeepPartial<NeatConfig>> = {
+  xor: { maxGenerations: 1000 },
+  pole: { maxGenerations: 100 },
+  'double-pole': { maxGenerations: 1000 },
+  'double-pole-nv': {
+    populationSize: 1000,
+    compatibility: { c3: 3.0, threshold: 4.0 },
+    addLinkProb: 0.3,
+    allowRecurrent: true,
+    recurrentLinkProb: 0.5,
+    maxGenerations: 1000,
+  },
+  classify: { maxGenerations: 200, checkpointEvery: 5 },
+};
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(over) || !isPlainObject(base)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = k in out && isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
+
+/** Validates a (merged) config object; throws a UserError naming every bad field. */
+export function validateConfig(raw: unknown, source = 'config'): NeatConfig {
+  const r = NeatConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((iss) => {
+      let field = iss.path.map(String).join('.');
+      if (iss.code === 'unrecognized_keys') {
+        const keys = (iss as { keys: string[] }).keys;
+        return `${source}: unknown field ${keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}`;
+      }
+      let got: unknown = raw;
+      for (const p of iss.path) got = isPlainObject(got) || Array.isArray(got) ? (got as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+      if (!field) field = '(root)';
+      return `${source}: field '${field}': ${iss.message} (got ${describe(got)})`;
+    });
+    throw new UserError(lines.join('; '));
+  }
+  const c = r.data;
+  if (c.activationChoices.indexOf(c.activation) < 0 && c.activationMutateProb > 0) {
+    throw new UserError(`${source}: field 'activationChoices' must include the default activation '${c.activation}'`);
+  }
+  return c;
+}
+
+/** The paper preset for a task, with an optional user config (partial, deep-merged) on top. */
+export function resolveConfig(task: string, user?: unknown, source = 'config'): NeatConfig {
+  if (user !== undefined && !isPlainObject(user)) throw new UserError(`${source}: expected a JSON object, got ${describe(user)}`);
+  const base = deepMerge(PAPER, TASK_PAPER_OVERRIDES[task] ?? {});
+  return validateConfig(deepMerge(base, user ?? {}), source);
+}
+
+export function loadConfigFile(path: string): unknown {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) {
+    throw new UserError(`config file ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try { return JSON.parse(text); } catch (e) {
+    throw new UserError(`config file ${path}: not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,119 @@
+// Plain-string SVG drawings: a genome's network (nodes by depth, inputs left, outputs right; edge colour =
+// sign, width = |weight|, disabled links dashed grey, back edges curved) and a chart of best/mean fitness
+// and complexity (hidden nodes, enabled connections of the best genome) over generations.
+import type { Genome } from './genome.js';
+import { evaluationOrder } from './network.js';
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+function f(x: number): string { return (Math.round(x * 10) / 10).toString(); }
+
+export function networkSvg(g: Genome, title = `genome ${g.id} (fitness ${g.fitness.toPrecision(5)})`): string {
+  const { order } = evaluationOrder(g);
+  const pos = new Map<number, number>();
+  order.forEach((id, k) => pos.set(id, k));
+  // depth = longest path from inputs over forward (non-back) enabled edges
+  const depth = new Map<number, number>();
+  for (const n of g.nodes) if (n.type === 'input' || n.type === 'bias') depth.set(n.id, 0);
+  const enabled = g.conns.filter((c) => c.enabled);
+  for (const id of order) {
+    let d = 1;
+    for (const c of enabled) {
+      if (c.to !== id) continue;
+      const back = pos.has(c.from) && pos.get(c.from)! >= pos.get(id)!;
+      if (!back && depth.has(c.from)) d = Math.max(d, depth.get(c.from)! + 1);
+    }
+    depth.set(id, d);
+  }
+  let maxDepth = 1;
+  for (const [, d] of depth) maxDepth = Math.max(maxDepth, d);
+  for (const n of g.nodes) {
+    if (n.type === 'output') depth.set(n.id, maxDepth);
+    if (!depth.has(n.id)) depth.set(n.id, Math.max(1, maxDepth - 1)); // nodes that do not affect the outputs
+  }
+  const layers = new Map<number, number[]>();
+  for (const n of g.nodes) {
+    const d = depth.get(n.id)!;
+    if (!layers.has(d)) layers.set(d, []);
+    layers.get(d)!.push(n.id);
+  }
+  const W = 140 + maxDepth * 160;
+  let maxLayer = 1;
+  for (const [, l] of layers) maxLayer = Math.max(maxLayer, l.length);
+  const H = 80 + maxLayer * 50;
+  const xy = new Map<number, [number, number]>();
+  for (const [d, ids] of layers) {
+    ids.forEach((id, i) => xy.set(id, [70 + d * 160, 50 + ((i + 0.5) * (H - 70)) / ids.length]));
+  }
+  const maxW = Math.max(1e-9, ...g.conns.map((c) => Math.abs(c.weight)));
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<rect width="100%" height="100%" fill="white"/><text x="10" y="18" font-size="13">${esc(title)}</text>`);
+  for (const c of g.conns) {
+    const a = xy.get(c.from), b = xy.get(c.to);
+    if (!a || !b) continue;
+    const colour = !c.enabled ? '#bbb' : c.weight >= 0 ? '#c0392b' : '#2964b8';
+    const width = c.enabled ? 0.6 + (3.4 * Math.abs(c.weight)) / maxW : 0.8;
+    const dash = c.enabled ? '' : ' stroke-dasharray="4 3"';
+    const tip = `<title>${c.from}→${c.to} w=${c.weight.toFixed(3)} innov ${c.innovation}${c.enabled ? '' : ' (disabled)'}</title>`;
+    if (c.from === c.to) {
+      parts.push(`<path d="M${f(a[0])},${f(a[1] - 10)} c 25,-30 -25,-30 0,0" fill="none" stroke="${colour}" stroke-width="${f(width)}"${dash}>${tip}</path>`);
+    } else if (b[0] <= a[0]) {
+      const mx = (a[0] + b[0]) / 2, my = Math.min(a[1], b[1]) - 40;
+      parts.push(`<path d="M${f(a[0])},${f(a[1])} Q${f(mx)},${f(my)} ${f(b[0])},${f(b[1])}" fill="none" stroke="${colour}" stroke-width="${f(width)}"${dash}>${tip}</path>`);
+    } else {
+      parts.push(`<line x1="${f(a[0])}" y1="${f(a[1])}" x2="${f(b[0])}" y2="${f(b[1])}" stroke="${colour}" stroke-width="${f(width)}"${dash}>${tip}</line>`);
+    }
+  }
+  for (const n of g.nodes) {
+    const [x, y] = xy.get(n.id)!;
+    const fill = n.type === 'input' ? '#e8f1fb' : n.type === 'bias' ? '#fdf2d0' : n.type === 'output' ? '#e3f5e1' : '#f2f2f2';
+    parts.push(`<circle cx="${f(x)}" cy="${f(y)}" r="13" fill="${fill}" stroke="#333"><title>node ${n.id} ${n.type} ${n.activation}</title></circle>`);
+    parts.push(`<text x="${f(x)}" y="${f(y + 4)}" text-anchor="middle">${n.type === 'bias' ? 'b' : n.id}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+export interface ChartPoint { generation: number; bestFitness: number; meanFitness: number; bestHidden: number; bestEnabled: number }
+
+function polyline(pts: Array<[number, number]>, colour: string, dash = ''): string {
+  return `<polyline fill="none" stroke="${colour}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts.map(([x, y]) => `${f(x)},${f(y)}`).join(' ')}"/>`;
+}
+
+/** Two stacked panels: fitness (best, mean) and complexity (best genome's hidden nodes and enabled connections). */
+export function fitnessChartSvg(h: ChartPoint[], title: string): string {
+  const W = 720, PH = 220, L = 60, R = 20, T = 30;
+  const H = T + 2 * PH + 60;
+  const n = Math.max(1, h.length - 1);
+  const gx = (i: number) => L + ((W - L - R) * i) / n;
+  const panel = (top: number, series: Array<{ name: string; values: number[]; colour: string; dash?: string }>, ylabel: string): string[] => {
+    const all = series.flatMap((s) => s.values).filter(Number.isFinite);
+    let lo = Math.min(0, ...all), hi = Math.max(...all, lo + 1e-9);
+    if (hi === lo) hi = lo + 1;
+    const gy = (v: number) => top + PH - 20 - ((PH - 40) * (v - lo)) / (hi - lo);
+    const out: string[] = [];
+    out.push(`<rect x="${L}" y="${top}" width="${W - L - R}" height="${PH - 20}" fill="none" stroke="#999"/>`);
+    out.push(`<text x="${L - 6}" y="${f(gy(hi) + 4)}" text-anchor="end">${hi.toPrecision(4)}</text><text x="${L - 6}" y="${f(gy(lo) + 4)}" text-anchor="end">${lo.toPrecision(4)}</text>`);
+    out.push(`<text x="12" y="${top + PH / 2}" transform="rotate(-90 12 ${top + PH / 2})" text-anchor="middle">${esc(ylabel)}</text>`);
+    series.forEach((s, k) => {
+      out.push(polyline(s.values.map((v, i) => [gx(i), gy(v)]), s.colour, s.dash));
+      out.push(`<text x="${L + 10 + k * 170}" y="${top + 14}" fill="${s.colour}">${esc(s.name)}</text>`);
+    });
+    return out;
+  };
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/><text x="${L}" y="18" font-size="13">${esc(title)}</text>`];
+  parts.push(...panel(T, [
+    { name: 'best fitness', values: h.map((p) => p.bestFitness), colour: '#c0392b' },
+    { name: 'mean fitness', values: h.map((p) => p.meanFitness), colour: '#2964b8', dash: '5 3' },
+  ], 'fitness'));
+  parts.push(...panel(T + PH, [
+    { name: 'hidden nodes (best)', values: h.map((p) => p.bestHidden), colour: '#27ae60' },
+    { name: 'enabled connections (best)', values: h.map((p) => p.bestEnabled), colour: '#8e44ad', dash: '5 3' },
+  ], 'complexity'));
+  parts.push(`<text x="${L}" y="${H - 20}">generation 0</text><text x="${W - R}" y="${H - 20}" text-anchor="end">generation ${h.length ? h[h.length - 1]!.generation : 0}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}

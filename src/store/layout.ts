@@ -1,0 +1,98 @@
+// Directory layout of an experiment store (open_lth's, with our file names):
+//   <root>/winnow.db                                        index (see db.ts)
+//   <root>/<runId>/hparams.json                             { id, kind, canonical, hparams }
+//   <root>/<runId>/replicate_<r>/level_<L>/<branch>/        one job: mask.wt, weights-init.wt,
+//                                                           weights-final.wt, checkpoint.wt, metrics.json
+// The path is recomputable from the hparams alone, so results are found without the database.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { UserError } from '../util/errors.js';
+
+export interface JobKey {
+  runId: string;
+  /** ≥ 0 */
+  replicate: number;
+  /** ≥ 0; level 0 is the dense network */
+  level: number;
+  /** e.g. 'main', 'random_reinit'; letters, digits, '_', '-', '.' (it is a directory name) */
+  branch: string;
+}
+
+export const JOB_FILES = ['mask.wt', 'weights-init.wt', 'weights-final.wt', 'checkpoint.wt', 'metrics.json'] as const;
+export type JobFile = (typeof JOB_FILES)[number];
+
+const RUN_ID_RE = /^[a-z][a-z0-9_]*$/;
+const BRANCH_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/** Throws TypeError on a key that cannot name a directory (a programming error, not bad user input). */
+export function checkJobKey(key: JobKey): void {
+  checkRunId(key.runId);
+  if (!Number.isSafeInteger(key.replicate) || key.replicate < 0) throw new TypeError(`replicate must be an integer ≥ 0, got ${key.replicate}`);
+  if (!Number.isSafeInteger(key.level) || key.level < 0) throw new TypeError(`level must be an integer ≥ 0, got ${key.level}`);
+  if (!BRANCH_RE.test(key.branch)) throw new TypeError(`branch '${key.branch}' must match ${BRANCH_RE.source}`);
+}
+
+export function checkRunId(runId: string): void {
+  if (!RUN_ID_RE.test(runId)) throw new TypeError(`run id '${runId}' must match ${RUN_ID_RE.source}`);
+}
+
+/** `<root>/<runId>` */
+export function runDir(root: string, runId: string): string {
+  checkRunId(runId);
+  return join(root, runId);
+}
+
+/** `<root>/<runId>/replicate_<r>/level_<L>/<branch>` */
+export function jobDir(root: string, key: JobKey): string {
+  checkJobKey(key);
+  return join(root, key.runId, `replicate_${key.replicate}`, `level_${key.level}`, key.branch);
+}
+
+/** Path of one of a job's files, e.g. jobFile(root, key, 'mask.wt'). */
+export function jobFile(root: string, key: JobKey, file: JobFile): string {
+  if (!(JOB_FILES as readonly string[]).includes(file)) throw new TypeError(`unknown job file '${file}'; expected one of ${JOB_FILES.join(', ')}`);
+  return join(jobDir(root, key), file);
+}
+
+/** `<root>/<runId>/hparams.json` */
+export function hparamsPath(root: string, runId: string): string {
+  return join(runDir(root, runId), 'hparams.json');
+}
+
+export interface HparamsFile {
+  id: string;
+  kind: string;
+  canonical: string;
+  hparams: Record<string, unknown>;
+}
+
+/** Writes `<root>/<runId>/hparams.json` atomically (creating the run directory). */
+export function writeHparamsFile(root: string, h: HparamsFile): string {
+  const path = hparamsPath(root, h.id);
+  writeJsonAtomic(path, { id: h.id, kind: h.kind, canonical: h.canonical, hparams: h.hparams });
+  return path;
+}
+
+/** Reads `<root>/<runId>/hparams.json`; undefined if absent; UserError if unreadable or malformed. */
+export function readHparamsFile(root: string, runId: string): HparamsFile | undefined {
+  const path = hparamsPath(root, runId);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new UserError(`${path}: not valid JSON; delete it to have it rewritten`);
+  }
+  const o = v as Partial<HparamsFile> | null;
+  if (o === null || typeof o !== 'object' || typeof o.id !== 'string' || typeof o.kind !== 'string' || typeof o.canonical !== 'string' || typeof o.hparams !== 'object' || o.hparams === null) {
+    throw new UserError(`${path}: expected { id, kind, canonical, hparams }; delete it to have it rewritten`);
+  }
+  return o as HparamsFile;
+}
