@@ -1,6 +1,6 @@
 // The per-level terminal table of a lottery run: weights remaining, and for the ticket and each
 // control the test accuracy at early stop (mean ± std over replicates), plus the ticket's early-stop
-// iteration and the wall time per training.
+// iteration and the seconds spent in training steps (where sparse execution shows).
 import type { Branch } from '../lottery/hparams.js';
 import type { LevelSummary, Stat } from '../lottery/summary.js';
 import { formatTable } from '../report/table.js';
@@ -11,10 +11,11 @@ const pm = (s: Stat, scale = 1, digits = 2): string =>
 export function levelTable(summary: LevelSummary[], controls: Branch[]): string {
   const levels = [...new Set(summary.map((s) => s.level))].sort((a, b) => a - b);
   const get = (level: number, branch: Branch): LevelSummary | undefined => summary.find((s) => s.level === level && s.branch === branch);
-  const header = ['level', 'weights %', 'ticket acc %', 'early-stop it', 'wall s', ...controls.map((c) => `${c} acc %`)];
+  const header = ['level', 'weights %', 'ticket acc %', 'early-stop it', 'step s', ...controls.map((c) => `${c} acc %`)]
+    .map((h) => ({ header: h, align: 'right' as const }));
   const rows = levels.map((level) => {
     const t = get(level, 'ticket')!;
-    return [String(level), (100 * t.density.mean).toFixed(1), pm(t.earlyStopTestAccuracy, 100), pm(t.earlyStopIteration, 1, 0), pm(t.wallSeconds, 1, 1),
+    return [String(level), (100 * t.density.mean).toFixed(1), pm(t.earlyStopTestAccuracy, 100), pm(t.earlyStopIteration, 1, 0), pm(t.stepSeconds, 1, 2),
       ...controls.map((c) => { const s = get(level, c); return s ? pm(s.earlyStopTestAccuracy, 100) : '—'; })];
   });
   return formatTable(header, rows);

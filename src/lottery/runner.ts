@@ -82,6 +82,12 @@ export function runLottery(ctx: LotteryContext, hooks: LotteryHooks = {}): JobRe
   return results;
 }
 
+/** The finished jobs of a stored run, as results (for `winnow runs` and `winnow report`). */
+export function storedResults(store: ExperimentStore, runId: string): JobResult[] {
+  return store.listJobs(runId).filter((j) => j.status === 'done')
+    .map((j) => fromRow({ replicate: j.replicate, level: j.level, branch: j.branch as Branch }, j));
+}
+
 function fromRow(job: { replicate: number; level: number; branch: Branch }, row: NonNullable<ReturnType<ExperimentStore['getJob']>>): JobResult {
   return {
     ...job, density: row.density ?? NaN, earlyStopIteration: row.earlyStopIteration ?? NaN, earlyStopValLoss: row.earlyStopValLoss ?? NaN,
