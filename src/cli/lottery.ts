@@ -113,7 +113,7 @@ export function register(program: Command): void {
       else console.log(levelTable(summary, h.controls));
       if (flags['report'] !== false) {
         const paths = writeLotteryReport(root, desc.id, h, data.name, results, store);
-        log(`report: ${paths.join(', ')}`);
+        log(`report: ${paths.find((p) => p.endsWith('.html'))} (and report.md with ${paths.filter((p) => p.endsWith('.svg')).length} SVG charts beside it)`);
       }
     } finally {
       store.close();
