@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const benches = ['kernels', 'train', 'infer', 'neat'];
+const benches = ['kernels', 'train', 'lottery', 'infer', 'neat'];
 let failed = 0;
 for (const name of benches) {
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
