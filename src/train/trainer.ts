@@ -10,6 +10,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { Optimizer, type OptimizerConfig, type OptimizerState } from '../optim/optimizer.js';
 import { restore, snapshot, type ModelState } from '../models/state.js';
 import { Rng } from '../util/rng.js';
+import { UserError } from '../util/errors.js';
 
 export interface TrainConfig {
   optimizer: OptimizerConfig;
@@ -128,7 +129,7 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
     const loss = model.lossAndGrad(be, x, labels, B) / B;
     optimizer.update(be);
     stepMs += performance.now() - t0;
-    if (!Number.isFinite(loss)) throw new Error(`train: the loss became ${loss} at iteration ${iteration + 1} (learning rate ${config.optimizer.lr} too high?)`);
+    if (!Number.isFinite(loss)) throw new UserError(`training diverged: the loss became ${loss} at iteration ${iteration + 1} (--lr ${config.optimizer.lr} too high?)`);
     lossSum += loss; lossCount++;
     iteration++;
     hooks.onStep?.(iteration, config.iterations, loss);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBackend } from '../../src/backend/reference.js';
+import { getBackend } from '../../src/backend/index.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { buildModel } from '../../src/models/build.js';
@@ -36,10 +37,19 @@ test('learns a synthetic task', () => {
   assert.ok(result.history.some((r) => r.iteration === result.earlyStop.iteration));
 });
 
-test('same seed gives bit-identical weights after 100 steps; another seed does not', () => {
-  const a = snapshot(trained(referenceBackend, 7).model), b = snapshot(trained(referenceBackend, 7).model);
-  assert.ok(sameState(a, b));
-  assert.ok(!sameState(a, snapshot(trained(referenceBackend, 8).model)));
+for (const be of [referenceBackend, getBackend('native', { warn: () => {} })]) {
+  test(`same seed gives bit-identical weights after 100 steps; another seed does not (${be.name})`, () => {
+    for (const density of [1, 0.1]) {
+      const a = snapshot(trained(be, 7, density).model), b = snapshot(trained(be, 7, density).model);
+      assert.ok(sameState(a, b));
+      assert.ok(!sameState(a, snapshot(trained(be, 8, density).model)));
+    }
+  });
+}
+
+test('a diverging run stops with a clear error instead of training on NaN', () => {
+  const model = buildModel('mlp:20-32-16-4', data.shape, data.classes, new Rng(1));
+  assert.throws(() => train(referenceBackend, model, data, { ...cfg, optimizer: { kind: 'sgd', lr: 1e30 } }), /training diverged: the loss became (NaN|Infinity)/);
 });
 
 test('resuming from a checkpoint reproduces the uninterrupted run exactly', () => {
