@@ -10,6 +10,7 @@ import { plan, runLottery } from '../lottery/runner.js';
 import { summarize } from '../lottery/summary.js';
 import { writeLotteryReport } from '../lottery/report.js';
 import { openStore } from '../store/db.js';
+import { paperRates } from '../prune/magnitude.js';
 import { describeRun } from '../store/hash.js';
 import { writeHparamsFile } from '../store/layout.js';
 import { UserError } from '../util/errors.js';
@@ -81,6 +82,8 @@ export function register(program: Command): void {
       (h as unknown as Record<string, unknown>)[f.key] = flags[f.key];
     }
     if (flags['oneShot'] !== undefined && flags['levels'] === undefined) h.levels = 1;
+    // The paper prunes Conv-6's convolutions at 15% per round (Conv-2/4 at 10%).
+    if (flags['rateConv'] === undefined && protocol.rateConv === undefined) h.rateConv = paperRates(h.model).conv;
     validateHparams(h);
     const be = backendFrom(flags['backend'] as 'native' | 'reference');
     const data = loadDataset(h.dataset, { seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
