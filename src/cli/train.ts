@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadDataset } from '../data/registry.js';
 import { INIT_KINDS, type InitKind } from '../nn/init.js';
 import { OPTIMIZER_KINDS, type OptimizerKind } from '../optim/optimizer.js';
-import { runTraining } from '../train/run.js';
+import { trainModel } from '../train/run.js';
+import { saveModel } from '../io/model-io.js';
 import { UserError } from '../util/errors.js';
 import { addBackendOption, backendFrom } from './backend-option.js';
 import { choiceFlag, intFlag, numberFlag } from './options.js';
@@ -12,7 +13,7 @@ import { progressBar } from './progress.js';
 interface TrainFlags {
   model: string; dataset: string; dataDir?: string; epochs?: number; iterations?: number; batchSize: number;
   optimizer: OptimizerKind; lr?: number; momentum: number; weightDecay: number; init: InitKind;
-  density: number; seed: number; evalEvery?: number; validation?: number; backend: 'native' | 'reference'; json?: boolean;
+  density: number; seed: number; evalEvery?: number; validation?: number; backend: 'native' | 'reference'; json?: boolean; save?: string;
 }
 
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.1, momentum: 0.01, adam: 1.2e-3 };
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (init, data order, masks)', intFlag('--seed', 0, 2 ** 32 - 1), 0)
     .option('--eval-every <n>', 'evaluate on validation and test every n iterations (default: once per epoch)', intFlag('--eval-every', 1))
     .option('--validation <n>', 'training images held out for validation (default 5000 for the full datasets)', intFlag('--validation', 0))
+    .option('--save <path>', 'write the trained network (final weights, fp32, smallest lossless encoding) as a winnow model file for compress/infer')
     .option('--json', 'print a JSON summary on stdout');
   addBackendOption(cmd).action((flags: TrainFlags) => {
     if (flags.epochs !== undefined && flags.iterations !== undefined) throw new UserError('--epochs and --iterations are mutually exclusive: give one');
@@ -45,7 +47,7 @@ export function register(program: Command): void {
     const iterations = flags.iterations ?? (flags.epochs ?? 1) * perEpoch;
     const bar = progressBar('train', iterations, 'loss {loss}');
     let last = 0;
-    const summary = runTraining(be, data, {
+    const { summary, model } = trainModel(be, data, {
       model: flags.model, batchSize: flags.batchSize, iterations, evalEvery: flags.evalEvery ?? perEpoch, seed: flags.seed,
       init: flags.init, density: flags.density,
       optimizer: { kind: flags.optimizer, lr: flags.lr ?? DEFAULT_LR[flags.optimizer], momentum: flags.momentum, weightDecay: flags.weightDecay },
@@ -53,6 +55,10 @@ export function register(program: Command): void {
       onStep: (it, _total, loss) => { if (it - last >= 20 || it === iterations) { bar.update(it, { loss: loss.toFixed(4) }); last = it; } },
     });
     bar.stop();
+    const saved = flags.save === undefined ? null
+      : saveModel(flags.save, model, { spec: flags.model, inputShape: [data.shape[0], data.shape[1], data.shape[2]], classes: data.classes, dataset: data.name },
+        { format: 'fp32', encoding: 'auto', meta: { seed: flags.seed, testAccuracy: summary.final.testAccuracy } });
+    if (saved) (flags.json ? process.stderr : process.stdout).write(`saved ${saved.path} (${saved.bytes} bytes, final weights)\n`);
     if (flags.json) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); return; }
     const pct = (v: number): string => (100 * v).toFixed(2) + '%';
     console.log(`model ${summary.model} on ${summary.dataset} (${data.source}), backend ${be.name} (${be.detail}), seed ${summary.seed}`);

@@ -5,6 +5,7 @@ import type { Dataset } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
 import { density as modelDensity } from '../models/state.js';
 import type { InitKind } from '../nn/init.js';
+import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { randomMask } from '../prune/random.js';
 import { Rng } from '../util/rng.js';
@@ -40,6 +41,11 @@ export interface TrainRunSummary {
 }
 
 export function runTraining(be: Backend, data: Dataset, o: TrainRunOptions, hooks: TrainHooks = {}): TrainRunSummary {
+  return trainModel(be, data, o, hooks).summary;
+}
+
+/** As runTraining, also returning the trained network (for `winnow train --save`). */
+export function trainModel(be: Backend, data: Dataset, o: TrainRunOptions, hooks: TrainHooks = {}): { summary: TrainRunSummary; model: Sequential } {
   const rng = new Rng(o.seed);
   const model = buildModel(o.model, data.shape, data.classes, rng, { init: o.init, sparseThreshold: o.sparseThreshold });
   if (o.density !== undefined && o.density < 1) {
@@ -53,7 +59,7 @@ export function runTraining(be: Backend, data: Dataset, o: TrainRunOptions, hook
     evalBatch: model.layers.some((l) => l.name.startsWith('conv')) ? 100 : 1000,
   }, hooks);
   const e = result.earlyStop;
-  return {
+  const summary: TrainRunSummary = {
     model: o.model, dataset: data.name, backend: be.name, seed: o.seed, density: modelDensity(model),
     layers: model.weightLayers().map((l) => ({ name: l.name, shape: [l.weights.rows, l.weights.cols], density: l.weights.density, storage: l.weights.storage })),
     iterations: result.iterations, epochs: result.iterations * o.batchSize / data.train.count,
@@ -61,4 +67,5 @@ export function runTraining(be: Backend, data: Dataset, o: TrainRunOptions, hook
     final: { iteration: result.final.iteration, testAccuracy: result.final.testAccuracy, testLoss: result.final.testLoss },
     wallSeconds: result.wallSeconds, stepSeconds: result.stepSeconds, history: result.history,
   };
+  return { summary, model };
 }

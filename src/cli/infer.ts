@@ -1,0 +1,96 @@
+// `winnow infer MODEL`: load a (compressed) network and run it — layers below the sparse threshold on
+// the CSR kernels — over a dataset's test split (accuracy, throughput) or over inputs from a JSON file
+// (predictions).
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { checkDataset } from '../compare/compress.js';
+import { resolveModel } from '../compare/model-source.js';
+import { features } from '../data/dataset.js';
+import { loadDataset } from '../data/registry.js';
+import { argmaxRows, predictRows } from '../io/model-io.js';
+import { UserError } from '../util/errors.js';
+import { addBackendOption, backendFrom } from './backend-option.js';
+import { intFlag } from './options.js';
+
+interface InferFlags {
+  dataset?: string; dataDir?: string; input?: string; batch: number; store?: string; json?: boolean; backend: 'native' | 'reference';
+}
+
+/** Reads samples from JSON: [[…], …] or { "inputs": [[…], …] }; each sample has `feat` numbers. */
+export function readInputs(path: string, feat: number): { samples: Float32Array; n: number } {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) {
+    throw new UserError(`--input ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (e) { throw new UserError(`--input ${path}: not valid JSON (${(e as Error).message})`); }
+  const list = Array.isArray(v) ? v : (v && typeof v === 'object' && Array.isArray((v as { inputs?: unknown }).inputs) ? (v as { inputs: unknown[] }).inputs : null);
+  if (!list) throw new UserError(`--input ${path}: expected an array of samples or {"inputs": [...]}`);
+  if (list.length === 0) throw new UserError(`--input ${path}: no samples`);
+  // A single flat sample is accepted too.
+  const rows = list.every((x) => typeof x === 'number') ? [list] : list;
+  const samples = new Float32Array(rows.length * feat);
+  rows.forEach((r, i) => {
+    if (!Array.isArray(r) || r.length !== feat) throw new UserError(`--input ${path}: sample ${i} must be an array of ${feat} numbers, found ${Array.isArray(r) ? `${r.length} entries` : typeof r}`);
+    r.forEach((x, j) => {
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new UserError(`--input ${path}: sample ${i}[${j}] must be a finite number, found ${JSON.stringify(x)}`);
+      samples[i * feat + j] = x;
+    });
+  });
+  return { samples, n: rows.length };
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('infer')
+    .description('run a model file (or lottery ticket) through the sparse kernels: test accuracy and throughput, or predictions for JSON inputs')
+    .argument('<model>', 'a model file (winnow compress / train --save) or a ticket runs/<runId>:level=<L>')
+    .option('--dataset <name>', 'evaluate on this dataset\'s test split (default: the one the model names)')
+    .option('--data-dir <dir>', 'directory holding the IDX files')
+    .option('--input <file.json>', 'predict for these samples instead: [[x0, x1, …], …] (row-major features)')
+    .option('--batch <n>', 'samples per forward pass', intFlag('--batch', 1, 65536), 256)
+    .option('--store <dir>', 'experiment store holding lottery runs')
+    .option('--json', 'print JSON on stdout');
+  addBackendOption(cmd).action((modelArg: string, flags: InferFlags) => {
+    if (flags.input !== undefined && flags.dataset !== undefined) throw new UserError('--input and --dataset are mutually exclusive: give one');
+    const be = backendFrom(flags.backend);
+    const { resolved, data: own } = resolveModel(modelArg, { store: flags.store });
+    const model = resolved.model;
+    const layers = model.weightLayers().map((l) => ({ name: l.name, density: l.weights.density, storage: l.weights.storage }));
+    if (flags.input !== undefined) {
+      const { samples, n } = readInputs(flags.input, model.inFeatures);
+      const t0 = performance.now();
+      const logits = predictRows(be, model, samples, n, flags.batch);
+      const ms = performance.now() - t0;
+      const pred = argmaxRows(logits, model.classes);
+      const out = { model: resolved.origin, n, predictions: Array.from(pred), logits: Array.from({ length: n }, (_, i) => Array.from(logits.subarray(i * model.classes, (i + 1) * model.classes))), milliseconds: ms, layers };
+      if (flags.json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
+      console.log(`${resolved.origin}: ${n} sample(s) in ${ms.toFixed(3)} ms; storage ${layers.map((l) => `${l.name} ${l.storage}`).join(', ')}`);
+      for (let i = 0; i < n; i++) console.log(`  ${i}: class ${pred[i]}  logits ${out.logits[i]!.map((x) => x.toFixed(3)).join(' ')}`);
+      return;
+    }
+    const name = flags.dataset ?? resolved.info.dataset;
+    if (!name) throw new UserError(`${modelArg}: the model names no dataset; give --dataset or --input`);
+    const data = flags.dataset === undefined && own ? own : loadDataset(name, { dataDir: flags.dataDir, seed: resolved.seed, validationSize: resolved.validation });
+    checkDataset(model, data);
+    const split = data.test, feat = features(data), bs = Math.min(flags.batch, split.count);
+    const x = new Float32Array(feat * bs), idx = new Int32Array(bs), labels = new Int32Array(bs);
+    let correct = 0, ms = 0;
+    for (let start = 0; start < split.count; start += bs) {
+      const m = Math.min(bs, split.count - start);
+      for (let b = 0; b < m; b++) { idx[b] = start + b; labels[b] = split.labels[start + b]!; }
+      const t0 = performance.now();
+      be.gatherColumns(split.images, feat, idx.subarray(0, m), m, x);
+      const logits = model.forward(be, x, m);
+      ms += performance.now() - t0;
+      correct += be.countCorrect(logits, labels.subarray(0, m), model.classes, m);
+    }
+    const out = {
+      model: resolved.origin, dataset: data.name, samples: split.count, batch: bs, backend: `${be.name} (${be.detail})`,
+      testAccuracy: correct / split.count, milliseconds: ms, samplesPerSecond: split.count / (ms / 1000), layers,
+    };
+    if (flags.json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
+    console.log(`${resolved.origin} on ${data.name} test (${split.count} samples, batch ${bs}), backend ${out.backend}`);
+    for (const l of layers) console.log(`  ${l.name.padEnd(6)} density ${(100 * l.density).toFixed(2).padStart(6)}%  ${l.storage}`);
+    console.log(`test accuracy ${(100 * out.testAccuracy).toFixed(2)}%; forward passes ${ms.toFixed(1)} ms = ${Math.round(out.samplesPerSecond)} samples/s`);
+  });
+}
