@@ -4,10 +4,18 @@ import { register as train } from './train.js';
 import { register as data } from './data.js';
 import { register as evolve } from './evolve.js';
 import { register as lottery } from './lottery.js';
+import { register as runs } from './runs.js';
+import { register as compress } from './compress.js';
+import { register as infer } from './infer.js';
+import { register as compare } from './compare.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
   lottery,
+  runs,
   data,
   evolve,
+  compress,
+  infer,
+  compare,
 ];
