@@ -1,6 +1,7 @@
 // Inference benchmark: LeNet-300-100 (784-300-100-10) with random masks at 100/20/5/2% density,
-//   winnow sparse  every layer in CSR, native spmm (what `winnow infer` runs below the sparse threshold)
-//   winnow dense   every layer dense (masked weights as zeros), native GEMM
+//   winnow sparse  every layer in CSR: a prepared net, one native call per forward (gathered CSR
+//                  mat-vec at batch 1, SpMM above), what `winnow infer` runs below the sparse threshold
+//   winnow dense   every layer dense (masked weights as zeros), prepared: GEMV at batch 1, GEMM above
 //   ORT sync       onnxruntime-node, dense ONNX export of the same weights, synchronous binding
 //   ORT await      onnxruntime-node, public `await session.run()`
 // one thread each, interleaved in rounds in one process: batch-1 latency (median µs per call) and
@@ -10,6 +11,7 @@
 // fp32 dense file. Usage: node dist/bench/infer.js [--rounds N] [--json]
 import { cpus } from 'node:os';
 import { getBackend } from '../src/backend/index.js';
+import type { InferenceNet } from '../src/backend/backend.js';
 import { exportOnnx } from '../src/io/onnx.js';
 import { planModel, type ModelInfo } from '../src/io/model-io.js';
 import { buildModel } from '../src/models/build.js';
@@ -33,6 +35,9 @@ interface Case {
   density: number;
   sparse: Sequential;
   dense: Sequential;
+  /** Prepared forwards (validated once; one native call per forward), as `winnow infer` runs them. */
+  sparseNet: InferenceNet;
+  denseNet: InferenceNet;
   ort: OrtSession | null;
 }
 
@@ -67,19 +72,21 @@ async function main(): Promise<void> {
   for (const d of DENSITIES) {
     const m = models(d, 7);
     const ort = loaded.ok ? await ortSession(loaded.ort, loaded.version, exportOnnx(m.dense)) : null;
-    cases.push({ density: d, ...m, ort });
+    cases.push({ density: d, ...m, sparseNet: m.sparse.prepareInference(be), denseNet: m.dense.prepareInference(be), ort });
   }
 
-  const winnowRun = (model: Sequential, n: number): Float32Array => {
+  const logits = new Float32Array(CLASSES * BIG);
+  const winnowRun = (net: InferenceNet, n: number): Float32Array => {
     be.gatherColumns(input, FEAT, idx.subarray(0, n), n, x);
-    return model.forward(be, x, n);
+    net.forward(x, n, logits);
+    return logits;
   };
 
   // Same outputs? (winnow is batch-last [classes × n], ORT row-major [n × classes])
   const agreement: Array<{ density: number; sparseVsDense: number; sparseVsOrt: number | null }> = [];
   for (const c of cases) {
-    const a = Float32Array.from(winnowRun(c.sparse, BIG).subarray(0, CLASSES * BIG));
-    const b = winnowRun(c.dense, BIG);
+    const a = Float32Array.from(winnowRun(c.sparseNet, BIG).subarray(0, CLASSES * BIG));
+    const b = winnowRun(c.denseNet, BIG);
     let sd = 0, so = 0;
     for (let i = 0; i < CLASSES * BIG; i++) sd = Math.max(sd, Math.abs(a[i]! - b[i]!));
     if (c.ort) {
@@ -95,8 +102,8 @@ async function main(): Promise<void> {
   const block = async (c: Case, impl: Impl, n: number, calls: number): Promise<number> => {
     const t0 = performance.now();
     switch (impl) {
-      case 'winnow sparse': for (let i = 0; i < calls; i++) winnowRun(c.sparse, n); break;
-      case 'winnow dense': for (let i = 0; i < calls; i++) winnowRun(c.dense, n); break;
+      case 'winnow sparse': for (let i = 0; i < calls; i++) winnowRun(c.sparseNet, n); break;
+      case 'winnow dense': for (let i = 0; i < calls; i++) winnowRun(c.denseNet, n); break;
       case 'ORT sync': for (let i = 0; i < calls; i++) c.ort!.runSync(input, n, FEAT); break;
       case 'ORT await': for (let i = 0; i < calls; i++) await c.ort!.runAsync(input, n, FEAT); break;
     }

@@ -1,15 +1,21 @@
 // NEAT benchmark: network evaluations per second, winnow's compiled programs vs neataptic 1.4.7's
 // noTraceActivate, on identical topologies (the first XOR and double-pole-with-velocities winners of
 // seed 1, rebuilt node for node and link for link in neataptic with the same steepened sigmoid and
-// zero biases; outputs are checked equal first), plus generations per second of whole XOR runs at
-// population 150. One evaluation = one forward pass of one input vector. Same process, same machine,
-// single thread; ratios are what count.
+// zero biases; outputs are checked equal first): winnow's TS Stepper (one input) and batch evaluator,
+// and the native kernels (native/neat.cc) with one input per call and a batch per call; then a whole
+// XOR population (150 genomes × 4 patterns) per genome in TS vs one native lockstep call; then
+// generations per second of whole XOR runs at population 150 with native and TS evaluation.
+// One evaluation = one forward pass of one input vector. Same process, same machine, single thread;
+// ratios are what count.
 // Usage: node dist/bench/neat.js [--seconds 1.0]
 import { createRequire } from 'node:module';
 import { resolveConfig } from '../src/neat/config.js';
 import type { Genome } from '../src/neat/genome.js';
 import { BatchEvaluator, compile, Stepper, type Program } from '../src/neat/network.js';
 import { runNeat } from '../src/neat/run.js';
+import { InlineEvaluator } from '../src/neat/evaluate-parallel.js';
+import { loadNativeNeat, packPrograms, ProgramBatch, TS_NEAT_EVAL, type NeatEval } from '../src/neat/native-eval.js';
+import { XOR_INPUT, xorTask } from '../src/neat/tasks/xor.js';
 import { Rng } from '../src/util/rng.js';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +25,9 @@ const neataptic: any = require('neataptic');
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 1.0;
 const steep = (x: number) => 1 / (1 + Math.exp(-4.9 * x));
+const nat = loadNativeNeat();
+if ('error' in nat) throw new Error(`bench/neat: native NEAT kernels unavailable: ${nat.error}`);
+const NATIVE: NeatEval = nat.eval;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function toNeataptic(p: Program): any {
@@ -72,15 +81,55 @@ function benchNetwork(name: string, g: Genome, inputs: Float64Array[], B: number
   for (let b = 0; b < B; b++) for (let i = 0; i < p.nIn; i++) batchIn[i * B + b] = inputs[b % K]![i]!;
   const batchOut = new Float64Array(p.nOut * B);
   const batch = time(() => { for (let r = 0; r < 20; r++) { be.run(batchIn, B, batchOut); sink += batchOut[0]!; } return 20 * B; });
+  // native: one input per call (state kept, as a controller step), and a batch of B per call
+  const values1 = new Float64Array(p.nSlots);
+  const o0 = p.outSlot[0]!;
+  const nSingle = time(() => {
+    for (let i = 0; i < 20000; i++) { values1.set(inputs[i % K]!); NATIVE.forward(p, values1, 1, true); sink += values1[o0]!; }
+    return 20000;
+  });
+  const nb = new ProgramBatch(p, NATIVE);
+  const nBatch = time(() => { for (let r = 0; r < 20; r++) { nb.run(batchIn, B, batchOut); sink += batchOut[0]!; } return 20 * B; });
   const compileRate = time(() => { for (let r = 0; r < 200; r++) sink += compile(g).nEval; return 200; });
   if (sink === 42.4242) console.log('');
-  const r = { neatapticPerSec: nea, winnowSinglePerSec: single, winnowBatchPerSec: batch, ratioSingle: single / nea, ratioBatch: batch / nea, compilesPerSec: compileRate };
-  console.log(`${name}: ${p.nEval - p.nOut} hidden, ${p.src.length} connections`);
-  console.log(`  neataptic noTraceActivate     ${(nea / 1e6).toFixed(2)} M evals/s`);
-  console.log(`  winnow Stepper (one input)    ${(single / 1e6).toFixed(2)} M evals/s   ×${(single / nea).toFixed(2)}`);
-  console.log(`  winnow batch of ${B}`.padEnd(31) + ` ${(batch / 1e6).toFixed(2)} M evals/s   ×${(batch / nea).toFixed(2)}`);
-  console.log(`  compile genome → program      ${(compileRate / 1e3).toFixed(1)} k/s`);
+  const r = {
+    neatapticPerSec: nea, tsSinglePerSec: single, tsBatchPerSec: batch, nativeSinglePerSec: nSingle, nativeBatchPerSec: nBatch,
+    ratioTsSingle: single / nea, ratioTsBatch: batch / nea, ratioNativeSingle: nSingle / nea, ratioNativeBatch: nBatch / nea, compilesPerSec: compileRate,
+  };
+  const line = (label: string, v: number) => console.log(`  ${label.padEnd(34)} ${(v / 1e6).toFixed(2).padStart(8)} M evals/s   ×${(v / nea).toFixed(2)}`);
+  console.log(`${name}: ${p.nEval - p.nOut} hidden, ${p.src.length} connections (ratios vs neataptic)`);
+  line('neataptic noTraceActivate', nea);
+  line('winnow TS Stepper (one input)', single);
+  line(`winnow TS batch of ${B}`, batch);
+  line(`winnow native (one input/call)`, nSingle);
+  line(`winnow native batch of ${B}`, nBatch);
+  console.log(`  compile genome → program            ${(compileRate / 1e3).toFixed(1)} k/s`);
   return r;
+}
+
+/** A whole XOR population's evaluation: 150 genomes × 4 patterns, per-genome TS vs one native lockstep call. */
+function benchPopulation(genomes: Genome[]): Record<string, number> {
+  const programs = genomes.map(compile);
+  const nn = programs.map(toNeataptic);
+  const pats = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]];
+  let sink = 0;
+  const n = genomes.length * 4;
+  const nea = time(() => { for (const net of nn) for (const x of pats) sink += net.noTraceActivate(x)[0]; return n; });
+  const bes = programs.map((p) => new BatchEvaluator(p));
+  const out = new Float64Array(4), outMany = new Float64Array(n);
+  const ts = time(() => { for (const be of bes) { be.run(XOR_INPUT, 4, out); sink += out[0]!; } return n; });
+  const pack = packPrograms(programs);
+  const many = time(() => { NATIVE.forwardMany(pack, XOR_INPUT, 4, outMany); sink += outMany[0]!; return n; });
+  const packAndMany = time(() => { NATIVE.forwardMany(packPrograms(programs), XOR_INPUT, 4, outMany); sink += outMany[0]!; return n; });
+  if (sink === 42.4242) console.log('');
+  const line = (label: string, v: number) => console.log(`  ${label.padEnd(34)} ${(v / 1e6).toFixed(2).padStart(8)} M evals/s   ×${(v / nea).toFixed(2)}`);
+  console.log(`XOR population (${genomes.length} genomes of a run's generation, 4 patterns each):`);
+  line('neataptic noTraceActivate', nea);
+  line('winnow TS batch of 4 per genome', ts);
+  line('winnow native lockstep (1 call)', many);
+  line('  + packing the programs', packAndMany);
+  return { neatapticPerSec: nea, tsPerGenomeBatchPerSec: ts, nativeLockstepPerSec: many, nativeLockstepWithPackPerSec: packAndMany,
+    ratioTs: ts / nea, ratioNative: many / nea, ratioNativeWithPack: packAndMany / nea };
 }
 
 const json = process.argv.includes('--json');
@@ -94,15 +143,28 @@ const results: Record<string, unknown> = {};
 results.xor = benchNetwork(`XOR winner (seed 1)`, xorWin.best, xorInputs, 1024);
 results.doublePole = benchNetwork(`double-pole (DPV) winner (seed 1)`, dpvWin.best, dpInputs, 1024);
 
-// generations per second: whole XOR runs (evaluate + speciate + reproduce), population 150, one thread
-let gens = 0;
-const t0 = Date.now();
-let seed = 1;
-while ((Date.now() - t0) / 1000 < Math.max(2, SECONDS * 3)) {
-  const r = await runNeat({ task: { name: 'xor' }, config: xorCfg, seed: seed++, outDir: null });
-  gens += r.generations;
+// a population to evaluate in lockstep: generation 20 of an XOR run (genomes with some structure)
+let pop: Genome[] = [];
+await runNeat({ task: { name: 'xor' }, config: { ...xorCfg, maxGenerations: 21 }, seed: 7, outDir: null,
+  evaluator: { async evaluate(gs) { pop = gs.map((g) => ({ ...g, nodes: g.nodes.map((x) => ({ ...x })), conns: g.conns.map((c) => ({ ...c })) })); return xorTask(NATIVE).evaluateMany!(gs, { seed: 7, generation: 0, start: 0 }); }, async close() {} } });
+results.xorPopulation = benchPopulation(pop);
+
+// generations per second: whole XOR runs (evaluate + speciate + reproduce), population 150, one thread,
+// with the native lockstep evaluation (the default) and with the TS evaluator
+async function generationsPerSec(label: string, evalName: 'native' | 'ts'): Promise<number> {
+  let gens = 0;
+  const t0 = Date.now();
+  let seed = 1;
+  while ((Date.now() - t0) / 1000 < Math.max(2, SECONDS * 3)) {
+    const evaluator = new InlineEvaluator(xorTask(evalName === 'ts' ? TS_NEAT_EVAL : NATIVE));
+    const r = await runNeat({ task: { name: 'xor' }, config: xorCfg, seed: seed++, outDir: null, evaluator });
+    gens += r.generations;
+  }
+  const gps = gens / ((Date.now() - t0) / 1000);
+  console.log(`XOR, population 150, ${label}: ${gps.toFixed(0)} generations/s (${gens} generations over ${seed - 1} runs, 1 thread)`);
+  return gps;
 }
-const gps = gens / ((Date.now() - t0) / 1000);
-results.xorGenerationsPerSec = gps;
-console.log(`XOR, population 150: ${gps.toFixed(0)} generations/s (${gens} generations over ${seed - 1} runs, 1 thread)`);
+results.xorGenerationsPerSecNative = await generationsPerSec('native lockstep evaluation', 'native');
+results.xorGenerationsPerSecTs = await generationsPerSec('TS evaluation', 'ts');
+console.log(`native ISA: ${NATIVE.detail}`);
 if (json) console.log(JSON.stringify(results));

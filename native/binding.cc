@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <vector>
 #include "dispatch.h"
+#include "neat.h"
 
 namespace {
 using winnow::Kernels;
@@ -39,6 +41,16 @@ const Kernels* tableFor(Level l) {
 
 Level gBest = GENERIC;
 const Kernels* K = nullptr;  // the active table (single-threaded use from the JS thread)
+
+const winnow::NeatKernels* neatTableFor(Level l) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (l == AVX512) return winnow::avx512::neatTable();
+  if (l == AVX2) return winnow::avx2::neatTable();
+#endif
+  (void)l;
+  return winnow::generic::neatTable();
+}
+const winnow::NeatKernels* NK = nullptr;  // NEAT kernels of the same level as K
 
 // ---- argument decoding ---------------------------------------------------------------------
 // Each call decodes into an Args; the first failure records a message and every later get* is a no-op.
@@ -78,6 +90,7 @@ struct Args {
     *len = (int64_t)length;
     return static_cast<T*>(data);
   }
+  double* f64(size_t i, const char* name, int64_t* len) { return array<double>(i, name, napi_float64_array, "Float64Array", len); }
   float* f32(size_t i, const char* name, int64_t* len) { return array<float>(i, name, napi_float32_array, "Float32Array", len); }
   int32_t* i32(size_t i, const char* name, int64_t* len) { return array<int32_t>(i, name, napi_int32_array, "Int32Array", len); }
   uint8_t* u8(size_t i, const char* name, int64_t* len) { return array<uint8_t>(i, name, napi_uint8_array, "Uint8Array", len); }
@@ -456,6 +469,84 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// ---- NEAT programs (neat.cc) ------------------------------------------------------------------
+
+// Checks one program's node range [k0, k0+nEval) of start/act/bias against the connection arrays; sources
+// must be slots < nIn + nEval. Returns false after throwing.
+bool checkProgram(Args& a, int64_t nIn, int64_t k0, int64_t nEval, const int32_t* start, int64_t ls,
+                  const int32_t* src, int64_t lsrc, int64_t lw, const uint8_t* act, int64_t la, int64_t lb) {
+  if (!a.need("start", ls, k0 + nEval + 1) || !a.need("act", la, k0 + nEval) || !a.need("bias", lb, k0 + nEval)) return false;
+  const int64_t end = checkCompressed(a, "start", start + k0, ls - k0, nEval, "src", src, lsrc, nIn + nEval, lsrc);
+  if (end < 0) return false;
+  if (!a.need("weight", lw, end)) return false;
+  for (int64_t k = k0; k < k0 + nEval; k++)
+    if (act[k] > 7) return a.fail("act[%lld] = %d is not an activation code (0..7)", (long long)k, act[k]);
+  return true;
+}
+
+// neatForward(nIn, nEval, start, src, weight, act, bias, values, B, keepState)
+napi_value NeatForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "neatForward", 10);
+  const int64_t nIn = a.count(0, "nIn"), nEval = a.count(1, "nEval");
+  int64_t ls, lsrc, lw, la, lb, lv;
+  const int32_t* start = a.i32(2, "start", &ls);
+  const int32_t* src = a.i32(3, "src", &lsrc);
+  const double* weight = a.f64(4, "weight", &lw);
+  const uint8_t* act = a.u8(5, "act", &la);
+  const double* bias = a.f64(6, "bias", &lb);
+  double* values = a.f64(7, "values", &lv);
+  const int64_t B = a.count(8, "B");
+  const bool keep = a.boolean(9, "keepState");
+  if (a.failed || !checkProgram(a, nIn, 0, nEval, start, ls, src, lsrc, lw, act, la, lb)) return nullptr;
+  if (!a.need("values", lv, prod({nIn + nEval, B}))) return nullptr;
+  NK->forward(nIn, nEval, start, src, weight, act, bias, values, B, keep);
+  return undefinedValue(env);
+}
+
+// neatForwardMany(G, nIn, nOut, nodeOff, start, src, weight, act, bias, outSlot, input, B, values, out)
+napi_value NeatForwardMany(napi_env env, napi_callback_info info) {
+  Args a(env, info, "neatForwardMany", 14);
+  const int64_t G = a.count(0, "G"), nIn = a.count(1, "nIn"), nOut = a.count(2, "nOut");
+  int64_t lo, ls, lsrc, lw, la, lb, lslot, lin, lv, lout;
+  const int32_t* nodeOff = a.i32(3, "nodeOff", &lo);
+  const int32_t* start = a.i32(4, "start", &ls);
+  const int32_t* src = a.i32(5, "src", &lsrc);
+  const double* weight = a.f64(6, "weight", &lw);
+  const uint8_t* act = a.u8(7, "act", &la);
+  const double* bias = a.f64(8, "bias", &lb);
+  const int32_t* outSlot = a.i32(9, "outSlot", &lslot);
+  const double* input = a.f64(10, "input", &lin);
+  const int64_t B = a.count(11, "B");
+  double* values = a.f64(12, "values", &lv);
+  double* out = a.f64(13, "out", &lout);
+  if (a.failed || !a.need("nodeOff", lo, G + 1) || !a.need("outSlot", lslot, prod({G, nOut}))) return nullptr;
+  if (!a.need("input", lin, prod({nIn, B})) || !a.need("out", lout, prod({G, nOut, B}))) return nullptr;
+  if (G > 0 && nodeOff[0] < 0) return a.fail("nodeOff[0] is negative (%d)", nodeOff[0]), nullptr;
+  int64_t maxSlots = nIn;
+  for (int64_t g = 0; g < G; g++) {
+    const int64_t k0 = nodeOff[g], nEval = (int64_t)nodeOff[g + 1] - k0;
+    if (nEval < 0) return a.fail("nodeOff decreases at %lld", (long long)g), nullptr;
+    if (!checkProgram(a, nIn, k0, nEval, start, ls, src, lsrc, lw, act, la, lb)) return nullptr;
+    if (!checkRange(a, "outSlot", outSlot, g * nOut, (g + 1) * nOut, nIn + nEval)) return nullptr;
+    if (nIn + nEval > maxSlots) maxSlots = nIn + nEval;
+  }
+  if (!a.need("values", lv, prod({maxSlots, B}))) return nullptr;
+  NK->forwardMany(G, nIn, nOut, nodeOff, start, src, weight, act, bias, outSlot, input, B, values, out);
+  return undefinedValue(env);
+}
+
+// neatExp(x, y, n)
+napi_value NeatExp(napi_env env, napi_callback_info info) {
+  Args a(env, info, "neatExp", 3);
+  int64_t lx, ly;
+  const double* x = a.f64(0, "x", &lx);
+  double* y = a.f64(1, "y", &ly);
+  const int64_t n = a.count(2, "n");
+  if (a.failed || !a.need("x", lx, n) || !a.need("y", ly, n)) return nullptr;
+  NK->exp(x, y, n);
+  return undefinedValue(env);
+}
+
 // ---- ISA control and measurement ---------------------------------------------------------------
 
 napi_value stringValue(napi_env env, const char* s) { napi_value v; napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v); return v; }
@@ -488,6 +579,7 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   if (l < 0) return a.fail("unknown ISA '%s' (avx512|avx2|generic)", buf), nullptr;
   if (l > gBest) return a.fail("this CPU does not support %s (best: %s)", buf, kLevelNames[gBest]), nullptr;
   K = tableFor((Level)l);
+  NK = neatTableFor((Level)l);
   return stringValue(env, K->isa);
 }
 
@@ -502,6 +594,111 @@ napi_value FmaPeak(napi_env env, napi_callback_info info) {
   return numberValue(env, flops);
 }
 
+// ---- prepared inference nets -------------------------------------------------------------------
+// A chain of fully connected layers validated and copied once (netCreate + netAddLayer), then run
+// with one call per forward (netForward): at batch 1 the per-call decoding and O(nnz) index checks
+// of the single kernels would cost as much as the sparse arithmetic itself.
+struct NetLayer {
+  int64_t rows, cols;
+  bool relu, sparse;
+  std::vector<float> values, bias;
+  std::vector<int32_t> rowPtr, colIdx;
+};
+struct Net {
+  static constexpr uint32_t kMagic = 0x4e455457;  // "WTEN"
+  uint32_t magic = kMagic;
+  std::vector<NetLayer> layers;
+  std::vector<float> ping, pong;
+};
+
+Net* netArg(Args& a, size_t i) {
+  if (a.failed) return nullptr;
+  napi_valuetype t;
+  napi_typeof(a.env, a.argv[i], &t);
+  void* p = nullptr;
+  if (t != napi_external || napi_get_value_external(a.env, a.argv[i], &p) != napi_ok || !p ||
+      static_cast<Net*>(p)->magic != Net::kMagic) {
+    a.fail("net must be a handle from netCreate");
+    return nullptr;
+  }
+  return static_cast<Net*>(p);
+}
+
+// netCreate() → handle
+napi_value NetCreate(napi_env env, napi_callback_info) {
+  Net* net = new Net();
+  napi_value ext;
+  napi_create_external(env, net, [](napi_env, void* data, void*) { delete static_cast<Net*>(data); }, nullptr, &ext);
+  return ext;
+}
+
+// netAddLayer(net, rows, cols, relu, values, bias, rowPtr, colIdx): dense when rowPtr is empty.
+napi_value NetAddLayer(napi_env env, napi_callback_info info) {
+  Args a(env, info, "netAddLayer", 8);
+  Net* net = netArg(a, 0);
+  const int64_t rows = a.count(1, "rows"), cols = a.count(2, "cols");
+  const bool relu = a.boolean(3, "relu");
+  int64_t lv, lb, lp, li;
+  const float* values = a.f32(4, "values", &lv);
+  const float* bias = a.f32(5, "bias", &lb);
+  const int32_t* rowPtr = a.i32(6, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(7, "colIdx", &li);
+  if (a.failed) return nullptr;
+  if (!net->layers.empty() && net->layers.back().rows != cols)
+    return a.fail("cols = %lld does not match the previous layer's %lld rows", (long long)cols, (long long)net->layers.back().rows), nullptr;
+  if (!a.need("bias", lb, rows)) return nullptr;
+  NetLayer L{rows, cols, relu, lp > 0, {}, std::vector<float>(bias, bias + rows), {}, {}};
+  if (L.sparse) {
+    const int64_t nnz = checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv);
+    if (nnz < 0) return nullptr;
+    if (rowPtr[0] != 0) return a.fail("rowPtr[0] must be 0, got %d", rowPtr[0]), nullptr;
+    L.values.assign(values, values + nnz);
+    L.rowPtr.assign(rowPtr, rowPtr + rows + 1);
+    L.colIdx.assign(colIdx, colIdx + nnz);
+  } else {
+    const int64_t size = prod({rows, cols});
+    if (!a.need("values", lv, size)) return nullptr;
+    L.values.assign(values, values + size);
+  }
+  net->layers.push_back(std::move(L));
+  return undefinedValue(env);
+}
+
+// netForward(net, x, n, out): out[rowsLast × n] from x[cols0 × n] (batch-last), hidden ReLUs as added.
+napi_value NetForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "netForward", 4);
+  Net* net = netArg(a, 0);
+  int64_t lx, lo;
+  const float* x = a.f32(1, "x", &lx);
+  const int64_t n = a.count(2, "n");
+  float* out = a.f32(3, "out", &lo);
+  if (a.failed) return nullptr;
+  if (net->layers.empty()) return a.fail("the net has no layers"), nullptr;
+  if (!a.need("x", lx, prod({net->layers.front().cols, n})) || !a.need("out", lo, prod({net->layers.back().rows, n}))) return nullptr;
+  if (n == 0) return undefinedValue(env);
+  const float* in = x;
+  for (size_t l = 0; l < net->layers.size(); l++) {
+    const NetLayer& L = net->layers[l];
+    float* dst = out;
+    if (l + 1 < net->layers.size()) {
+      std::vector<float>& buf = (l % 2 == 0) ? net->ping : net->pong;
+      if ((int64_t)buf.size() < L.rows * n) buf.resize(L.rows * n);
+      dst = buf.data();
+    }
+    if (n == 1) {
+      if (L.sparse) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
+      else K->denseMatvec(L.rows, L.cols, L.values.data(), in, dst);
+    } else if (L.sparse) {
+      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, n, 0.f, dst);
+    } else if (!K->gemm(false, false, L.rows, n, L.cols, 1.f, L.values.data(), L.cols, in, n, 0.f, dst, n)) {
+      return a.fail("out of memory for the GEMM packing buffers"), nullptr;
+    }
+    K->biasActivation(dst, L.bias.data(), L.rows, n, L.relu);
+    in = dst;
+  }
+  return undefinedValue(env);
+}
+
 struct Export { const char* name; napi_callback cb; };
 const Export kExports[] = {
     {"gemm", Gemm}, {"spmm", Spmm}, {"spmmT", SpmmT}, {"sddmm", Sddmm}, {"biasActivation", BiasActivation},
@@ -510,6 +707,8 @@ const Export kExports[] = {
     {"sgdStep", SgdStep}, {"momentumStep", MomentumStep}, {"adamStep", AdamStep}, {"im2col", Im2col},
     {"col2im", Col2im}, {"maxPoolForward", MaxPoolForward}, {"maxPoolBackward", MaxPoolBackward},
     {"isa", Isa}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"fmaPeak", FmaPeak},
+    {"netCreate", NetCreate}, {"netAddLayer", NetAddLayer}, {"netForward", NetForward},
+    {"neatForward", NeatForward}, {"neatForwardMany", NeatForwardMany}, {"neatExp", NeatExp},
 };
 }  // namespace
 
@@ -526,6 +725,7 @@ NAPI_MODULE_INIT() {
     if (l < (int)level) level = (Level)l;
   }
   K = tableFor(level);
+  NK = neatTableFor(level);
   for (const Export& e : kExports) {
     napi_value fn;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn);

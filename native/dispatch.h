@@ -39,6 +39,10 @@ struct Kernels {
   void (*maxPoolBackward)(const float* dy, const int32_t* argmax, int64_t outLen, float* dx, int64_t inLen);
   // Independent FMA chains for `iters` iterations; returns the floating-point operations performed.
   double (*fmaPeak)(int64_t iters, float* sink);
+  // Batch-1 inference: y = W·x with W in CSR or dense row-major (infer.cc).
+  void (*csrMatvec)(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
+                    float* y);
+  void (*denseMatvec)(int64_t rows, int64_t cols, const float* w, const float* x, float* y);
 };
 
 namespace avx512 { const Kernels* table(); }
@@ -77,5 +81,8 @@ void maxPoolForward(const float* x, int64_t c, int64_t h, int64_t w, int64_t bat
                     float* y, int32_t* argmax);
 void maxPoolBackward(const float* dy, const int32_t* argmax, int64_t outLen, float* dx, int64_t inLen);
 double fmaPeak(int64_t iters, float* sink);
+void csrMatvec(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
+               float* y);
+void denseMatvec(int64_t rows, int64_t cols, const float* w, const float* x, float* y);
 }}  // namespace winnow::WINNOW_ISA_NS
 #endif

@@ -9,7 +9,7 @@ const Kernels* table() {
   static const Kernels k = {
       WINNOW_STR(WINNOW_ISA_NS), gemm, spmm, spmmT, sddmm, biasActivation, reluBackward, rowSum,
       softmaxCrossEntropy, countCorrect, applyMask, gatherColumns, sgdStep, momentumStep, adamStep,
-      im2col, col2im, maxPoolForward, maxPoolBackward, fmaPeak,
+      im2col, col2im, maxPoolForward, maxPoolBackward, fmaPeak, csrMatvec, denseMatvec,
   };
   return &k;
 }

@@ -16,6 +16,24 @@ export type F32 = Float32Array;
 export type I32 = Int32Array;
 export type U8 = Uint8Array;
 
+/** One fully connected layer for prepared inference: dense row-major values, or CSR when rowPtr is given. */
+export interface InferenceLayer {
+  rows: number;
+  cols: number;
+  relu: boolean;
+  /** dense: [rows × cols]; sparse: the nnz values in CSR order */
+  values: F32;
+  bias: F32;
+  rowPtr?: I32;
+  colIdx?: I32;
+}
+
+/** A chain of fully connected layers, validated and laid out once, run with one call per forward. */
+export interface InferenceNet {
+  /** out[outFeatures × n] = the chain applied to x[inFeatures × n] (batch-last). */
+  forward(x: F32, n: number, out: F32): void;
+}
+
 export interface Backend {
   readonly name: 'reference' | 'native';
   /** Human-readable detail, e.g. the ISA the native addon dispatched to. */
@@ -90,6 +108,14 @@ export interface Backend {
     y: F32, argmax: I32): void;
   /** dx = 0, then dx[argmax[i]] += dy[i] for i < outLen. */
   maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: number): void;
+
+  // ---- inference -------------------------------------------------------------------------
+  /**
+   * Prepares a chain of fully connected layers (each y = act(W·x + b); layer l's cols = layer l−1's
+   * rows) for repeated forwards: validation and layout happen here, not per call, which is what
+   * batch-1 latency on a sparse network is made of. The layers' arrays are copied.
+   */
+  prepareInference(layers: InferenceLayer[]): InferenceNet;
 }
 
 /** Output spatial size of a convolution or pooling window. */

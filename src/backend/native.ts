@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from './backend.js';
+import type { Backend, InferenceLayer, InferenceNet } from './backend.js';
 
 export type Isa = 'avx512' | 'avx2' | 'generic';
 
@@ -24,6 +24,9 @@ interface NativeAddon {
   supportedIsas(): string[];
   setIsa(isa: string): string;
   fmaPeak(iters: number): number;
+  netCreate(): object;
+  netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array): void;
+  netForward(net: object, x: Float32Array, n: number, out: Float32Array): void;
 }
 
 /** The native backend plus controls that only it has. */
@@ -68,12 +71,31 @@ function wrap(addon: NativeAddon): NativeBackend {
     supportedIsas: () => addon.supportedIsas() as Isa[],
     setIsa: (isa: Isa) => addon.setIsa(isa) as Isa,
     fmaPeak: (iters: number) => addon.fmaPeak(iters),
+    prepareInference: (layers: InferenceLayer[]): InferenceNet => {
+      const net = addon.netCreate();
+      const none = new Int32Array(0);
+      for (const l of layers) addon.netAddLayer(net, l.rows, l.cols, l.relu, l.values, l.bias, l.rowPtr ?? none, l.colIdx ?? none);
+      return { forward: (x, n, out) => addon.netForward(net, x, n, out) };
+    },
   };
 }
 
 const KERNELS = ['gemm', 'spmm', 'spmmT', 'sddmm', 'biasActivation', 'reluBackward', 'rowSum',
   'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns', 'sgdStep', 'momentumStep', 'adamStep',
-  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'isa', 'supportedIsas', 'setIsa', 'fmaPeak'] as const;
+  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'isa', 'supportedIsas', 'setIsa', 'fmaPeak',
+  'netCreate', 'netAddLayer', 'netForward'] as const;
+
+/**
+ * Where the addon is looked for: `addonPath`, else WINNOW_NATIVE_ADDON, else <package root>/build/Release.
+ * Exported for loaders of the addon's non-Backend exports (src/neat/native-eval.ts).
+ */
+export function nativeAddonPath(addonPath?: string): { path: string } | { error: string } {
+  const path = addonPath ?? process.env['WINNOW_NATIVE_ADDON'];
+  if (path) return { path };
+  const root = packageRoot();
+  if (root === null) return { error: 'no package.json above ' + dirname(fileURLToPath(import.meta.url)) };
+  return { path: join(root, ADDON_RELATIVE) };
+}
 
 const cache = new Map<string, { backend: NativeBackend } | { error: string }>();
 
@@ -82,12 +104,9 @@ const cache = new Map<string, { backend: NativeBackend } | { error: string }>();
  * else <package root>/build/Release/winnow_native.node. Never throws: failures come back as { error }.
  */
 export function loadNativeBackend(addonPath?: string): { backend: NativeBackend } | { error: string } {
-  let path = addonPath ?? process.env['WINNOW_NATIVE_ADDON'];
-  if (!path) {
-    const root = packageRoot();
-    if (root === null) return { error: 'no package.json above ' + dirname(fileURLToPath(import.meta.url)) };
-    path = join(root, ADDON_RELATIVE);
-  }
+  const resolved = nativeAddonPath(addonPath);
+  if ('error' in resolved) return resolved;
+  const path = resolved.path;
   const hit = cache.get(path);
   if (hit) return hit;
   let result: { backend: NativeBackend } | { error: string };

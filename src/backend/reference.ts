@@ -2,7 +2,7 @@
 // It is the oracle every native kernel is diffed against, and the fallback when the addon is absent.
 // Each kernel follows its definition in backend.ts literally (loops in definition order, float64
 // accumulators), so it changes only when the definition does.
-import type { Backend, F32, I32, U8 } from './backend.js';
+import type { Backend, F32, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
@@ -190,11 +190,30 @@ function maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: n
   for (let i = 0; i < outLen; i++) dx[argmax[i]!] = dx[argmax[i]!]! + dy[i]!;
 }
 
+function prepareInference(layers: InferenceLayer[]): InferenceNet {
+  const copy = layers.map((l, i) => {
+    if (i > 0 && l.cols !== layers[i - 1]!.rows) throw new Error(`prepareInference: layer ${i} has ${l.cols} inputs, layer ${i - 1} ${layers[i - 1]!.rows} outputs`);
+    return { ...l, values: Float32Array.from(l.values), bias: Float32Array.from(l.bias), rowPtr: l.rowPtr && Int32Array.from(l.rowPtr), colIdx: l.colIdx && Int32Array.from(l.colIdx) };
+  });
+  return {
+    forward(x: F32, n: number, out: F32): void {
+      let h = x;
+      copy.forEach((l, i) => {
+        const y = i === copy.length - 1 ? out : new Float32Array(l.rows * n);
+        if (l.rowPtr && l.colIdx) spmm(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, h, n, 0, y);
+        else gemm(false, false, l.rows, n, l.cols, 1, l.values, l.cols, h, n, 0, y, n);
+        biasActivation(y, l.bias, l.rows, n, l.relu);
+        h = y;
+      });
+    },
+  };
+}
+
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
   gemm, spmm, spmmT, sddmm,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
-  im2col, col2im, maxPoolForward, maxPoolBackward,
+  im2col, col2im, maxPoolForward, maxPoolBackward, prepareInference,
 };

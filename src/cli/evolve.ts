@@ -11,6 +11,11 @@ import { resultSummary, runNeat, type GenerationStats, type RunResult } from '..
 import { TASK_NAMES } from '../neat/tasks/index.js';
 import type { TaskSpec } from '../neat/tasks/task.js';
 import { classifyOptions } from '../neat/tasks/classify.js';
+import { compareTickets, compareTable } from '../neat/compare-tickets.js';
+import { loadDataset } from '../data/registry.js';
+import type { Dataset } from '../data/dataset.js';
+import { formatTable } from '../report/table.js';
+import { backendFrom } from './backend-option.js';
 
 function intFlag(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -20,18 +25,19 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
   return n;
 }
 
-async function taskSpec(task: string, seed: number): Promise<TaskSpec> {
+export const DEFAULT_CLASSIFY_DATASET = 'fashion-mnist-mini@7x7';
+
+async function taskSpec(task: string, seed: number, o: Record<string, string | boolean | undefined>): Promise<TaskSpec> {
   if (task !== 'classify') return { name: task };
-  let mod: { loadDataset?: (name: string, o: { seed: number }) => Promise<unknown> | unknown };
-  try {
-    // The dataset layer (src/data/) is written separately; loaded lazily so the other tasks never depend on it.
-    mod = (await import(new URL('../data/registry.js', import.meta.url).href)) as typeof mod;
-  } catch {
-    throw new UserError(`evolve --task classify: the dataset layer (src/data/registry.ts, loadDataset) is not available in this build`);
-  }
-  if (typeof mod.loadDataset !== 'function') throw new UserError('evolve --task classify: src/data/registry.js has no loadDataset()');
-  const d = await mod.loadDataset('fashion-mnist-mini', { seed });
-  return { name: 'classify', options: classifyOptions(d as Parameters<typeof classifyOptions>[0], 1000, seed) };
+  const { d, sample } = classifyData(seed, o);
+  return { name: 'classify', options: classifyOptions(d, sample, seed) };
+}
+
+function classifyData(seed: number, o: Record<string, string | boolean | undefined>): { d: Dataset; spec: string; sample: number } {
+  const spec = String(o.dataset ?? DEFAULT_CLASSIFY_DATASET);
+  const d = loadDataset(spec, { seed });
+  const sample = intFlag('sample', o.sample as string | undefined, 1) ?? 1000;
+  return { d, spec, sample: Math.min(sample, d.train.count) };
 }
 
 export interface Distribution { mean: number; median: number; std: number; min: number; max: number }
@@ -77,6 +83,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default runs/neat/<task>-<seed>)')
     .option('--resume', 'continue from the output directory\'s checkpoint')
     .option('--json', 'print the result as JSON on stdout')
+    .option('--dataset <spec>', `classify: dataset spec, "@HxW" block-averages the images (default ${DEFAULT_CLASSIFY_DATASET})`)
+    .option('--sample <n>', 'classify: training images in the fitness sample (default 1000)')
+    .option('--compare-tickets', 'classify: also train lottery tickets and random-pruned MLPs on the same data; table + chart of test accuracy vs connections')
+    .option('--mlp-hidden <n>', 'compare-tickets: hidden units of the MLP (default 32)')
+    .option('--levels <n>', 'compare-tickets: pruning levels (default 12)')
+    .option('--iterations <n>', 'compare-tickets: training steps per level (default 1000)')
+    .option('--store <dir>', 'compare-tickets: experiment store for the lottery run', 'runs')
+    .option('--backend <name>', 'compare-tickets: kernel backend of the MLP (native | reference)', 'native')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const task = String(o.task);
       if (!(TASK_NAMES as readonly string[]).includes(task)) throw new UserError(`--task: expected one of ${TASK_NAMES.join(', ')}, got '${task}'`);
@@ -91,9 +105,32 @@ export function register(program: Command): void {
       const json = Boolean(o.json);
       const tty = process.stderr.isTTY;
 
+      if (o.compareTickets) {
+        if (task !== 'classify') throw new UserError('--compare-tickets needs --task classify');
+        const backend = String(o.backend);
+        if (backend !== 'native' && backend !== 'reference') throw new UserError(`--backend: expected native or reference, got '${backend}'`);
+        const { d, spec, sample } = classifyData(seed, o);
+        const outDir = o.out ? String(o.out) : join('runs', 'neat', `compare-tickets-${seed}`);
+        const log = (m: string) => process.stderr.write(m + '\n');
+        const r = await compareTickets({
+          data: d, datasetSpec: spec, seed, neatRuns: nRuns, generations: gens ?? 100, sampleCount: sample, workers,
+          hidden: intFlag('mlp-hidden', o.mlpHidden as string | undefined, 1) ?? 32,
+          levels: intFlag('levels', o.levels as string | undefined, 1) ?? 12,
+          iterations: intFlag('iterations', o.iterations as string | undefined, 1) ?? 1000,
+          be: backendFrom(backend), store: String(o.store), outDir, log,
+        });
+        const t = compareTable(r.points);
+        if (json) process.stdout.write(JSON.stringify({ outDir, lotteryRunId: r.lotteryRunId, table: { columns: t.columns, rows: t.rows }, points: r.points }, null, 2) + '\n');
+        else {
+          process.stdout.write(formatTable(t.columns, t.rows as never) + '\n');
+          process.stdout.write(`points in ${join(outDir, 'compare-tickets.json')}; report in ${join(outDir, 'report')}/compare-tickets.{md,html,svg}\n`);
+        }
+        return;
+      }
+
       if (nRuns === 1) {
         const outDir = o.out ? String(o.out) : join('runs', 'neat', `${task}-${seed}`);
-        const spec = await taskSpec(task, seed);
+        const spec = await taskSpec(task, seed, o);
         const bar = new cliProgress.SingleBar({
           stream: process.stderr, hideCursor: tty, noTTYOutput: false, notTTYSchedule: 5000,
           format: `${task} seed ${seed} |{bar}| gen {value}/{total} best {best} mean {mean} species {species} hidden {hidden} conns {conns} evals {evals}`,
@@ -119,7 +156,7 @@ export function register(program: Command): void {
 
       // Many runs: one evaluator (pool) for all; per-run results kept in <out>/summary.json.
       const outDir = o.out ? String(o.out) : join('runs', 'neat', `${task}-runs-${seed}-${seed + nRuns - 1}`);
-      const spec = await taskSpec(task, seed);
+      const spec = await taskSpec(task, seed, o);
       const evaluator = makeEvaluator(workers, spec, cfg);
       const runs: RunResult[] = [];
       const bar = new cliProgress.SingleBar({

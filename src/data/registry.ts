@@ -1,5 +1,6 @@
 // The dataset registry: a spec string ("fashion-mnist", "mnist", "fashion-mnist-mini",
-// "synthetic:blobs?features=20") → a Dataset with train / validation / test splits.
+// "synthetic:blobs?features=20") → a Dataset with train / validation / test splits. Any spec may end in
+// "@<h>x<w>" ("fashion-mnist-mini@7x7"): the same splits with images block-averaged to h×w.
 //
 // Full datasets are searched in --data-dir, $WINNOW_DATA, the user cache and (Fashion-MNIST only)
 // Debian's dataset-fashion-mnist directory. The mini set ships inside the package. The validation
@@ -10,6 +11,7 @@ import { readIdxDatasetCached, type RawIdxDataset } from './idx-dataset.js';
 import { embeddedDir, findIdxSet, locateIdxDataset, type IdxFileSet, type SearchedDir } from './locate.js';
 import { carveValidation, checkValidationSize, gatherSplit, type RawSamples } from './split.js';
 import { makeSynthetic, SYNTHETIC_TASKS } from './synthetic.js';
+import { downsampleDataset, parseDownsample } from './downsample.js';
 
 export interface LoadOptions {
   /** A directory holding <dataset>/ folders, or the dataset's files directly. */
@@ -159,6 +161,12 @@ function assemble(name: string, source: string, shape: readonly [number, number,
 export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UserError(`seed must be an integer in [0, 2^32), got ${seed}`);
+  // "<spec>@<h>x<w>": the same splits, block-averaged (src/data/downsample.ts).
+  const down = parseDownsample(spec);
+  if (down) {
+    const base = loadDataset(down.base, opts);
+    return cached(`${spec}|${base.source}|${seed}|${opts.validationSize ?? ''}|${base.train.count}`, () => downsampleDataset(base, down.h, down.w, spec));
+  }
   const parsed = parseSpec(spec);
   if (parsed.kind === 'synthetic') {
     const task = makeSynthetic(parsed.task, parsed.query);

@@ -56,11 +56,16 @@ export const NeatConfigSchema = z.strictObject({
   /** Attempts to find a new, legal link (C++: 20). */
   newLinkTries: z.number().int().min(1),
   /**
-   * Which connection add-node splits. 'uniform': any enabled connection. 'cpp': Stanley's C++ release —
-   * in genomes with fewer than 15 genes, never a link from the bias input, walking the genes oldest first
-   * and stopping at each with chance 0.3 (favouring old genes); uniform otherwise.
+   * Which connection add-node splits (the paper only says "an existing connection is split").
+   * 'cpp' (default): Stanley's C++ NEAT release whose genome code lives in genetics.cpp
+   * (Genome::mutate_add_node, "For a very small genome, we need to bias splitting towards older links to
+   * avoid a 'chaining' effect"): with fewer than 15 genes, start at the oldest enabled gene not fed by the
+   * bias input and move on while randfloat() < 0.3 — i.e. stop at each gene with chance 0.7; with 15 or
+   * more, up to 20 uniform draws of an enabled gene not fed by the bias. 'cpp-1.2.1': NEAT 1.2.1's
+   * genome.cpp, where the small-genome branch is disabled (`if (false)`, "7/2/01 - for robots, went back
+   * to random split"): always the 20 uniform draws. 'uniform': any enabled connection. See mutation.ts.
    */
-  addNodeSelection: z.enum(['uniform', 'cpp']),
+  addNodeSelection: z.enum(['uniform', 'cpp', 'cpp-1.2.1']),
   /** Allow links that close a cycle (needed for DPNV; C++ recur_prob). */
   allowRecurrent: z.boolean(),
   /** Chance that a new link, when recurrent links are allowed, is sought among recurrent ones. */
@@ -75,7 +80,11 @@ export const NeatConfigSchema = z.strictObject({
   weightReplaceRange: nonneg,
   /** Initial weights of the start genome: uniform in ±this (C++ xor: 1.0). */
   initialWeightRange: nonneg,
-  /** |w| is clamped to this after mutation; null = no clamp (paper: silent; C++ release genome.cpp: 8.0, "experimental"). */
+  /**
+   * |w| is clamped to this after mutation; null = no clamp (default). The paper is silent. NEAT 1.2.1's
+   * genome.cpp (mutate_link_weights) caps at ±8.0 ("Cap the weights at 8.0 (experimental)"); the
+   * genetics.cpp release whose add-node rule is the default ('cpp') has no cap, so the default follows it.
+   */
   weightClamp: z.number().positive().nullable(),
   /** Chance per mutated genome of toggling one connection's enabled flag (paper: 0). */
   toggleEnableProb: prob,
@@ -102,7 +111,15 @@ export const NeatConfigSchema = z.strictObject({
 
 export type NeatConfig = z.infer<typeof NeatConfigSchema>;
 
-/** Every parameter of the NEAT paper (§4) and, where it is silent, the C++ release (test.ne). */
+/**
+ * Every parameter of the NEAT paper (§4) and, where it is silent, the C++ release. Non-paper values and
+ * where they come from: survivalThreshold 0.2, weightPerturbPower 2.5, mateOnlyProb 0.2, newLinkTries 20,
+ * dropoff (stagnation) 15 — test.ne of the C++ release; addNodeSelection 'cpp' — genetics.cpp
+ * mutate_add_node (checked against the source, see the field's comment); weightClamp null — that same
+ * release has no cap (NEAT 1.2.1 caps at ±8); initialWeightRange 1.0 — C++ xorstartgenes weights are
+ * randomized in ±1; populationStagnation 20 — C++ population epoch (unverified here). Known remaining
+ * difference: new links get a weight in ±weightReplaceRange (2.5); genetics.cpp draws ±10, NEAT 1.2.1 ±1.
+ */
 export const PAPER: NeatConfig = {
   populationSize: 150,
   maxGenerations: 1000,
@@ -131,7 +148,7 @@ export const PAPER: NeatConfig = {
   weightPerturbPower: 2.5,
   weightReplaceRange: 2.5,
   initialWeightRange: 1.0,
-  weightClamp: 8,
+  weightClamp: null,
   toggleEnableProb: 0,
   reenableProb: 0,
   nodeBias: false,

@@ -19,6 +19,7 @@ export class InlineEvaluator implements Evaluator {
   readonly task: Task;
   constructor(task: Task) { this.task = task; }
   async evaluate(genomes: Genome[], seed: number, generation: number): Promise<EvalResult[]> {
+    if (this.task.evaluateMany) return this.task.evaluateMany(genomes, { seed, generation, start: 0 });
     return genomes.map((g, index) => this.task.evaluate(g, { seed, generation, index }));
   }
   async close(): Promise<void> {}

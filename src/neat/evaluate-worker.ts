@@ -12,10 +12,12 @@ parentPort!.on('message', (job: WorkerJob) => {
   try {
     const n = job.genomes.length;
     const fitness = new Float64Array(n), solved = new Uint8Array(n);
+    const rs = task.evaluateMany
+      ? task.evaluateMany(job.genomes, { seed: job.seed, generation: job.generation, start: job.start })
+      : job.genomes.map((g, i) => task.evaluate(g, { seed: job.seed, generation: job.generation, index: job.start + i }));
     for (let i = 0; i < n; i++) {
-      const r = task.evaluate(job.genomes[i]!, { seed: job.seed, generation: job.generation, index: job.start + i });
-      fitness[i] = r.fitness;
-      solved[i] = r.solved ? 1 : 0;
+      fitness[i] = rs[i]!.fitness;
+      solved[i] = rs[i]!.solved ? 1 : 0;
     }
     parentPort!.postMessage({ jobId: job.jobId, start: job.start, fitness, solved }, [fitness.buffer, solved.buffer]);
   } catch (e) {

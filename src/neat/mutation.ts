@@ -41,22 +41,40 @@ export function mutateWeights(g: Genome, cfg: NeatConfig, rng: Rng): void {
   }
 }
 
-/** Split a random enabled connection a→b: disable it, add a→new (weight 1) and new→b (old weight). */
-export function mutateAddNode(g: Genome, cfg: NeatConfig, inn: InnovationRegistry, rng: Rng): boolean {
-  let c: ConnGene | undefined;
-  if (cfg.addNodeSelection === 'cpp' && g.conns.length < 15) {
-    // C++ genome::mutate_add_node, small-genome branch
-    const biasIn = (x: ConnGene) => x.from === g.nIn - 1;
-    let i = 0;
-    while (i < g.conns.length && (!g.conns[i]!.enabled || biasIn(g.conns[i]!))) i++;
-    while (i < g.conns.length && (rng.next() >= 0.3 || biasIn(g.conns[i]!))) i++;
-    if (i < g.conns.length && g.conns[i]!.enabled) c = g.conns[i];
-    if (!c) return false;
-  } else {
+/**
+ * Which connection add-node splits (config addNodeSelection; sources in config.ts):
+ * - 'cpp': Stanley's C++ release with the small-genome rule (genetics.cpp, Genome::mutate_add_node): in a genome
+ *   with fewer than 15 genes, skip to the first enabled gene whose source is not the bias input, then move on to
+ *   the next gene while randfloat() < 0.3 (or while it comes from the bias input) — so it stops at each gene with
+ *   chance 0.7, favouring old genes; the split fails if it runs off the end or lands on a disabled gene.
+ *   Otherwise, and always in 'cpp-1.2.1' (NEAT 1.2.1 genome.cpp, where that branch is `if (false)`): up to 20
+ *   uniform draws, accepting an enabled gene whose source is not the bias input.
+ * - 'uniform': any enabled connection, uniformly.
+ */
+export function pickSplitConnection(g: Genome, cfg: NeatConfig, rng: Rng): ConnGene | undefined {
+  const fromBias = (x: ConnGene) => x.from === g.nIn - 1;
+  if (cfg.addNodeSelection === 'uniform') {
     const enabled = g.conns.filter((x) => x.enabled);
-    if (enabled.length === 0) return false;
-    c = enabled[rng.int(enabled.length)]!;
+    return enabled.length ? enabled[rng.int(enabled.length)] : undefined;
   }
+  const n = g.conns.length;
+  if (cfg.addNodeSelection === 'cpp' && n < 15) {
+    let i = 0;
+    while (i < n && (!g.conns[i]!.enabled || fromBias(g.conns[i]!))) i++;
+    while (i < n && (rng.next() < 0.3 || fromBias(g.conns[i]!))) i++;
+    return i < n && g.conns[i]!.enabled ? g.conns[i] : undefined;
+  }
+  for (let t = 0; t < 20 && n > 0; t++) {
+    const c = g.conns[rng.int(n)]!;
+    if (c.enabled && !fromBias(c)) return c;
+  }
+  return undefined;
+}
+
+/** Split a connection a→b chosen by pickSplitConnection: disable it, add a→new (weight 1) and new→b (old weight). */
+export function mutateAddNode(g: Genome, cfg: NeatConfig, inn: InnovationRegistry, rng: Rng): boolean {
+  const c = pickSplitConnection(g, cfg, rng);
+  if (!c) return false;
   const s = inn.split(c.innovation, (id) => findNode(g, id) !== undefined);
   c.enabled = false;
   insertNode(g, { id: s.nodeId, type: 'hidden', activation: cfg.activation, bias: 0 });

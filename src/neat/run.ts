@@ -47,7 +47,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Stop (as if the process died) after evaluating this many generations in this call — for tests. */
   haltAfter?: number;
-  onGeneration?: (s: GenerationStats) => void;
+  /** After each evaluated generation, with that generation's best genome (do not modify it). */
+  onGeneration?: (s: GenerationStats, best: Genome) => void;
 }
 
 export interface RunResult {
@@ -193,7 +194,7 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
         solved: solvedIndex >= 0,
       };
       state.history.push(stats);
-      opts.onGeneration?.(stats);
+      opts.onGeneration?.(stats, genBest);
       if (solvedIndex >= 0) { winner = cloneGenome(pop[solvedIndex]!, pop[solvedIndex]!.id); break; }
       if (gen + 1 >= cfg.maxGenerations) break;
 

@@ -1,5 +1,7 @@
 // A feed-forward stack of layers ending in logits, trained with softmax cross-entropy.
-import type { Backend, F32, I32 } from '../backend/backend.js';
+import type { Backend, F32, I32, InferenceNet } from '../backend/backend.js';
+import { Linear } from './linear.js';
+import { Flatten } from './flatten.js';
 import type { Layer, Param } from './layer.js';
 import { Scratch } from './layer.js';
 import { WeightLayer } from './weight-layer.js';
@@ -43,6 +45,23 @@ export class Sequential {
     let g: F32 | null = grad;
     for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i]!.backward(be, g, n, i > 0);
     return loss;
+  }
+
+  /**
+   * A prepared forward for inference: fully connected stacks (optionally after a flatten) run as
+   * one backend call per forward, dense or sparse layer by layer; anything else (convolutions)
+   * falls back to the layer-by-layer forward. The weights are copied: prepare again after training.
+   */
+  prepareInference(be: Backend): InferenceNet {
+    const fc = this.layers.filter((l) => !(l instanceof Flatten));
+    if (fc.every((l) => l instanceof Linear)) {
+      return be.prepareInference((fc as Linear[]).map((l) => {
+        const csr = l.weights.csr();
+        return { rows: l.weights.rows, cols: l.weights.cols, relu: l.activation === 'relu', bias: l.bias,
+          ...(csr ? { values: csr.values, rowPtr: csr.rowPtr, colIdx: csr.colIdx } : { values: l.weights.value }) };
+      }));
+    }
+    return { forward: (x, n, out) => out.set(this.forward(be, x, n).subarray(0, this.classes * n)) };
   }
 
   /** Summed loss and number correct for n samples (forward only). */

@@ -105,6 +105,11 @@ export class WeightMatrix {
     }
   }
 
+  /** The CSR arrays of sparse storage (views, not copies); null for dense storage. */
+  csr(): { rowPtr: I32; colIdx: I32; values: F32 } | null {
+    return this.storage === 'sparse' ? { rowPtr: this.rowPtr, colIdx: this.colIdx, values: this.value } : null;
+  }
+
   /** The weights as a dense [rows × cols] array (zeros where pruned). */
   toDense(): F32 {
     if (this.storage === 'dense') return Float32Array.from(this.value);

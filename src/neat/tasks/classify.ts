@@ -1,12 +1,14 @@
-// Classification on a (downsampled) image dataset, e.g. Fashion-MNIST 7×7 from src/data/ — the same data
-// `winnow lottery` trains small MLPs on. Inputs: the features (pixels in [0, 1]) plus a bias input 1.0;
+// Classification on a (downsampled) image dataset, e.g. Fashion-MNIST 7×7 ("fashion-mnist-mini@7x7",
+// src/data/downsample.ts) — the same data `winnow lottery --dataset fashion-mnist-mini@7x7` trains MLPs on.
+// Each genome's fitness batch is one native call (native-eval.ts) when the addon is available. Inputs: the features (pixels in [0, 1]) plus a bias input 1.0;
 // one output per class, prediction = argmax. Fitness = accuracy on a fixed training sample (the first
 // `sampleCount` rows of a seeded permutation of the training split), evaluated as one batch; the final
 // genome is reported on the validation and test splits.
 import type { Dataset, Split } from '../../data/dataset.js';
 import { features } from '../../data/dataset.js';
 import type { Genome } from '../genome.js';
-import { BatchEvaluator, compile } from '../network.js';
+import { compile } from '../network.js';
+import { ProgramBatch, type NeatEval } from '../native-eval.js';
 import { Rng } from '../../util/rng.js';
 import type { Task } from './task.js';
 
@@ -32,10 +34,10 @@ export function toBatch(split: Split, nFeatures: number, rows: ArrayLike<number>
   return { input, labels, count };
 }
 
-export function accuracy(g: Genome, s: ClassifySample, classes: number): number {
-  const ev = new BatchEvaluator(compile(g));
+/** Fraction of argmax predictions equal to the labels (ties: the lowest class index), one batch. */
+export function accuracy(g: Genome, s: ClassifySample, classes: number, ev?: NeatEval): number {
   const out = new Float64Array(classes * s.count);
-  ev.run(s.input, s.count, out);
+  new ProgramBatch(compile(g), ev).run(s.input, s.count, out);
   let correct = 0;
   for (let j = 0; j < s.count; j++) {
     let best = 0;

@@ -32,6 +32,11 @@ export interface Task {
   readonly nIn: number;
   readonly nOut: number;
   evaluate(g: Genome, ctx: EvalContext): EvalResult;
+  /**
+   * Optional: the same results as evaluate() for genomes[i] at index start + i, computed together (e.g. all
+   * programs in one native call). Evaluators use it when present.
+   */
+  evaluateMany?(genomes: Genome[], ctx: { seed: number; generation: number; start: number }): EvalResult[];
   /** Extra main-thread test of a generation's champion (DPNV: 100,000 steps + generalization). */
   checkChampion?(g: Genome): ChampionCheck;
   /** Summary numbers about a final genome for reports (e.g. test accuracy, generalization score). */
