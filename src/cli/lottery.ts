@@ -63,6 +63,7 @@ export function register(program: Command): void {
     .option('--protocol <name>', `pin a published protocol: ${Object.entries(PROTOCOLS).map(([k, p]) => `${k} (${p.summary})`).join('; ')}`)
     .option('--store <dir>', 'experiment store directory (SQLite index + run directories)', 'runs')
     .option('--no-report', 'skip writing the SVG/markdown/HTML report')
+    .option('--checkpoint-seconds <s>', 'save a resumable checkpoint at the first epoch end after this many seconds (0: every epoch)', numberFlag('--checkpoint-seconds', 0, 86400), 10)
     .option('--json', 'print the per-level summary as JSON on stdout');
   for (const f of FLAGS) {
     const def = LOTTERY_DEFAULTS[f.key];
@@ -104,7 +105,7 @@ export function register(program: Command): void {
       const total = plan(h).length * h.iterations;
       const bar = progressBar('lottery', total, '{job}');
       let doneSteps = 0, jobLabel = '';
-      const results = runLottery({ be, data, h, runId: desc.id, root, store }, {
+      const results = runLottery({ be, data, h, runId: desc.id, root, store, checkpointSeconds: flags['checkpointSeconds'] as number }, {
         onJobStart: (j) => { jobLabel = `rep ${j.replicate} level ${j.level} ${j.branch} (${(100 * j.density).toFixed(1)}%)`; },
         onStep: (it) => { if (it % 50 === 0) bar.update(doneSteps + it, { job: jobLabel }); },
         onJobDone: () => { doneSteps += h.iterations; bar.update(doneSteps, { job: jobLabel }); },

@@ -51,6 +51,11 @@ export interface LotteryContext {
   runId: string;
   root: string;
   store: ExperimentStore;
+  /**
+   * Save a resumable checkpoint at an epoch boundary once this many seconds have passed since the
+   * last save (0: at every epoch). A killed job resumes from its last checkpoint with identical results.
+   */
+  checkpointSeconds?: number;
 }
 
 /** The jobs of a run, in execution order. */
@@ -186,13 +191,18 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
   const rewindPath = h.rewindIter > 0 && level === 0 && branch === 'ticket'
     ? jobFile(ctx.root, k, 'weights-init.wt').replace('weights-init.wt', `weights-iter${h.rewindIter}.wt`) : null;
   const perEpoch = Math.floor(ctx.data.train.count / h.batchSize);
+  let lastSave = performance.now();
   const result: TrainResult = train(ctx.be, model, ctx.data, {
     optimizer: { kind: h.optimizer, lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay },
     batchSize: h.batchSize, iterations: h.iterations, evalEvery: h.evalEvery, seed,
     evalBatch: model.layers.some((l) => l.name.startsWith('conv')) ? 100 : 1000,
   }, {
     resume, startIteration, checkpointEvery: perEpoch,
-    onCheckpoint: (s) => saveTrainerState(ckptPath, s),
+    onCheckpoint: (s) => {
+      if (performance.now() - lastSave < 1000 * (ctx.checkpointSeconds ?? 0)) return;
+      saveTrainerState(ckptPath, s);
+      lastSave = performance.now();
+    },
     onStep: (it, total) => {
       if (rewindPath && it === h.rewindIter) saveModelState(rewindPath, snapshot(model), { iteration: it });
       hooks.onStep?.(it, total);

@@ -63,7 +63,7 @@ export interface TrainHooks {
   /** Called after every step with the iteration just finished. */
   onStep?(iteration: number, total: number, loss: number): void;
   onEval?(record: EvalRecord): void;
-  /** Called every `checkpointEvery` iterations (and after the last) with the full resumable state. */
+  /** Called every `checkpointEvery` iterations with the full resumable state (the caller may skip saving some). */
   onCheckpoint?(state: TrainerState): void;
   checkpointEvery?: number;
   /** Resume from this state instead of starting fresh. */
@@ -134,7 +134,7 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
     iteration++;
     hooks.onStep?.(iteration, config.iterations, loss);
     if (iteration % config.evalEvery === 0 || iteration === config.iterations) record();
-    if (hooks.onCheckpoint && ((hooks.checkpointEvery && iteration % hooks.checkpointEvery === 0) || iteration === config.iterations)) {
+    if (hooks.onCheckpoint && hooks.checkpointEvery && iteration % hooks.checkpointEvery === 0 && iteration < config.iterations) {
       hooks.onCheckpoint(stateNow());
     }
   }

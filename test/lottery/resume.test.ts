@@ -14,7 +14,7 @@ import { Rng } from '../../src/util/rng.js';
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const args = (store: string): string[] => [cli, 'lottery', '--backend', 'reference', '--dataset', 'synthetic:blobs?features=24&classes=4&train=1800&test=400',
   '--model', 'mlp:24-40-20-4', '--iterations', '150', '--eval-every', '25', '--batch-size', '30', '--levels', '3', '--controls', 'reinit,random-prune,finetune',
-  '--replicates', '2', '--store', store, '--no-report', '--json'];
+  '--replicates', '2', '--store', store, '--no-report', '--json', '--checkpoint-seconds', '0'];
 
 function files(dir: string, suffix: string): string[] {
   return readdirSync(dir).flatMap((n) => {
