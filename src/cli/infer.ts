@@ -75,12 +75,13 @@ export function register(program: Command): void {
     const split = data.test, feat = features(data), bs = Math.min(flags.batch, split.count);
     const x = new Float32Array(feat * bs), idx = new Int32Array(bs), labels = new Int32Array(bs);
     let correct = 0, ms = 0;
+    const net = model.prepareInference(be), logits = new Float32Array(model.classes * bs);
     for (let start = 0; start < split.count; start += bs) {
       const m = Math.min(bs, split.count - start);
       for (let b = 0; b < m; b++) { idx[b] = start + b; labels[b] = split.labels[start + b]!; }
       const t0 = performance.now();
       be.gatherColumns(split.images, feat, idx.subarray(0, m), m, x);
-      const logits = model.forward(be, x, m);
+      net.forward(x, m, logits);
       ms += performance.now() - t0;
       correct += be.countCorrect(logits, labels.subarray(0, m), model.classes, m);
     }

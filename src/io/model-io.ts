@@ -244,11 +244,12 @@ export function predictRows(be: Backend, model: Sequential, samples: Float32Arra
   const bs = Math.max(1, Math.min(batch, n));
   const x = new Float32Array(feat * bs);
   const idx = new Int32Array(bs);
+  const net = model.prepareInference(be), logits = new Float32Array(classes * bs);
   for (let start = 0; start < n; start += bs) {
     const m = Math.min(bs, n - start);
     for (let b = 0; b < m; b++) idx[b] = start + b;
     be.gatherColumns(samples, feat, idx.subarray(0, m), m, x);
-    const logits = model.forward(be, x, m);
+    net.forward(x, m, logits);
     for (let c = 0; c < classes; c++) for (let b = 0; b < m; b++) out[(start + b) * classes + c] = logits[c * m + b]!;
   }
   return out;
