@@ -12,7 +12,8 @@ import { lineChart, type LineSeries } from '../report/svg-chart.js';
 import { figure, paragraph, table, writeReport, type ReportDoc } from '../report/document.js';
 import type { Branch, LotteryHparams } from './hparams.js';
 import type { JobResult } from './runner.js';
-import { stat, summarize, type LevelSummary, type Stat } from './summary.js';
+import { meanStd } from '../report/stats.js';
+import { summarize, type LevelSummary, type Stat } from './summary.js';
 
 const pctLabel = (v: number): string => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2)) + '%';
 
@@ -62,7 +63,7 @@ export function lotteryCharts(h: LotteryHparams, results: JobResult[], store: Ex
       return {
         name: `${pctLabel(100 * density)} weights`,
         points: iterations.map((it, i) => {
-          const v = stat(perRep.map((rows) => 100 * (rows[i]?.testAccuracy ?? NaN)));
+          const v = meanStd(perRep.map((rows) => 100 * (rows[i]?.testAccuracy ?? NaN)));
           return { x: it, y: v.mean, ...(v.n > 1 ? { yLow: v.mean - v.std, yHigh: v.mean + v.std } : {}) };
         }),
       };

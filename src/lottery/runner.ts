@@ -12,7 +12,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
-import { restore, snapshot, type ModelState } from '../models/state.js';
+import { density as modelDensity, restore, snapshot, type ModelState } from '../models/state.js';
 import type { Sequential } from '../nn/sequential.js';
 import { oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer, type PruneRates } from '../prune/magnitude.js';
 import { randomMask } from '../prune/random.js';
@@ -181,7 +181,7 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
     case 'finetune': start = trainedTicket(ctx, replicate, level - 1); break;
   }
   restore(model, start, jobMasks);
-  const density = model.weightLayers().reduce((s, l) => s + l.weights.nnz, 0) / model.weightLayers().reduce((s, l) => s + l.weights.rows * l.weights.cols, 0);
+  const density = modelDensity(model);
   onStart(density);
   ctx.store.setJobStatus(k, 'running');
 
@@ -195,7 +195,6 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
   const result: TrainResult = train(ctx.be, model, ctx.data, {
     optimizer: { kind: h.optimizer, lr: h.lr, momentum: h.momentum, weightDecay: h.weightDecay },
     batchSize: h.batchSize, iterations: h.iterations, evalEvery: h.evalEvery, seed,
-    evalBatch: model.layers.some((l) => l.name.startsWith('conv')) ? 100 : 1000,
   }, {
     resume, startIteration, checkpointEvery: perEpoch,
     onCheckpoint: (s) => {

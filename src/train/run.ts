@@ -56,7 +56,6 @@ export function trainModel(be: Backend, data: Dataset, o: TrainRunOptions, hooks
   }
   const result = train(be, model, data, {
     optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed,
-    evalBatch: model.layers.some((l) => l.name.startsWith('conv')) ? 100 : 1000,
   }, hooks);
   const e = result.earlyStop;
   const summary: TrainRunSummary = {

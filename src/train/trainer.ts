@@ -7,6 +7,7 @@ import type { Backend } from '../backend/backend.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { features } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
+import { Conv2d } from '../nn/conv2d.js';
 import { Optimizer, type OptimizerConfig, type OptimizerState } from '../optim/optimizer.js';
 import { restore, snapshot, type ModelState } from '../models/state.js';
 import { Rng } from '../util/rng.js';
@@ -72,6 +73,11 @@ export interface TrainHooks {
   startIteration?: number;
 }
 
+/** Samples per evaluation forward: convolutions keep an im2col buffer per sample, so fewer. */
+export function evalBatchFor(model: Sequential): number {
+  return model.layers.some((l) => l instanceof Conv2d) ? 100 : 1000;
+}
+
 /** The sample order of one epoch: a pure function of (seed, epoch). */
 export function epochOrder(seed: number, epoch: number, count: number): Int32Array {
   return new Rng(seed).stream('data').stream(`epoch-${epoch}`).permutation(count);
@@ -106,8 +112,8 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
     lossSum, lossCount, wallSeconds: wall(), stepSeconds: stepBefore + stepMs / 1000,
   });
   const record = (): void => {
-    const val = evaluateSplit(be, model, data.validation, feat, config.evalBatch ?? 1000);
-    const test = evaluateSplit(be, model, data.test, feat, config.evalBatch ?? 1000);
+    const val = evaluateSplit(be, model, data.validation, feat, config.evalBatch ?? evalBatchFor(model));
+    const test = evaluateSplit(be, model, data.test, feat, config.evalBatch ?? evalBatchFor(model));
     const r: EvalRecord = {
       iteration, trainLoss: lossCount ? lossSum / lossCount : NaN,
       valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy,
