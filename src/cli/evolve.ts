@@ -12,6 +12,7 @@ import { TASK_NAMES } from '../neat/tasks/index.js';
 import type { TaskSpec } from '../neat/tasks/task.js';
 import { classifyOptions } from '../neat/tasks/classify.js';
 import { compareTickets, compareTable } from '../neat/compare-tickets.js';
+import { recordNeatRuns } from '../neat/record.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
 import { formatTable } from '../report/table.js';
@@ -89,7 +90,7 @@ export function register(program: Command): void {
     .option('--mlp-hidden <n>', 'compare-tickets: hidden units of the MLP (default 32)')
     .option('--levels <n>', 'compare-tickets: pruning levels (default 12)')
     .option('--iterations <n>', 'compare-tickets: training steps per level (default 1000)')
-    .option('--store <dir>', 'compare-tickets: experiment store for the lottery run', 'runs')
+    .option('--store <dir>', 'experiment store where finished runs are indexed (and, with --compare-tickets, the lottery run lives)', 'runs')
     .option('--backend <name>', 'compare-tickets: kernel backend of the MLP (native | reference)', 'native')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const task = String(o.task);
@@ -143,13 +144,14 @@ export function register(program: Command): void {
         try {
           r = await runNeat({ task: spec, config: cfg, seed, workers, outDir, resume: Boolean(o.resume), onGeneration });
         } finally { bar.stop(); }
-        const summary = { ...resultSummary(r), outDir };
+        const runId = recordNeatRuns(String(o.store), task, cfg, [r], outDir);
+        const summary = { ...resultSummary(r), outDir, runId };
         if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else {
           process.stdout.write(`${r.solved ? 'solved' : 'not solved'} after ${r.generations} generations, ${r.evaluations} evaluations; best genome: ${r.hidden} hidden nodes, ${r.enabled} enabled connections, fitness ${r.best.fitness}\n`);
           if (r.championCheck) process.stdout.write(`champion check: ${JSON.stringify(r.championCheck.info)}\n`);
           if (Object.keys(r.report).length) process.stdout.write(`report: ${JSON.stringify(r.report)}\n`);
-          process.stdout.write(`outputs in ${outDir} (best-genome.json, generations.csv/json, network.svg, progress.svg, result.json)\n`);
+          process.stdout.write(`outputs in ${outDir} (best-genome.json, generations.csv/json, network.svg, progress.svg, result.json); indexed as ${runId} in ${String(o.store)}/\n`);
         }
         return;
       }
@@ -174,7 +176,8 @@ export function register(program: Command): void {
         }
       } finally { bar.stop(); await evaluator.close(); }
       const summary = summarizeRuns(runs);
-      if (json) process.stdout.write(JSON.stringify({ task, seeds: [seed, seed + nRuns - 1], summary, runs: runs.map(resultSummary), outDir }, null, 2) + '\n');
+      const runId = recordNeatRuns(String(o.store), task, cfg, runs, outDir);
+      if (json) process.stdout.write(JSON.stringify({ task, seeds: [seed, seed + nRuns - 1], summary, runs: runs.map(resultSummary), outDir, runId }, null, 2) + '\n');
       else {
         const s = summary as { failures: number; evaluations: Distribution; generations: Distribution; hiddenNodes: Distribution; enabledConnections: Distribution; generalization?: Distribution };
         process.stdout.write(`${task}: ${nRuns} runs (seeds ${seed}..${seed + nRuns - 1}), failures ${s.failures}\n`);
@@ -183,7 +186,7 @@ export function register(program: Command): void {
         process.stdout.write(`hidden nodes:         ${fmt(s.hiddenNodes, 2)}\n`);
         process.stdout.write(`enabled connections:  ${fmt(s.enabledConnections, 2)}\n`);
         if (s.generalization) process.stdout.write(`generalization (/625): ${fmt(s.generalization, 1)}\n`);
-        process.stdout.write(`per-run results in ${join(outDir, 'summary.json')}\n`);
+        process.stdout.write(`per-run results in ${join(outDir, 'summary.json')}; indexed as ${runId} in ${String(o.store)}/\n`);
       }
     });
 }

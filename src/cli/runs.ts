@@ -58,7 +58,12 @@ export function register(program: Command): void {
       const summary = summarize(storedResults(store, run.id));
       if (o.json) { console.log(JSON.stringify({ run, summary }, null, 2)); return; }
       console.log(`${run.id} (${run.kind}, ${run.status}) — ${run.canonical || 'all defaults'}`);
-      console.log(levelTable(summary, h.controls));
+      if (run.kind === 'lottery') { console.log(levelTable(summary, h.controls)); return; }
+      console.log(formatTable(['seed', 'solved', 'generations', 'evaluations', 'hidden', 'enabled', 'fitness'],
+        store.listJobs(run.id).map((j) => {
+          const e = (j.extra ?? {}) as Record<string, unknown>;
+          return [String(j.replicate), String(e['solved']), String(e['generations']), String(e['evaluations']), String(e['hidden']), String(e['enabled']), Number(e['fitness']).toPrecision(6)];
+        })));
     }));
   runs.command('export <run>')
     .description('every job (and with --metrics every evaluation) of a run as CSV or JSON on stdout')
