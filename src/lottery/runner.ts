@@ -9,6 +9,7 @@
 // Every job is resumable: a checkpoint each epoch, and a job counts as done only once its final
 // weights are on disk and its row and metrics are committed in one database transaction.
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { buildModel } from '../models/build.js';
@@ -16,7 +17,7 @@ import { density as modelDensity, restore, snapshot, type ModelState } from '../
 import type { Sequential } from '../nn/sequential.js';
 import { oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer, type PruneRates } from '../prune/magnitude.js';
 import { randomMask } from '../prune/random.js';
-import { jobFile, type JobKey } from '../store/layout.js';
+import { jobDir, jobFile, type JobKey } from '../store/layout.js';
 import type { ExperimentStore } from '../store/db.js';
 import { train, type TrainerState, type TrainResult } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
@@ -117,10 +118,15 @@ function initialWeights(ctx: LotteryContext, replicate: number): ModelState {
   return state;
 }
 
+/** Where the dense training (level 0) saves θk when rewinding to iteration k > 0. */
+function rewindFile(ctx: LotteryContext, replicate: number): string {
+  return join(jobDir(ctx.root, key(ctx, replicate, 0, 'ticket')), `weights-iter${ctx.h.rewindIter}.wt`);
+}
+
 /** The weights survivors rewind to: θ0, or θk saved during the dense training (level 0). */
 function rewindWeights(ctx: LotteryContext, replicate: number): ModelState {
   if (ctx.h.rewindIter === 0) return initialWeights(ctx, replicate);
-  const path = jobFile(ctx.root, key(ctx, replicate, 0, 'ticket'), 'weights-init.wt').replace('weights-init.wt', `weights-iter${ctx.h.rewindIter}.wt`);
+  const path = rewindFile(ctx, replicate);
   if (!existsSync(path)) throw new Error(`rewind weights ${path} are missing: level 0 has not been trained`);
   return loadModelState(path);
 }
@@ -188,8 +194,7 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
   const ckptPath = jobFile(ctx.root, k, 'checkpoint.wt');
   const resume: TrainerState | undefined = existsSync(ckptPath) ? loadTrainerState(ckptPath) : undefined;
   // θk is saved when the dense training passes iteration k (before any checkpoint after k).
-  const rewindPath = h.rewindIter > 0 && level === 0 && branch === 'ticket'
-    ? jobFile(ctx.root, k, 'weights-init.wt').replace('weights-init.wt', `weights-iter${h.rewindIter}.wt`) : null;
+  const rewindPath = h.rewindIter > 0 && level === 0 && branch === 'ticket' ? rewindFile(ctx, replicate) : null;
   const perEpoch = Math.floor(ctx.data.train.count / h.batchSize);
   let lastSave = performance.now();
   const result: TrainResult = train(ctx.be, model, ctx.data, {
