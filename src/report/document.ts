@@ -36,9 +36,12 @@ function columnAlign(b: Extract<Block, { kind: 'table' }>, i: number): 'left' | 
   return vals.length > 0 && vals.every((v) => typeof v === 'number') ? 'right' : 'left';
 }
 
-/** Backslash-escapes Markdown punctuation so text is shown literally (CommonMark allows \ before any ASCII punctuation). */
+/**
+ * Backslash-escapes Markdown punctuation so text is shown literally (CommonMark allows \ before any
+ * ASCII punctuation). Parentheses are left alone: they only matter after ']', which is escaped.
+ */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()<>#+!|&~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return s.replace(/[\\`*_{}[\]<>#+!|&~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 function figureFile(docName: string, figName: string): string {
