@@ -1,6 +1,7 @@
 // The study: conclusions follow from the points (hand-made points with known answers), and a tiny
 // end-to-end run (synthetic blobs, 2 pruning levels) writes the table, chart and reports.
 import { test } from 'node:test';
+import { escapeMarkdown } from '../../src/report/document.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,7 +71,7 @@ test('a tiny study writes table, chart, markdown, HTML and JSON from its own mea
     assert.match(svg, /<svg[\s\S]*Pareto frontier/);
     const md = readFileSync(join(dir, 'out', 'compare.md'), 'utf8');
     for (const h of ['Where sparsity wins', 'Where quantization wins', 'Where combining them wins', 'Frontier']) assert.ok(md.includes(h), h);
-    for (const s of r.conclusions.statements.frontier) assert.ok(md.includes(s.replace(/[\\`*_{}[\]()<>#+!|&~]/g, (ch) => `\\${ch}`)), s);
+    for (const s of r.conclusions.statements.frontier) assert.ok(md.includes(escapeMarkdown(s)), s);
     const html = readFileSync(join(dir, 'out', 'compare.html'), 'utf8');
     assert.match(html, /<figure id="fig-accuracy-vs-bytes"><svg/);
     assert.match(terminalTable(r), /dense fp32 .* 100\.00%/);
