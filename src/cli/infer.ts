@@ -1,7 +1,6 @@
 // `winnow infer MODEL`: load a (compressed) network and run it — layers below the sparse threshold on
 // the CSR kernels — over a dataset's test split (accuracy, throughput) or over inputs from a JSON file
 // (predictions).
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkDataset } from '../compare/compress.js';
 import { resolveModel } from '../compare/model-source.js';
@@ -11,6 +10,7 @@ import { argmaxRows, predictRows } from '../io/model-io.js';
 import { UserError } from '../util/errors.js';
 import { addBackendOption, backendFrom } from './backend-option.js';
 import { intFlag } from './options.js';
+import { readUserJson } from '../util/read.js';
 
 interface InferFlags {
   dataset?: string; dataDir?: string; input?: string; batch: number; store?: string; json?: boolean; backend: 'native' | 'reference';
@@ -18,12 +18,7 @@ interface InferFlags {
 
 /** Reads samples from JSON: [[…], …] or { "inputs": [[…], …] }; each sample has `feat` numbers. */
 export function readInputs(path: string, feat: number): { samples: Float32Array; n: number } {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw new UserError(`--input ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { throw new UserError(`--input ${path}: not valid JSON (${(e as Error).message})`); }
+  const v = readUserJson(path, `--input ${path}`);
   const list = Array.isArray(v) ? v : (v && typeof v === 'object' && Array.isArray((v as { inputs?: unknown }).inputs) ? (v as { inputs: unknown[] }).inputs : null);
   if (!list) throw new UserError(`--input ${path}: expected an array of samples or {"inputs": [...]}`);
   if (list.length === 0) throw new UserError(`--input ${path}: no samples`);

@@ -7,9 +7,9 @@
 // Everything here is strict on purpose: a truncated download, a file with trailing bytes or an
 // images file passed as labels would otherwise train silently on garbage. Every failure is a
 // UserError that names the file, what was expected and what was found.
-import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
+import { readUserFile } from '../util/read.js';
 
 const UBYTE = 0x08;
 const TYPE_NAMES: Record<number, string> = {
@@ -97,14 +97,7 @@ export function parseIdx(bytes: Uint8Array, file: string, kind: IdxKind, opts: {
 
 /** Reads an IDX file (gzipped or raw) from disk. */
 export function readIdx(path: string, kind: IdxKind, opts: { maxLabel?: number } = {}): IdxArray {
-  let raw: Uint8Array;
-  try {
-    raw = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new UserError(`${path}: cannot read (${code})`);
-  }
-  return parseIdx(maybeGunzip(raw, path), path, kind, opts);
+  return parseIdx(maybeGunzip(readUserFile(path), path), path, kind, opts);
 }
 
 /** Encodes an unsigned-byte IDX array (1-d labels or 3-d images); gzipped when asked. */

@@ -14,11 +14,11 @@
 // File size = 16 + H + Σ payload bytes, and each payload's size is a function of the header fields
 // alone, so predictModelFileBytes() equals the written size exactly. Loading trusts nothing: every
 // malformed input is a UserError naming the file and the field.
-import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { crc32 } from './crc32.js';
 import { FORMAT_NAMES, isFormatName } from '../quant/formats.js';
+import { readUserFile } from '../util/read.js';
 import {
   ENCODING_NAMES, type EncodedTensor, type TensorPlan, checkLayout, isEncodingName, payloadBytes, tensorLayout, validateTensor,
 } from '../sparse/encodings.js';
@@ -109,13 +109,7 @@ export function saveModelFile(path: string, tensors: readonly EncodedTensor[], m
 }
 
 export function loadModelFile(path: string, opts: LoadOptions = {}): ModelFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UserError(`${path}: cannot read model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseModelFile(bytes, path, opts);
+  return parseModelFile(readUserFile(path, `model file ${path}`), path, opts);
 }
 
 /** Parses and fully validates a model file held in memory. `file` names it in errors. */

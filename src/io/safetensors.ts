@@ -4,10 +4,10 @@
 // Header: "name" → {"dtype", "shape", "data_offsets": [BEGIN, END)} relative to the buffer, plus
 // optional "__metadata__" (string → string). No holes, no overlap, header ≤ 100,000,000 bytes.
 // We write F32; we read F32, F16, BF16 (widened exactly to float32) and F64 (rounded to float32).
-import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { bf16BitsToF32, f16BitsToF32 } from '../quant/minifloat.js';
+import { readUserFile } from '../util/read.js';
 
 export interface DenseTensor {
   readonly name: string;
@@ -64,13 +64,7 @@ export function exportSafetensors(path: string, tensors: readonly DenseTensor[],
 }
 
 export function importSafetensors(path: string, opts: { maxElements?: number } = {}): SafetensorsFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UserError(`${path}: cannot read safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseSafetensors(bytes, path, opts);
+  return parseSafetensors(readUserFile(path, `safetensors file ${path}`), path, opts);
 }
 
 export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxElements?: number } = {}): SafetensorsFile {

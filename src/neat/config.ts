@@ -2,9 +2,9 @@
 // parameter of Stanley & Miikkulainen 2002 (§4) plus the C++ release's values where the paper is silent,
 // and task-specific overrides the paper prescribes (DPNV: population 1,000, c3 = 3.0, δt = 4.0, add link 0.3).
 // Every deviation from canonical NEAT is a switch here whose default is the paper's behaviour.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../util/errors.js';
+import { readUserJson } from '../util/read.js';
 
 export const ACTIVATIONS = ['steep-sigmoid', 'sigmoid', 'tanh', 'relu', 'identity', 'gauss', 'sin', 'abs'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -242,11 +242,5 @@ export function resolveConfig(task: string, user?: unknown, source = 'config'): 
 }
 
 export function loadConfigFile(path: string): unknown {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw new UserError(`config file ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try { return JSON.parse(text); } catch (e) {
-    throw new UserError(`config file ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return readUserJson(path, `config file ${path}`);
 }

@@ -18,7 +18,7 @@
 import { UserError } from '../util/errors.js';
 import { packBits, packedBytes, unpackBits } from './bitpack.js';
 import {
-  BF16, E2M1, E2M3, E3M2, E4M3, E5M2, FP16, type MinifloatSpec,
+  E2M1, E2M3, E3M2, E4M3, E5M2, FP16, type MinifloatSpec,
   decodeE8M0, decodeMinifloat, encodeMinifloat, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, bf16BitsToF32,
   float32Bits, float32FromBits, ilog2, pow2, rne,
 } from './minifloat.js';
