@@ -9,26 +9,10 @@ caller. Prints one JSON line: {"density", "steps", "seconds", "blas", "threads",
 Install the peer: apt-get install -y python3-torch libopenblas0-pthread (Debian's torch runs on the
 reference BLAS, 25-30x slower, unless OpenBLAS is installed). Run with /usr/bin/python3.
 """
-import argparse, json, os, time
+import argparse, json, time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-try:
-    import torch
-    import torch.nn.utils.prune as prune
-except ImportError:
-    print(json.dumps({"error": "PyTorch is not installed: apt-get install -y python3-torch libopenblas0-pthread, then run with /usr/bin/python3"}))
-    raise SystemExit(3)
-
-
-def loaded_blas():
-    """Which BLAS library the process actually mapped (Debian's torch links the libblas.so.3 alternative)."""
-    with open("/proc/self/maps") as f:
-        maps = f.read()
-    for name in ("openblas", "mkl", "blis", "atlas"):
-        if name in maps:
-            return name
-    return "reference" if "libblas.so" in maps else "unknown"
+from torch_peer import loaded_blas, torch
+import torch.nn.utils.prune as prune
 
 
 def main():
@@ -38,7 +22,6 @@ def main():
     ap.add_argument("--batch", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    torch.set_num_threads(1)
     torch.manual_seed(a.seed)
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 300), torch.nn.ReLU(),

@@ -14,15 +14,9 @@ Prints one JSON line: {"seconds", "levels", "iterations", "accuracy": [...per le
 """
 import argparse, gzip, json, os, struct, time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-try:
-    import numpy as np
-    import torch
-    import torch.nn.utils.prune as prune
-except ImportError:
-    print(json.dumps({"error": "PyTorch is not installed: apt-get install -y python3-torch libopenblas0-pthread, then run with /usr/bin/python3"}))
-    raise SystemExit(3)
+from torch_peer import torch
+import numpy as np
+import torch.nn.utils.prune as prune
 
 
 def read_idx(path):
@@ -52,7 +46,6 @@ def main():
     ap.add_argument("--validation", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    torch.set_num_threads(1)
     torch.manual_seed(a.seed)
     xtr = torch.tensor(read_idx(find(a.data, "train-images-idx3-ubyte")).reshape(-1, 784), dtype=torch.float32) / 255
     ytr = torch.tensor(read_idx(find(a.data, "train-labels-idx1-ubyte")), dtype=torch.long)
