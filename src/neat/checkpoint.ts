@@ -13,7 +13,7 @@ import type { GenomeJson } from './genome.js';
 import type { InnovationState } from './innovations.js';
 
 export const CHECKPOINT_FORMAT = 'winnow-neat-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 const NodeGeneSchema = z.object({
   id: z.number().int().min(0),
@@ -44,6 +44,7 @@ const SpeciesJsonSchema = z.object({
   members: z.array(z.number().int().min(0)),
   bestFitness: z.number().nullable(),
   lastImproved: z.number().int(),
+  checked: z.boolean(),
 });
 
 const BodySchema = z.object({

@@ -66,12 +66,18 @@ export const NeatConfigSchema = z.strictObject({
    * to random split"): always the 20 uniform draws. 'uniform': any enabled connection. See mutation.ts.
    */
   addNodeSelection: z.enum(['uniform', 'cpp', 'cpp-1.2.1']),
+  /** How add-link picks a new link: 'paper' (any unconnected pair) or 'cpp' (NEAT 1.2.1; see mutation.ts). */
+  addLinkRule: z.enum(['paper', 'cpp']),
+  /** New links get a weight uniform in ±this; null = ±weightReplaceRange. NEAT 1.2.1: 1.0. */
+  newLinkWeightRange: nonneg.nullable(),
   /** Allow links that close a cycle (needed for DPNV; C++ recur_prob). */
   allowRecurrent: z.boolean(),
   /** Chance that a new link, when recurrent links are allowed, is sought among recurrent ones. */
   recurrentLinkProb: prob,
   /** Chance that a genome's weights are mutated (paper: 80%), when no structural mutation happened. */
   weightMutateProb: prob,
+  /** 'paper': the paper's per-weight rule below; 'cpp': NEAT 1.2.1's mutate_link_weights schedule (see mutation.ts). */
+  weightMutation: z.enum(['paper', 'cpp']),
   /** Per weight: uniform perturbation (paper: 90%), else a new random value. */
   weightPerturbProb: prob,
   /** Perturbation is uniform in ±power (C++ weigh_mut_power 2.5). */
@@ -105,6 +111,14 @@ export const NeatConfigSchema = z.strictObject({
    * (C++ NEAT's one pass per activate() once the net is primed; neat-python's RecurrentNetwork).
    */
   recurrentMode: z.enum(['back-edge-delay', 'synchronous']),
+  /**
+   * Which genome a task with a champion check (DPNV: 100,000 steps + generalization) tests each generation.
+   * 'unchecked-species' (C++ pole2_epoch): the champion of the best species not yet checked since it last
+   * improved (species ranked by this generation's best fitness; if all are checked, the best species), one
+   * check per generation, whether or not it balanced the 1,000-step trial. 'best-solver': the fittest genome
+   * that met the trial — it can stall a run by re-testing the same surviving champion every generation.
+   */
+  championCheck: z.enum(['unchecked-species', 'best-solver']),
   /** Write a checkpoint every this many generations (0 = never). */
   checkpointEvery: z.number().int().min(0),
 });
@@ -141,9 +155,12 @@ export const PAPER: NeatConfig = {
   addLinkProb: 0.05,
   newLinkTries: 20,
   addNodeSelection: 'cpp',
+  addLinkRule: 'paper',
+  newLinkWeightRange: null,
   allowRecurrent: false,
   recurrentLinkProb: 0,
   weightMutateProb: 0.8,
+  weightMutation: 'paper',
   weightPerturbProb: 0.9,
   weightPerturbPower: 2.5,
   weightReplaceRange: 2.5,
@@ -158,6 +175,7 @@ export const PAPER: NeatConfig = {
   activationMutateProb: 0,
   activationChoices: ['steep-sigmoid'],
   recurrentMode: 'back-edge-delay',
+  championCheck: 'unchecked-species',
   checkpointEvery: 10,
 };
 

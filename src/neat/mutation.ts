@@ -32,12 +32,41 @@ function clampWeight(w: number, cfg: NeatConfig): number {
   return w > cfg.weightClamp ? cfg.weightClamp : w < -cfg.weightClamp ? -cfg.weightClamp : w;
 }
 
-/** Per weight: uniform perturbation in ±power with weightPerturbProb, else a new value in ±replaceRange. */
+/**
+ * Weight mutation (config weightMutation).
+ * 'paper': per weight, a uniform perturbation in ±power with weightPerturbProb, else a new value in ±replaceRange.
+ * 'cpp': Stanley's Genome::mutate_link_weights(power, rate 1.0, GAUSSIAN) from NEAT 1.2.1 genome.cpp. Half the
+ * time the call is "severe": each weight is perturbed with chance 0.7, replaced with 0.2, kept with 0.1.
+ * Otherwise the newest 20% of genes (genomes of ≥ 10 genes) are perturbed 0.5 / replaced 0.2 / kept 0.3, and the
+ * rest are perturbed, or (with chance 0.5 per gene) perturbed 0.9 / replaced 0.1. Perturbation and replacement
+ * values are both uniform in ±power. Weight clamping follows weightClamp (1.2.1 caps at ±8).
+ */
 export function mutateWeights(g: Genome, cfg: NeatConfig, rng: Rng): void {
+  if (cfg.weightMutation === 'cpp') { mutateWeightsCpp(g, cfg, rng); return; }
   for (const c of g.conns) {
     if (rng.next() < cfg.weightPerturbProb) c.weight += rng.uniform(-cfg.weightPerturbPower, cfg.weightPerturbPower);
     else c.weight = rng.uniform(-cfg.weightReplaceRange, cfg.weightReplaceRange);
     c.weight = clampWeight(c.weight, cfg);
+  }
+}
+
+function mutateWeightsCpp(g: Genome, cfg: NeatConfig, rng: Rng): void {
+  const power = cfg.weightPerturbPower;
+  const severe = rng.next() > 0.5;
+  const total = g.conns.length, endpart = total * 0.8;
+  let num = 0;
+  for (const c of g.conns) {
+    let gausspoint: number, coldgausspoint: number;
+    if (severe) { gausspoint = 0.3; coldgausspoint = 0.1; }
+    else if (total >= 10 && num > endpart) { gausspoint = 0.5; coldgausspoint = 0.3; }
+    else if (rng.next() > 0.5) { gausspoint = 0; coldgausspoint = -0.1; }
+    else { gausspoint = 0; coldgausspoint = 0; }
+    const value = rng.uniform(-power, power);
+    const choice = rng.next();
+    if (choice > gausspoint) c.weight += value;
+    else if (choice > coldgausspoint) c.weight = value;
+    c.weight = clampWeight(c.weight, cfg);
+    num++;
   }
 }
 
@@ -85,23 +114,36 @@ export function mutateAddNode(g: Genome, cfg: NeatConfig, inn: InnovationRegistr
 
 /**
  * Add a connection between two unconnected nodes (up to newLinkTries attempts, C++ style): the source is
- * any node, the target any non-input node. Without allowRecurrent, links that would close a cycle are
- * refused; with it, a link is sought among recurrent ones with recurrentLinkProb, else among feed-forward ones.
+ * any node, the target any non-input node; the weight is uniform in ±newLinkWeightRange (null: ±weightReplaceRange).
+ * addLinkRule 'paper': without allowRecurrent, links that would close a cycle are refused; with it, a link is
+ * sought among recurrent ones with recurrentLinkProb, else among feed-forward ones.
+ * addLinkRule 'cpp' (NEAT 1.2.1 Genome::mutate_add_link): a link into or out of an output node counts as
+ * recurrent ("CONSIDER connections out of outputs recurrent"), so the feed-forward search only links inputs and
+ * hidden nodes to hidden nodes; the recurrent search (chance recurrentLinkProb, only with allowRecurrent) tries a
+ * self-loop on a random non-input node half the time, else a random pair, and takes the first recurrent one.
  */
 export function mutateAddLink(g: Genome, cfg: NeatConfig, inn: InnovationRegistry, rng: Rng): boolean {
   const nodes = g.nodes;
   const targets = nodes.filter((n) => n.type === 'output' || n.type === 'hidden');
   if (targets.length === 0) return false;
+  const cpp = cfg.addLinkRule === 'cpp';
+  const isOutput = (id: number) => id >= g.nIn && id < g.nIn + g.nOut;
   const wantRecurrent = cfg.allowRecurrent && rng.next() < cfg.recurrentLinkProb;
   const existing = new Set<string>();
   for (const c of g.conns) existing.add(`${c.from}:${c.to}`);
   for (let t = 0; t < cfg.newLinkTries; t++) {
-    const from = nodes[rng.int(nodes.length)]!.id;
-    const to = targets[rng.int(targets.length)]!.id;
+    let from: number, to: number;
+    if (cpp && wantRecurrent && rng.next() > 0.5) {
+      from = to = targets[rng.int(targets.length)]!.id;
+    } else {
+      from = nodes[rng.int(nodes.length)]!.id;
+      to = targets[rng.int(targets.length)]!.id;
+    }
     if (existing.has(`${from}:${to}`)) continue;
-    const cyc = createsCycle(g, from, to);
-    if (cyc !== wantRecurrent) continue;
-    const w = rng.uniform(-cfg.weightReplaceRange, cfg.weightReplaceRange);
+    const recurrent = createsCycle(g, from, to) || (cpp && (isOutput(from) || isOutput(to)));
+    if (recurrent !== wantRecurrent) continue;
+    const range = cfg.newLinkWeightRange ?? cfg.weightReplaceRange;
+    const w = rng.uniform(-range, range);
     insertConn(g, { innovation: inn.link(from, to), from, to, weight: clampWeight(w, cfg), enabled: true });
     return true;
   }

@@ -21,7 +21,7 @@ import { fitnessChartSvg, networkSvg } from './svg.js';
 
 export interface GenerationStats {
   generation: number;
-  /** Cumulative evaluations, counting the solving generation only up to the solver (as a sequential evaluator stopping at the first solution would). */
+  /** Cumulative evaluations. The solving generation counts up to the solver (as a sequential evaluator stopping at the first solution would), except for tasks with a champion check, where the whole generation is evaluated before the champion is chosen. */
   evaluations: number;
   bestFitness: number;
   meanFitness: number;
@@ -112,7 +112,7 @@ function toCheckpoint(taskName: string, seed: number, cfg: NeatConfig, s: State)
     population: s.population.map(genomeToJson),
     species: s.species.map((sp) => ({
       id: sp.id, created: sp.created, representative: genomeToJson(sp.representative), members: sp.members.map((g) => index.get(g)!),
-      bestFitness: Number.isFinite(sp.bestFitness) ? sp.bestFitness : null, lastImproved: sp.lastImproved,
+      bestFitness: Number.isFinite(sp.bestFitness) ? sp.bestFitness : null, lastImproved: sp.lastImproved, checked: sp.checked,
     })),
     history: s.history as unknown as Array<Record<string, unknown>>,
     best: s.best ? genomeToJson(s.best) : null,
@@ -127,12 +127,34 @@ function fromCheckpoint(b: CheckpointBody): State {
     generation: b.generation, population, threshold: b.threshold, nextSpeciesId: { value: b.nextSpeciesId },
     species: b.species.map((s) => ({
       id: s.id, created: s.created, representative: genomeFromJson(s.representative), members: s.members.map((i) => population[i]!),
-      bestFitness: s.bestFitness ?? -Infinity, lastImproved: s.lastImproved,
+      bestFitness: s.bestFitness ?? -Infinity, lastImproved: s.lastImproved, checked: s.checked,
     })),
     counters: { nextGenomeId: b.counters.nextGenomeId, bestFitness: b.counters.bestFitness ?? -Infinity, lastImproved: b.counters.lastImproved },
     innovations: InnovationRegistry.fromState(b.innovations), rng, evaluations: b.evaluations,
     history: b.history as unknown as GenerationStats[], best: b.best ? genomeFromJson(b.best) : null,
   };
+}
+
+/**
+ * Index in `pop` of the genome to give the task's champion check this generation (config championCheck),
+ * or −1. Call before updateImprovement: a species whose best beats its record becomes unchecked again.
+ */
+export function championToCheck(species: Species[], pop: Genome[], solved: boolean[], cfg: NeatConfig): number {
+  const index = new Map<Genome, number>();
+  pop.forEach((g, i) => index.set(g, i));
+  if (cfg.championCheck === 'best-solver') {
+    let cand = -1;
+    for (let i = 0; i < pop.length; i++) if (solved[i] && (cand < 0 || pop[i]!.fitness > pop[cand]!.fitness)) cand = i;
+    return cand;
+  }
+  const live = species.filter((s) => s.members.length > 0);
+  if (live.length === 0) return -1;
+  const champs = live.map((s) => bestOf(s.members));
+  const order = live.map((_, i) => i).sort((a, b) => champs[b]!.fitness - champs[a]!.fitness || a - b);
+  for (const i of order) if (champs[i]!.fitness > live[i]!.bestFitness) live[i]!.checked = false;
+  const pick = order.find((i) => !live[i]!.checked) ?? order[0]!;
+  live[pick]!.checked = true;
+  return index.get(champs[pick]!)!;
 }
 
 export function checkpointPath(outDir: string): string { return join(outDir, 'checkpoint.json'); }
@@ -171,16 +193,17 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
 
       let solvedIndex = -1;
       if (task.checkChampion) {
-        let cand = -1;
-        for (let i = 0; i < pop.length; i++) if (results[i]!.solved && (cand < 0 || pop[i]!.fitness > pop[cand]!.fitness)) cand = i;
+        const cand = championToCheck(state.species, pop, results.map((r) => r.solved), cfg);
         if (cand >= 0) {
           championCheck = task.checkChampion(pop[cand]!);
           if (championCheck.solved) solvedIndex = cand;
         }
+        // The champion is known only once the whole generation has been evaluated.
+        state.evaluations += pop.length;
       } else {
         solvedIndex = results.findIndex((r) => r.solved);
+        state.evaluations += solvedIndex >= 0 ? solvedIndex + 1 : pop.length;
       }
-      state.evaluations += solvedIndex >= 0 ? solvedIndex + 1 : pop.length;
       updateImprovement(state.species, state.counters, gen);
 
       const genBest = bestOf(pop);

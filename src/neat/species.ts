@@ -50,6 +50,8 @@ export interface Species {
   bestFitness: number;
   /** Generation at which bestFitness last improved. */
   lastImproved: number;
+  /** Its champion was given the task's champion check since the species last improved (C++ pole2_epoch). */
+  checked: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export function speciate(pop: Genome[], species: Species[], threshold: number, c
       }
     }
     if (!placed) {
-      species.push({ id: nextSpeciesId.value++, created: generation, representative: g, members: [g], bestFitness: -Infinity, lastImproved: generation });
+      species.push({ id: nextSpeciesId.value++, created: generation, representative: g, members: [g], bestFitness: -Infinity, lastImproved: generation, checked: false });
     }
   }
   return species.filter((s) => s.members.length > 0);

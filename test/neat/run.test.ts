@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/neat/config.js';
 import { WorkerPoolEvaluator } from '../../src/neat/evaluate-parallel.js';
-import { checkpointPath, runNeat, type RunResult } from '../../src/neat/run.js';
+import { championToCheck, checkpointPath, runNeat, type RunResult } from '../../src/neat/run.js';
 import { readCheckpoint } from '../../src/neat/checkpoint.js';
-import { genomeFromJson } from '../../src/neat/genome.js';
+import { genomeFromJson, startGenome, type Genome } from '../../src/neat/genome.js';
+import type { Species } from '../../src/neat/species.js';
+import { Rng } from '../../src/util/rng.js';
 import { xorOutputs } from '../../src/neat/tasks/xor.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -64,11 +66,34 @@ test('a corrupt checkpoint gives a UserError', async () => {
   const cases: Array<[string, RegExp]> = [
     [text.slice(0, text.length / 2), /corrupt \(not valid JSON/],
     [text.replace(/"weight": (-?[0-9.]+)/, '"weight": 12345'), /checksum mismatch/],
-    [text.replace('"version": 1', '"version": 7'), /version 7 is not supported/],
+    [text.replace('"version": 2', '"version": 7'), /version 7 is not supported/],
     ['{"hello": 1}', /not a winnow NEAT checkpoint/],
   ];
   for (const [content, re] of cases) {
     writeFileSync(path, content);
     await assert.rejects(runNeat({ task: { name: 'xor' }, config: cfg, seed: 1, outDir: dir, resume: true }), (e: unknown) => e instanceof UserError && re.test((e as Error).message));
   }
+});
+
+test('champion check: the best unchecked species each generation, rechecked once it improves (C++ pole2_epoch)', () => {
+  const cfg = resolveConfig('double-pole-nv');
+  const rng = new Rng(1);
+  const pop: Genome[] = [];
+  for (let i = 0; i < 6; i++) pop.push(startGenome(i, 4, 1, 'steep-sigmoid', 1, rng));
+  const fit = [3, 10, 1, 5, 4, 2];
+  pop.forEach((g, i) => { g.fitness = fit[i]!; });
+  const sp = (id: number, members: Genome[]): Species => ({ id, created: 0, representative: members[0]!, members, bestFitness: -Infinity, lastImproved: 0, checked: false });
+  const species = [sp(0, [pop[0]!, pop[1]!, pop[2]!]), sp(1, [pop[3]!, pop[4]!]), sp(2, [pop[5]!])];
+  const solved = [false, false, false, false, false, false];
+  const record = () => { for (const s of species) s.bestFitness = Math.max(s.bestFitness, ...s.members.map((g) => g.fitness)); };
+  const picks: number[] = [];
+  for (let gen = 0; gen < 4; gen++) { picks.push(championToCheck(species, pop, solved, cfg)); record(); }
+  // species ranked 0 (best 10), 1 (5), 2 (2); each checked once, then the best again; unsolved genomes too
+  assert.deepEqual(picks, [1, 3, 5, 1]);
+  pop[4]!.fitness = 6; // species 1 beats its record: unchecked again, and now it is checked first
+  assert.equal(championToCheck(species, pop, solved, cfg), 4);
+  // 'best-solver' takes the fittest genome that met the trial, or none
+  const bs = { ...cfg, championCheck: 'best-solver' as const };
+  assert.equal(championToCheck(species, pop, solved, bs), -1);
+  assert.equal(championToCheck(species, pop, [true, false, false, true, false, true], bs), 3);
 });
