@@ -86,7 +86,7 @@ export function reproduce(species: Species[], cfg: NeatConfig, inn: InnovationRe
     let k = counts[si]!;
     if (k === 0) continue;
     const members = ranked[si]!;
-    if (members.length > cfg.elitismMinSpeciesSize) {
+    if ((cfg.elitismBy === 'offspring' ? k : members.length) > cfg.elitismMinSpeciesSize) {
       out.push(cloneGenome(members[0]!, counters.nextGenomeId++));
       k--;
     }

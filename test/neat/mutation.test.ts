@@ -26,7 +26,7 @@ function weightOutcomes(cfg: NeatConfig, nGenes: number, calls: number): { kept:
 }
 
 test("weight mutation 'paper': 90% perturbed, 10% replaced, none kept", () => {
-  const cfg = { ...resolveConfig('xor'), weightReplaceRange: 2.5 };
+  const cfg: NeatConfig = { ...resolveConfig('xor'), weightReplaceRange: 2.5, weightClamp: null };
   const o = weightOutcomes(cfg, 5, 4000);
   const n = 5 * 4000;
   assert.equal(o.kept, 0);
@@ -34,7 +34,7 @@ test("weight mutation 'paper': 90% perturbed, 10% replaced, none kept", () => {
 });
 
 test("weight mutation 'cpp' follows NEAT 1.2.1's schedule: small genomes 85/10/5, the newest 20% of large ones replaced more", () => {
-  const cfg: NeatConfig = { ...resolveConfig('xor'), weightMutation: 'cpp' };
+  const cfg: NeatConfig = { ...resolveConfig('xor'), weightMutation: 'cpp', weightClamp: null };
   const small = weightOutcomes(cfg, 5, 4000);
   const n = 5 * 4000;
   // severe half the time (0.7 / 0.2 / 0.1), otherwise always perturbed
