@@ -1,13 +1,15 @@
 // `winnow evolve`: canonical NEAT on XOR, pole balancing (single, double with/without velocities) or
 // image classification. Progress on stderr; --json prints one JSON document on stdout.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UserError } from '../util/errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { readUserJson } from '../util/read.js';
 import { loadConfigFile, resolveConfig, type NeatConfig } from '../neat/config.js';
 import { makeEvaluator } from '../neat/evaluate-parallel.js';
-import { resultSummary, runNeat, type GenerationStats, type RunResult } from '../neat/run.js';
+import { resultSummary, runNeat, type GenerationStats, type RunResult, type RunSummary } from '../neat/run.js';
 import { TASK_NAMES } from '../neat/tasks/index.js';
 import type { TaskSpec } from '../neat/tasks/task.js';
 import { classifyOptions } from '../neat/tasks/classify.js';
@@ -51,7 +53,7 @@ export function distribution(xs: number[]): Distribution {
   return { mean, median, std, min: s[0]!, max: s[s.length - 1]! };
 }
 
-export function summarizeRuns(runs: RunResult[]): Record<string, unknown> {
+export function summarizeRuns(runs: RunSummary[]): Record<string, unknown> {
   const ok = runs.filter((r) => r.solved);
   const gen = ok.map((r) => r.report.generalization).filter((x): x is number => typeof x === 'number');
   return {
@@ -63,6 +65,22 @@ export function summarizeRuns(runs: RunResult[]): Record<string, unknown> {
     enabledConnections: distribution(ok.map((r) => r.enabled)),
     ...(gen.length ? { generalization: distribution(gen) } : {}),
   };
+}
+
+/** Runs already finished according to a summary.json of an earlier, interrupted `evolve --runs` call. */
+function finishedRuns(path: string, task: string, seeds: [number, number], cfg: NeatConfig): RunSummary[] {
+  const prev = readUserJson(path, `summary ${path}`) as { task?: unknown; seeds?: unknown; config?: unknown; runs?: unknown };
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (prev.task !== task || !same(prev.seeds, seeds)) {
+    throw new UserError(`--resume: ${path} is for task ${JSON.stringify(prev.task)}, seeds ${JSON.stringify(prev.seeds)}, not ${task} seeds ${JSON.stringify(seeds)}; use another --out`);
+  }
+  if (!same({ ...(prev.config as object), maxGenerations: 0 }, { ...cfg, maxGenerations: 0 })) {
+    throw new UserError(`--resume: ${path} was written with a different config; use another --out`);
+  }
+  if (!Array.isArray(prev.runs) || prev.runs.some((r, i) => (r as { seed?: unknown }).seed !== seeds[0] + i)) {
+    throw new UserError(`--resume: ${path}: field 'runs' is not a list of finished runs from seed ${seeds[0]} on`);
+  }
+  return prev.runs as RunSummary[];
 }
 
 function fmt(d: Distribution, digits = 0): string {
@@ -82,7 +100,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'evaluation threads (1 = this thread)', '1')
     .option('--runs <n>', 'independent runs with seeds seed..seed+N-1; prints the distribution', '1')
     .option('--out <dir>', 'output directory (default runs/neat/<task>-<seed>)')
-    .option('--resume', 'continue from the output directory\'s checkpoint')
+    .option('--resume', 'continue an interrupted run (with --runs: the unfinished runs) from the output directory')
     .option('--json', 'print the result as JSON on stdout')
     .option('--dataset <spec>', `classify: dataset spec, "@HxW" block-averages the images (default ${DEFAULT_CLASSIFY_DATASET})`)
     .option('--sample <n>', 'classify: training images in the fitness sample (default 1000)')
@@ -144,7 +162,7 @@ export function register(program: Command): void {
         try {
           r = await runNeat({ task: spec, config: cfg, seed, workers, outDir, resume: Boolean(o.resume), onGeneration });
         } finally { bar.stop(); }
-        const runId = recordNeatRuns(String(o.store), task, cfg, [r], outDir);
+        const runId = recordNeatRuns(String(o.store), task, cfg, [resultSummary(r)], outDir);
         const summary = { ...resultSummary(r), outDir, runId };
         if (json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else {
@@ -156,28 +174,34 @@ export function register(program: Command): void {
         return;
       }
 
-      // Many runs: one evaluator (pool) for all; per-run results kept in <out>/summary.json.
+      // Many runs: one evaluator (pool) for all. Each run checkpoints in <out>/seed-<s>/; <out>/summary.json is
+      // rewritten after every finished run, so --resume skips finished runs and continues the interrupted one.
       const outDir = o.out ? String(o.out) : join('runs', 'neat', `${task}-runs-${seed}-${seed + nRuns - 1}`);
+      const summaryPath = join(outDir, 'summary.json');
+      const seeds: [number, number] = [seed, seed + nRuns - 1];
+      const runs: RunSummary[] = o.resume && existsSync(summaryPath) ? finishedRuns(summaryPath, task, seeds, cfg) : [];
       const spec = await taskSpec(task, seed, o);
       const evaluator = makeEvaluator(workers, spec, cfg);
-      const runs: RunResult[] = [];
       const bar = new cliProgress.SingleBar({
         stream: process.stderr, hideCursor: tty, noTTYOutput: false, notTTYSchedule: 10000,
         format: `${task} runs |{bar}| {value}/{total} failures {fail} mean evals {evals}`,
       }, cliProgress.Presets.shades_classic);
-      bar.start(nRuns, 0, { fail: 0, evals: '-' });
+      const progress = () => {
+        const ok = runs.filter((x) => x.solved);
+        return { fail: runs.length - ok.length, evals: ok.length ? Math.round(ok.reduce((a, b) => a + b.evaluations, 0) / ok.length) : '-' };
+      };
+      bar.start(nRuns, runs.length, progress());
       try {
-        for (let i = 0; i < nRuns; i++) {
-          const r = await runNeat({ task: spec, config: cfg, seed: seed + i, evaluator, outDir: null });
-          runs.push(r);
-          const ok = runs.filter((x) => x.solved);
-          bar.update(i + 1, { fail: runs.length - ok.length, evals: ok.length ? Math.round(ok.reduce((a, b) => a + b.evaluations, 0) / ok.length) : '-' });
-          writeJsonAtomic(join(outDir, 'summary.json'), { task, seeds: [seed, seed + nRuns - 1], config: cfg, summary: summarizeRuns(runs), runs: runs.map(resultSummary) });
+        for (let i = runs.length; i < nRuns; i++) {
+          const r = await runNeat({ task: spec, config: cfg, seed: seed + i, evaluator, outDir: join(outDir, `seed-${seed + i}`), resume: Boolean(o.resume) });
+          runs.push(resultSummary(r));
+          bar.update(i + 1, progress());
+          writeJsonAtomic(summaryPath, { task, seeds, config: cfg, summary: summarizeRuns(runs), runs });
         }
       } finally { bar.stop(); await evaluator.close(); }
       const summary = summarizeRuns(runs);
       const runId = recordNeatRuns(String(o.store), task, cfg, runs, outDir);
-      if (json) process.stdout.write(JSON.stringify({ task, seeds: [seed, seed + nRuns - 1], summary, runs: runs.map(resultSummary), outDir, runId }, null, 2) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ task, seeds, summary, runs, outDir, runId }, null, 2) + '\n');
       else {
         const s = summary as { failures: number; evaluations: Distribution; generations: Distribution; hiddenNodes: Distribution; enabledConnections: Distribution; generalization?: Distribution };
         process.stdout.write(`${task}: ${nRuns} runs (seeds ${seed}..${seed + nRuns - 1}), failures ${s.failures}\n`);

@@ -4,10 +4,10 @@
 import { openStore } from '../store/db.js';
 import { describeRun } from '../store/hash.js';
 import { resolveConfig, type NeatConfig } from './config.js';
-import { resultSummary, type RunResult } from './run.js';
+import type { RunSummary } from './run.js';
 
 /** Records finished runs of one task and config; returns the run id. */
-export function recordNeatRuns(storeRoot: string, task: string, config: NeatConfig, results: RunResult[], outDir: string | null): string {
+export function recordNeatRuns(storeRoot: string, task: string, config: NeatConfig, results: RunSummary[], outDir: string | null): string {
   // The task has no default, so it is always part of the id; the config counts only where it differs.
   const defaults = { config: resolveConfig(task) as unknown as Record<string, unknown> };
   const hparams = { task, config: config as unknown as Record<string, unknown> };
@@ -18,7 +18,7 @@ export function recordNeatRuns(storeRoot: string, task: string, config: NeatConf
     for (const r of results) {
       store.setJobResult({ runId: desc.id, replicate: r.seed, level: 0, branch: 'neat' }, {
         status: 'done', iterations: r.generations, wallSeconds: r.wallSeconds,
-        extra: { ...resultSummary(r), outDir },
+        extra: { ...r, outDir },
       });
     }
     store.setRunStatus(desc.id, 'done');

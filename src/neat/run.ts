@@ -248,7 +248,22 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
   return result;
 }
 
-export function resultSummary(r: RunResult): Record<string, unknown> {
+/** The JSON-able outcome of one run (what summaries, the store and --json report). */
+export interface RunSummary {
+  task: string;
+  seed: number;
+  solved: boolean;
+  generations: number;
+  evaluations: number;
+  hidden: number;
+  enabled: number;
+  fitness: number;
+  championCheck: ChampionCheck | null;
+  report: Record<string, number>;
+  wallSeconds: number;
+}
+
+export function resultSummary(r: RunResult): RunSummary {
   return {
     task: r.task, seed: r.seed, solved: r.solved, generations: r.generations, evaluations: r.evaluations,
     hidden: r.hidden, enabled: r.enabled, fitness: r.best.fitness, championCheck: r.championCheck, report: r.report, wallSeconds: r.wallSeconds,

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/neat/config.js';
 import { recordNeatRuns } from '../../src/neat/record.js';
-import { runNeat } from '../../src/neat/run.js';
+import { resultSummary, runNeat } from '../../src/neat/run.js';
 import { openStore } from '../../src/store/db.js';
 
 test('finished NEAT runs land in the store, keyed by task and config', async () => {
   const root = mkdtempSync(join(tmpdir(), 'winnow-neat-store-'));
   try {
     const cfg = { ...resolveConfig('xor'), maxGenerations: 5 };
-    const runs = [await runNeat({ task: { name: 'xor' }, config: cfg, seed: 3 }), await runNeat({ task: { name: 'xor' }, config: cfg, seed: 4 })];
+    const runs = [await runNeat({ task: { name: 'xor' }, config: cfg, seed: 3 }), await runNeat({ task: { name: 'xor' }, config: cfg, seed: 4 })].map(resultSummary);
     const id = recordNeatRuns(root, 'xor', cfg, runs, null);
     const other = recordNeatRuns(root, 'xor', { ...cfg, populationSize: 50 }, runs.slice(0, 1), null);
     const poleId = recordNeatRuns(root, 'pole', resolveConfig('pole'), runs.slice(0, 1), null);

@@ -1,0 +1,42 @@
+// `winnow evolve --runs N` is resumable: finished runs are skipped, the interrupted one continues from its
+// checkpoint, and the summary comes out the same as an uninterrupted call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function evolve(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'evolve', '--task', 'xor', ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('evolve --runs N --resume skips finished runs and reproduces the uninterrupted summary', () => {
+  const root = mkdtempSync(join(tmpdir(), 'winnow-evolve-runs-'));
+  const store = join(root, 'store');
+  const full = evolve(['--runs', '3', '--seed', '5', '--out', join(root, 'full'), '--store', store, '--json']);
+  assert.equal(full.status, 0, full.stderr);
+  const fullJson = JSON.parse(full.stdout) as { runs: Array<{ seed: number; evaluations: number; generations: number }> };
+  assert.deepEqual(fullJson.runs.map((r) => r.seed), [5, 6, 7]);
+  assert.ok(existsSync(join(root, 'full', 'seed-6', 'best-genome.json')));
+
+  // as if the process died during the second run: the summary lists only the first
+  const part = join(root, 'part');
+  mkdirSync(part);
+  const summary = JSON.parse(readFileSync(join(root, 'full', 'summary.json'), 'utf8')) as { runs: unknown[] };
+  writeFileSync(join(part, 'summary.json'), JSON.stringify({ ...summary, runs: summary.runs.slice(0, 1) }));
+  const resumed = evolve(['--runs', '3', '--seed', '5', '--out', part, '--store', store, '--json', '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const strip = (rs: Array<Record<string, unknown>>) => rs.map(({ wallSeconds: _w, ...rest }) => rest);
+  assert.deepEqual(strip(JSON.parse(resumed.stdout).runs), strip(fullJson.runs as never));
+  assert.ok(!existsSync(join(part, 'seed-5')), 'the finished run was run again');
+
+  // a summary from other seeds is refused with one line
+  const wrong = evolve(['--runs', '2', '--seed', '5', '--out', part, '--store', store, '--resume']);
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /--resume: .*summary\.json is for task "xor", seeds \[5,7\], not xor seeds \[5,6\]/);
+});
