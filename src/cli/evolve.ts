@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { UserError } from '../util/errors.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { readUserJson } from '../util/read.js';
 import { loadConfigFile, resolveConfig, type NeatConfig } from '../neat/config.js';
 import { makeEvaluator } from '../neat/evaluate-parallel.js';
 import { resultSummary, runNeat, type GenerationStats, type RunResult, type RunSummary } from '../neat/run.js';
-import { TASK_NAMES } from '../neat/tasks/index.js';
+import { PAPER_MEAN_EVALUATIONS, TASK_NAMES } from '../neat/tasks/index.js';
+import { runsChartSvg } from '../neat/svg.js';
 import type { TaskSpec } from '../neat/tasks/task.js';
 import { classifyOptions } from '../neat/tasks/classify.js';
 import { compareTickets, compareTable } from '../neat/compare-tickets.js';
@@ -200,6 +201,7 @@ export function register(program: Command): void {
         }
       } finally { bar.stop(); await evaluator.close(); }
       const summary = summarizeRuns(runs);
+      writeFileAtomic(join(outDir, 'evaluations.svg'), runsChartSvg(runs, `NEAT ${task}: runs solved vs evaluations (seeds ${seeds[0]}–${seeds[1]})`, PAPER_MEAN_EVALUATIONS[task]));
       const runId = recordNeatRuns(String(o.store), task, cfg, runs, outDir);
       if (json) process.stdout.write(JSON.stringify({ task, seeds, summary, runs, outDir, runId }, null, 2) + '\n');
       else {
@@ -210,7 +212,7 @@ export function register(program: Command): void {
         process.stdout.write(`hidden nodes:         ${fmt(s.hiddenNodes, 2)}\n`);
         process.stdout.write(`enabled connections:  ${fmt(s.enabledConnections, 2)}\n`);
         if (s.generalization) process.stdout.write(`generalization (/625): ${fmt(s.generalization, 1)}\n`);
-        process.stdout.write(`per-run results in ${join(outDir, 'summary.json')}; indexed as ${runId} in ${String(o.store)}/\n`);
+        process.stdout.write(`per-run results in ${join(outDir, 'summary.json')}, chart ${join(outDir, 'evaluations.svg')}; indexed as ${runId} in ${String(o.store)}/\n`);
       }
     });
 }

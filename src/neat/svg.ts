@@ -1,6 +1,8 @@
 // Plain-string SVG drawings: a genome's network (nodes by depth, inputs left, outputs right; edge colour =
 // sign, width = |weight|, disabled links dashed grey, back edges curved) and a chart of best/mean fitness
-// and complexity (hidden nodes, enabled connections of the best genome) over generations.
+// and complexity (hidden nodes, enabled connections of the best genome) over generations; and, for a set
+// of runs, the share of runs solved against evaluations spent.
+import { lineChart, type LineSeries } from '../report/svg-chart.js';
 import type { Genome } from './genome.js';
 import { evaluationOrder } from './network.js';
 
@@ -116,4 +118,24 @@ export function fitnessChartSvg(h: ChartPoint[], title: string): string {
   parts.push(`<text x="${L}" y="${H - 20}">generation 0</text><text x="${W - R}" y="${H - 20}" text-anchor="end">generation ${h.length ? h[h.length - 1]!.generation : 0}</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
+}
+
+/**
+ * Success rate against evaluations for a set of runs (an empirical CDF over the runs, failures never
+ * reaching it), with vertical lines at the mean of the solved runs and, when given, the paper's mean.
+ */
+export function runsChartSvg(runs: ReadonlyArray<{ solved: boolean; evaluations: number }>, title: string, paperMean?: number): string {
+  const solved = runs.filter((r) => r.solved).map((r) => r.evaluations).sort((a, b) => a - b);
+  const pct = (k: number) => (100 * k) / runs.length;
+  const points = solved.flatMap((e, i) => [{ x: e, y: pct(i) }, { x: e, y: pct(i + 1) }]);
+  const vertical = (name: string, x: number, color: string): LineSeries => ({ name, points: [{ x, y: 0 }, { x, y: 100 }], color, dashed: true, marker: 'none' });
+  const mean = solved.length ? solved.reduce((a, b) => a + b, 0) / solved.length : NaN;
+  const series: LineSeries[] = [{ name: `runs solved (${solved.length} of ${runs.length})`, points, marker: 'none' }];
+  if (Number.isFinite(mean)) series.push(vertical(`mean ${Math.round(mean).toLocaleString('en-US')}`, mean, '#D55E00'));
+  if (paperMean !== undefined) series.push(vertical(`paper mean ${paperMean.toLocaleString('en-US')}`, paperMean, '#555555'));
+  return lineChart({
+    title, series, legend: 'auto',
+    x: { label: 'evaluations (log)', scale: 'log' },
+    y: { label: 'runs solved (%)', domain: [0, 100] },
+  });
 }

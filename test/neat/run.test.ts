@@ -97,3 +97,14 @@ test('champion check: the best unchecked species each generation, rechecked once
   assert.equal(championToCheck(species, pop, solved, bs), -1);
   assert.equal(championToCheck(species, pop, [true, false, false, true, false, true], bs), 3);
 });
+
+test('the runs chart: a CDF over runs that stops short of 100% when some failed, with the mean and the paper line', async () => {
+  const { runsChartSvg } = await import('../../src/neat/svg.js');
+  const runs = [{ solved: true, evaluations: 1000 }, { solved: true, evaluations: 3000 }, { solved: false, evaluations: 9000 }, { solved: true, evaluations: 2000 }];
+  const svg = runsChartSvg(runs, 'XOR & co', 4755);
+  assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
+  assert.match(svg, /XOR &amp; co/);
+  assert.match(svg, /runs solved \(3 of 4\)/);
+  assert.match(svg, /mean 2,000/);
+  assert.match(svg, /paper mean 4,755/);
+});

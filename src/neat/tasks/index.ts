@@ -9,6 +9,9 @@ import { xorTask } from './xor.js';
 
 export const TASK_NAMES = ['xor', 'pole', 'double-pole', 'double-pole-nv', 'classify'] as const;
 
+/** Mean evaluations to solve reported in the NEAT paper (XOR §4.1, Tables 1 and 2). */
+export const PAPER_MEAN_EVALUATIONS: Partial<Record<string, number>> = { xor: 4755, 'double-pole': 3600, 'double-pole-nv': 33184 };
+
 export function createTask(spec: TaskSpec, cfg: NeatConfig): Task {
   const o = spec.options ?? {};
   const mode = cfg.recurrentMode;
