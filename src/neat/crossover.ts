@@ -23,17 +23,14 @@ export function crossover(a: Genome, b: Genome, childId: number, cfg: NeatConfig
   const seenPairs = new Set<string>();
   for (const c of fit.conns) {
     const m = otherByInnov.get(c.innovation);
-    let weight: number;
-    let disabledInParent: boolean;
-    if (m) {
-      if (average) weight = (c.weight + m.weight) / 2;
-      else weight = rng.next() < 0.5 ? c.weight : m.weight;
-      disabledInParent = !c.enabled || !m.enabled;
-    } else {
-      weight = c.weight;
-      disabledInParent = !c.enabled;
-    }
-    const enabled = disabledInParent ? !(rng.next() < cfg.disableInheritProb) : true;
+    // the gene the child takes: either parent's for matching genes (the first one, averaged, when averaging)
+    const chosen = m && !average && rng.next() >= 0.5 ? m : c;
+    const weight = m && average ? (c.weight + m.weight) / 2 : chosen.weight;
+    const disabledInParent = !c.enabled || (m !== undefined && !m.enabled);
+    const disable = disabledInParent && rng.next() < cfg.disableInheritProb;
+    // 'paper': disabled with disableInheritProb when disabled in either parent, else enabled. 'cpp' (C++
+    // mate_multipoint): the chosen gene keeps its flag, and only a matching gene can be disabled by the rule.
+    const enabled = cfg.disableInheritance === 'cpp' ? chosen.enabled && !(m && disable) : !disable;
     const key = `${c.from}:${c.to}`;
     if (seenPairs.has(key)) continue; // same link with two innovations (independent mutations in different generations)
     seenPairs.add(key);

@@ -83,3 +83,26 @@ test('the 75% disable rule, measured', () => {
   const c0 = crossover(p1, p2, 1, { ...cfg, disableInheritProb: 0 }, rng);
   assert.ok(c0.conns.every((x) => x.enabled));
 });
+
+test("disable inheritance: 'paper' re-enables 25% of genes disabled in a parent; 'cpp' keeps the chosen gene's flag", () => {
+  // fitter parent 2: gene 5 (5→4) disabled in it and enabled in parent 1 (matching); gene 6 enabled (disjoint);
+  // with a disabled disjoint gene 11 added to parent 2
+  const [p1, p2] = parents();
+  p2.fitness = 1;
+  p2.conns.push(C(11, 2, 6, -11, false));
+  const n = 8000;
+  for (const mode of ['paper', 'cpp'] as const) {
+    const cfg = { ...resolveConfig('xor'), disableInheritance: mode };
+    const rng = new Rng(9);
+    let matchingOn = 0, disjointOn = 0;
+    for (let k = 0; k < n; k++) {
+      const child = crossover(p1, p2, 99, cfg, rng);
+      if (child.conns.find((c) => c.innovation === 5)!.enabled) matchingOn++;
+      if (child.conns.find((c) => c.innovation === 11)!.enabled) disjointOn++;
+    }
+    // paper: 25% each; cpp: matching 0.5 (parent 1's enabled copy chosen) × 0.25 = 12.5%, disjoint never
+    const [wantMatching, wantDisjoint] = mode === 'paper' ? [0.25, 0.25] : [0.125, 0];
+    assert.ok(Math.abs(matchingOn / n - wantMatching) < 0.015, `${mode}: matching ${matchingOn / n}`);
+    assert.ok(Math.abs(disjointOn / n - wantDisjoint) < 0.015, `${mode}: disjoint ${disjointOn / n}`);
+  }
+});
