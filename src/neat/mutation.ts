@@ -38,8 +38,9 @@ function clampWeight(w: number, cfg: NeatConfig): number {
  * 'cpp': Stanley's Genome::mutate_link_weights(power, rate 1.0, GAUSSIAN) from NEAT 1.2.1 genome.cpp. Half the
  * time the call is "severe": each weight is perturbed with chance 0.7, replaced with 0.2, kept with 0.1.
  * Otherwise the newest 20% of genes (genomes of ≥ 10 genes) are perturbed 0.5 / replaced 0.2 / kept 0.3, and the
- * rest are perturbed, or (with chance 0.5 per gene) perturbed 0.9 / replaced 0.1. Perturbation and replacement
- * values are both uniform in ±power. Weight clamping follows weightClamp (1.2.1 caps at ±8).
+ * rest are always perturbed (with rate 1.0 the code's per-gene "cold" branch cannot fire, but it still draws a
+ * number, as here). Perturbation and replacement values are both uniform in ±power. Weight clamping follows
+ * weightClamp (1.2.1 caps at ±8).
  */
 export function mutateWeights(g: Genome, cfg: NeatConfig, rng: Rng): void {
   if (cfg.weightMutation === 'cpp') { mutateWeightsCpp(g, cfg, rng); return; }

@@ -140,8 +140,6 @@ function fromCheckpoint(b: CheckpointBody): State {
  * or −1. Call before updateImprovement: a species whose best beats its record becomes unchecked again.
  */
 export function championToCheck(species: Species[], pop: Genome[], solved: boolean[], cfg: NeatConfig): number {
-  const index = new Map<Genome, number>();
-  pop.forEach((g, i) => index.set(g, i));
   if (cfg.championCheck === 'best-solver') {
     let cand = -1;
     for (let i = 0; i < pop.length; i++) if (solved[i] && (cand < 0 || pop[i]!.fitness > pop[cand]!.fitness)) cand = i;
@@ -154,7 +152,7 @@ export function championToCheck(species: Species[], pop: Genome[], solved: boole
   for (const i of order) if (champs[i]!.fitness > live[i]!.bestFitness) live[i]!.checked = false;
   const pick = order.find((i) => !live[i]!.checked) ?? order[0]!;
   live[pick]!.checked = true;
-  return index.get(champs[pick]!)!;
+  return pop.indexOf(champs[pick]!);
 }
 
 export function checkpointPath(outDir: string): string { return join(outDir, 'checkpoint.json'); }
