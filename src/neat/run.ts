@@ -33,6 +33,8 @@ export interface GenerationStats {
   meanHidden: number;
   meanEnabled: number;
   solved: boolean;
+  /** Tasks with a champion check: the genome checked this generation and what the check found. */
+  checked?: { genome: number; info: Record<string, number> };
 }
 
 export interface RunOptions {
@@ -190,10 +192,12 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
       for (let i = 0; i < pop.length; i++) pop[i]!.fitness = results[i]!.fitness;
 
       let solvedIndex = -1;
+      let checked: GenerationStats['checked'];
       if (task.checkChampion) {
         const cand = championToCheck(state.species, pop, results.map((r) => r.solved), cfg);
         if (cand >= 0) {
           championCheck = task.checkChampion(pop[cand]!);
+          checked = { genome: pop[cand]!.id, info: championCheck.info };
           if (championCheck.solved) solvedIndex = cand;
         }
         // The champion is known only once the whole generation has been evaluated.
@@ -213,6 +217,7 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
         speciesCount: state.species.length, speciesSizes: state.species.map((s) => s.members.length), threshold: state.threshold,
         bestHidden: hiddenCount(genBest), bestEnabled: enabledCount(genBest), meanHidden: mean(hid), meanEnabled: mean(en),
         solved: solvedIndex >= 0,
+        ...(checked ? { checked } : {}),
       };
       state.history.push(stats);
       opts.onGeneration?.(stats, genBest);

@@ -57,6 +57,24 @@ test('an interrupted run resumed from its checkpoint equals the uninterrupted ru
   assert.match(readFileSync(join(dir, 'progress.svg'), 'utf8'), /polyline/);
 });
 
+test('DPNV: a resumed run keeps the champion-check rotation (species checked flags travel in the checkpoint)', async () => {
+  const cfg = resolveConfig('double-pole-nv', { maxGenerations: 8, checkpointEvery: 1, populationSize: 120 });
+  const full = await runNeat({ task: { name: 'double-pole-nv' }, config: cfg, seed: 2, outDir: null });
+  const dir = mkdtempSync(join(tmpdir(), 'neat-resume-dpnv-'));
+  await runNeat({ task: { name: 'double-pole-nv' }, config: cfg, seed: 2, outDir: dir, haltAfter: 4 });
+  const ck = readCheckpoint(checkpointPath(dir));
+  assert.ok(ck.species.some((s) => s.checked), 'no species marked checked after 4 generations');
+  const resumed = await runNeat({ task: { name: 'double-pole-nv' }, config: cfg, seed: 2, outDir: dir, resume: true });
+  assert.equal(fingerprint(resumed), fingerprint(full));
+  assert.deepEqual(resumed.championCheck, full.championCheck);
+  // the rotation visits different genomes (the same champion is not re-checked while its species stands still)
+  const checkedIds = full.history.map((h) => h.checked!.genome);
+  assert.equal(checkedIds.length, 8);
+  assert.ok(new Set(checkedIds).size > 4, `checked ${checkedIds.join(',')}`);
+  // one champion check per generation, every generation evaluated in full
+  assert.equal(full.evaluations, full.generations * 120);
+});
+
 test('a corrupt checkpoint gives a UserError', async () => {
   const cfg = resolveConfig('xor', { maxGenerations: 4, checkpointEvery: 1, populationSize: 30 });
   const dir = mkdtempSync(join(tmpdir(), 'neat-corrupt-'));
