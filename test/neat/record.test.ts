@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/neat/config.js';
-import { recordNeatRuns } from '../../src/neat/record.js';
+import { idBaseline, recordNeatRuns } from '../../src/neat/record.js';
 import { resultSummary, runNeat } from '../../src/neat/run.js';
 import { openStore } from '../../src/store/db.js';
 
@@ -27,6 +27,13 @@ test('finished NEAT runs land in the store, keyed by task and config', async () 
       assert.equal((jobs[0]!.extra as { evaluations: number }).evaluations, runs[0]!.evaluations);
       assert.match(store.getRun(other)!.canonical, /populationSize=50/);
       assert.equal(store.listRuns('neat').length, 3);
+      // ids are measured against the first defaults: today's defaults are named in the id, so a run under
+      // them never overwrites the record of a run made before a default changed
+      assert.match(store.getRun(id)!.canonical, /config\.weightClamp=8/);
+      assert.match(store.getRun(poleId)!.canonical, /championCheck="unchecked-species"/);
+      const firstDefaultsId = recordNeatRuns(root, 'xor', idBaseline('xor'), runs.slice(0, 1), null);
+      assert.notEqual(firstDefaultsId, id);
+      assert.equal(store.getRun(firstDefaultsId)!.canonical, 'task="xor"');
     } finally {
       store.close();
     }
