@@ -15,6 +15,9 @@ import { runsChartSvg } from '../neat/svg.js';
 import type { TaskSpec } from '../neat/tasks/task.js';
 import { classifyOptions } from '../neat/tasks/classify.js';
 import { compareTickets, compareTable } from '../neat/compare-tickets.js';
+import { loadGenomeFile } from '../neat/genome-file.js';
+import { createTask } from '../neat/tasks/index.js';
+import { enabledCount, hiddenCount } from '../neat/genome.js';
 import { recordNeatRuns } from '../neat/record.js';
 import { loadDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
@@ -103,6 +106,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default runs/neat/<task>-<seed>)')
     .option('--resume', 'continue an interrupted run (with --runs: the unfinished runs) from the output directory')
     .option('--json', 'print the result as JSON on stdout')
+    .option('--evaluate <genome.json>', 'evaluate a saved genome (a run\'s best-genome.json) on the task instead of evolving: fitness, success, champion check, report')
     .option('--dataset <spec>', `classify: dataset spec, "@HxW" block-averages the images (default ${DEFAULT_CLASSIFY_DATASET})`)
     .option('--sample <n>', 'classify: training images in the fitness sample (default 1000)')
     .option('--compare-tickets', 'classify: also train lottery tickets and random-pruned MLPs on the same data; table + chart of test accuracy vs connections')
@@ -124,6 +128,29 @@ export function register(program: Command): void {
       if (gens !== undefined) cfg = { ...cfg, maxGenerations: gens };
       const json = Boolean(o.json);
       const tty = process.stderr.isTTY;
+
+      if (o.evaluate !== undefined) {
+        const path = String(o.evaluate);
+        const g = loadGenomeFile(path);
+        const spec = await taskSpec(task, seed, o);
+        const t = createTask(spec, cfg);
+        if (g.nIn !== t.nIn || g.nOut !== t.nOut) {
+          throw new UserError(`genome file ${path}: it has ${g.nIn} inputs and ${g.nOut} outputs, task ${task} needs ${t.nIn} and ${t.nOut}`);
+        }
+        const r = t.evaluate(g, { seed, generation: 0, index: 0 });
+        const check = t.checkChampion ? t.checkChampion(g) : null;
+        const out = {
+          genome: path, task, fitness: r.fitness, solved: check ? check.solved : r.solved, championCheck: check, report: t.report ? t.report(g) : {},
+          hidden: hiddenCount(g), enabled: enabledCount(g),
+        };
+        if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+        else {
+          process.stdout.write(`${task}: fitness ${r.fitness}, ${out.solved ? 'solves' : 'does not solve'} the task; ${out.hidden} hidden nodes, ${out.enabled} enabled connections\n`);
+          if (check) process.stdout.write(`champion check: ${JSON.stringify(check.info)}\n`);
+          if (Object.keys(out.report).length) process.stdout.write(`report: ${JSON.stringify(out.report)}\n`);
+        }
+        return;
+      }
 
       if (o.compareTickets) {
         if (task !== 'classify') throw new UserError('--compare-tickets needs --task classify');

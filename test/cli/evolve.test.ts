@@ -40,3 +40,32 @@ test('evolve --runs N --resume skips finished runs and reproduces the uninterrup
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /--resume: .*summary\.json is for task "xor", seeds \[5,7\], not xor seeds \[5,6\]/);
 });
+
+test('evolve --evaluate replays a saved best genome; bad genome files give one line naming the file and field', () => {
+  const root = mkdtempSync(join(tmpdir(), 'winnow-evolve-eval-'));
+  const out = join(root, 'run');
+  const r = evolve(['--seed', '3', '--out', out, '--store', join(root, 'store')]);
+  assert.equal(r.status, 0, r.stderr);
+  const genome = join(out, 'best-genome.json');
+  const ev = evolve(['--evaluate', genome, '--json']);
+  assert.equal(ev.status, 0, ev.stderr);
+  const res = JSON.parse(ev.stdout) as { solved: boolean; fitness: number };
+  assert.equal(res.solved, true);
+  assert.equal(res.fitness, (JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { fitness: number }).fitness);
+
+  const bad = (name: string, content: string, pattern: RegExp, task = 'xor') => {
+    const p = join(root, name);
+    writeFileSync(p, content);
+    const e = spawnSync(process.execPath, [cli, 'evolve', '--task', task, '--evaluate', p], { encoding: 'utf8' });
+    assert.notEqual(e.status, 0);
+    assert.match(e.stderr, pattern);
+    assert.doesNotMatch(e.stderr, /\n\s+at /);
+  };
+  const g = JSON.parse(readFileSync(genome, 'utf8')) as { conns: Array<{ to: number }>; nodes: unknown[] };
+  bad('torn.json', '{"id": 1, "nIn"', /genome file .*torn\.json: not valid JSON/);
+  bad('noconns.json', JSON.stringify({ ...g, conns: 'none' }), /genome file .*noconns\.json: field 'conns'/);
+  bad('dangling.json', JSON.stringify({ ...g, conns: [...g.conns, { innovation: 999, from: 0, to: 77, weight: 1, enabled: true }] }), /connection 999 joins 0→77, but the genome has no node 77/);
+  bad('wrongtask.json', readFileSync(genome, 'utf8'), /has 3 inputs and 1 outputs, task double-pole needs 7 and 1/, 'double-pole');
+  const missing = spawnSync(process.execPath, [cli, 'evolve', '--task', 'xor', '--evaluate', join(root, 'nope.json')], { encoding: 'utf8' });
+  assert.match(missing.stderr, /genome file .*nope\.json: cannot read \(no such file/);
+});
