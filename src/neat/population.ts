@@ -29,9 +29,6 @@ export function updateImprovement(species: Species[], counters: PopulationCounte
   for (const s of species) {
     const b = bestOf(s.members).fitness;
     if (b > s.bestFitness) { s.bestFitness = b; s.lastImproved = gen; }
-  }
-  for (const s of species) {
-    const b = bestOf(s.members).fitness;
     if (b > counters.bestFitness) { counters.bestFitness = b; counters.lastImproved = gen; }
   }
 }
@@ -69,7 +66,7 @@ export function allocateOffspring(species: Species[], cfg: NeatConfig, counters:
   const exact = share.map((s) => (cfg.populationSize * s) / total);
   const counts = exact.map(Math.floor);
   let left = cfg.populationSize - counts.reduce((a, b) => a + b, 0);
-  const byRemainder = exact.map((e, i) => i).sort((x, y) => (exact[y]! - counts[y]!) - (exact[x]! - counts[x]!) || x - y);
+  const byRemainder = exact.map((_, i) => i).sort((x, y) => (exact[y]! - counts[y]!) - (exact[x]! - counts[x]!) || x - y);
   for (let k = 0; left > 0; k = (k + 1) % n) {
     const i = byRemainder[k]!;
     if (share[i]! > 0) { counts[i]!++; left--; }
