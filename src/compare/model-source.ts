@@ -83,7 +83,7 @@ export function lotteryDataset(h: LotteryHparams): Dataset {
 
 /** The network of one lottery job (trained final weights with its mask). */
 export function loadTicket(ref: TicketRef, h: LotteryHparams, data: Pick<Dataset, 'shape' | 'classes' | 'name'>): Sequential {
-  const path = jobFile(ref.root, { runId: ref.runId, replicate: ref.replicate, level: ref.level, branch: ref.branch }, 'weights-final.wt');
+  const path = jobFile(ref.root, ref.runId, `replicate_${ref.replicate}/level_${ref.level}/${ref.branch}`, 'weights-final.wt');
   if (!existsSync(path)) {
     throw new UserError(`${path} not found: run ${ref.runId} has no trained ${ref.branch} at level ${ref.level}, replicate ${ref.replicate} (levels 0..${h.levels}; controls ${h.controls.join(', ') || 'none'})`);
   }

@@ -8,12 +8,8 @@
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import type { ModelInfo } from '../io/model-io.js';
-import { LOTTERY_DEFAULTS, validateHparams, type LotteryHparams } from '../lottery/hparams.js';
-import { plan, runLottery } from '../lottery/runner.js';
+import type { LotteryHparams } from '../lottery/hparams.js';
 import { FORMAT_NAMES, type FormatName } from '../quant/formats.js';
-import { openStore } from '../store/db.js';
-import { describeRun } from '../store/hash.js';
-import { writeHparamsFile } from '../store/layout.js';
 import { UserError } from '../util/errors.js';
 import { deriveConclusions, type Conclusions } from './conclusions.js';
 import { loadTicket, lotteryDataset, lotteryHparams } from './model-source.js';
@@ -66,66 +62,22 @@ export interface StudyResult {
 }
 
 export interface StudyHooks {
-  log?(line: string): void;
-  onLotteryStep?(done: number, total: number): void;
   onPoint?(p: StudyPoint, index: number): void;
 }
 
-/** The identity of a study: its non-default settings (the store and NEAT directory do not change results' meaning). */
-export function studyId(cfg: StudyConfig): string {
-  const { store: _s, neatDir: _n, ...rest } = cfg;
-  const { store: _ds, neatDir: _dn, ...defaults } = STUDY_DEFAULTS;
-  return describeRun('compare', rest as unknown as Record<string, unknown>, defaults as unknown as Record<string, unknown>).id;
-}
-
-function lotteryConfig(cfg: StudyConfig): LotteryHparams {
+/** The lottery run a study trains when it is given none: its hyperparameters (LOTTERY_DEFAULTS for the rest). */
+export function studyLotteryHparams(cfg: StudyConfig, defaults: LotteryHparams): LotteryHparams {
   const levels = Math.max(cfg.pruneLevels, ...(cfg.levels ?? [0]));
-  const h: LotteryHparams = {
-    ...LOTTERY_DEFAULTS, model: cfg.model, dataset: cfg.dataset, iterations: cfg.iterations, evalEvery: Math.min(LOTTERY_DEFAULTS.evalEvery, cfg.iterations),
+  return {
+    ...defaults, model: cfg.model, dataset: cfg.dataset, iterations: cfg.iterations, evalEvery: Math.min(defaults.evalEvery, cfg.iterations),
     levels, rateFc: cfg.rateFc, rateConv: cfg.rateConv, rateOutput: cfg.rateOutput, controls: cfg.controls ? ['random-prune'] : [], seed: cfg.seed,
   };
-  validateHparams(h);
-  return h;
 }
 
-/** Trains (or resumes) the study's lottery run in the store; returns its id and hyperparameters. */
-function trainLottery(be: Backend, cfg: StudyConfig, hooks: StudyHooks): { runId: string; h: LotteryHparams; data: Dataset } {
-  const h = lotteryConfig(cfg);
+/** Measures every point of the study on the finished lottery run `runId` (in `cfg.store`). */
+export function measureStudy(be: Backend, cfg: StudyConfig, runId: string, hooks: StudyHooks = {}): Omit<StudyResult, 'id' | 'seconds'> {
+  const h = lotteryHparams(cfg.store, runId);
   const data = lotteryDataset(h);
-  if (data.train.count < h.batchSize) throw new UserError(`--dataset ${cfg.dataset}: ${data.train.count} training images, fewer than the batch size ${h.batchSize}`);
-  const { replicates: _r, ...identity } = h;
-  const { replicates: _d, ...identityDefaults } = LOTTERY_DEFAULTS;
-  const desc = describeRun('lottery', identity, identityDefaults);
-  const store = openStore(cfg.store);
-  try {
-    store.upsertRun({ id: desc.id, kind: 'lottery', hparams: { ...h }, canonical: desc.canonical });
-    writeHparamsFile(cfg.store, { id: desc.id, kind: 'lottery', canonical: desc.canonical, hparams: { ...h } });
-    const jobs = plan(h).length;
-    hooks.log?.(`lottery run ${desc.id} in ${cfg.store}/: ${h.model} on ${data.name}, ${jobs} trainings of ${h.iterations} steps (levels 0..${h.levels}, rate ${h.rateFc}/level, controls ${h.controls.join(', ') || 'none'}); reruns resume`);
-    let done = 0;
-    runLottery({ be, data, h, runId: desc.id, root: cfg.store, store }, {
-      onStep: (it) => hooks.onLotteryStep?.(done + it, jobs * h.iterations),
-      onJobDone: () => { done += h.iterations; hooks.onLotteryStep?.(done, jobs * h.iterations); },
-    });
-    store.setRunStatus(desc.id, 'done');
-  } finally {
-    store.close();
-  }
-  return { runId: desc.id, h, data };
-}
-
-export function runStudy(be: Backend, cfg: StudyConfig, hooks: StudyHooks = {}): StudyResult {
-  const t0 = performance.now();
-  let runId: string, h: LotteryHparams, data: Dataset;
-  if (cfg.lotteryRun) {
-    runId = cfg.lotteryRun;
-    h = lotteryHparams(cfg.store, runId);
-    data = lotteryDataset(h);
-    hooks.log?.(`using lottery run ${runId} from ${cfg.store}/: ${h.model} on ${data.name}, levels 0..${h.levels}, controls ${h.controls.join(', ') || 'none'}`);
-  } else {
-    ({ runId, h, data } = trainLottery(be, cfg, hooks));
-  }
-  const t1 = performance.now();
   const levels = (cfg.levels ?? Array.from({ length: h.levels + 1 }, (_, i) => i)).filter((l, i, a) => a.indexOf(l) === i).sort((a, b) => a - b);
   for (const l of levels) if (l > h.levels) throw new UserError(`--levels: level ${l} does not exist in run ${runId} (levels 0..${h.levels})`);
   const info: ModelInfo = { spec: h.model, inputShape: [data.shape[0], data.shape[1], data.shape[2]], classes: data.classes, dataset: data.name };
@@ -159,9 +111,5 @@ export function runStudy(be: Backend, cfg: StudyConfig, hooks: StudyHooks = {}):
     neatNote = n.note;
     for (const p of n.points) add(p);
   }
-  const t2 = performance.now();
-  return {
-    config: cfg, id: studyId(cfg), runId, hparams: h, dataset: data.name, info, points, conclusions: deriveConclusions(points), neatNote,
-    seconds: { lottery: (t1 - t0) / 1000, measure: (t2 - t1) / 1000 },
-  };
+  return { config: cfg, runId, hparams: h, dataset: data.name, info, points, conclusions: deriveConclusions(points), neatNote };
 }

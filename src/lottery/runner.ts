@@ -6,8 +6,8 @@
 //   reinit        mask_L, fresh random weights (same distribution as θ0)
 //   random-prune  a random mask with mask_L's per-layer sparsity, weights θk
 //   finetune      mask_L, the level L−1 ticket's trained weights, no rewind (standard pruning)
-// Every job is resumable: a checkpoint each epoch, and a job counts as done only once its final
-// weights are on disk and its row and metrics are committed in one database transaction.
+// Every job is resumable: a checkpoint each epoch in its directory. Which jobs are done, and where their
+// directories are, is the caller's business (the lottery experiment keeps them in the store).
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
@@ -17,8 +17,7 @@ import { density as modelDensity, restore, snapshot, type ModelState } from '../
 import type { Sequential } from '../nn/sequential.js';
 import { oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer, type PruneRates } from '../prune/magnitude.js';
 import { randomMask } from '../prune/random.js';
-import { jobDir, jobFile, type JobKey } from '../store/layout.js';
-import type { ExperimentStore } from '../store/db.js';
+import type { MetricRow } from '../store/db.js';
 import { train, type TrainerState, type TrainResult } from '../train/trainer.js';
 import { Rng } from '../util/rng.js';
 import type { Branch, LotteryHparams } from './hparams.js';
@@ -40,18 +39,17 @@ export interface JobResult {
 }
 
 export interface LotteryHooks {
-  onJobStart?(job: { replicate: number; level: number; branch: Branch; density: number; index: number; total: number }): void;
   onStep?(iteration: number, total: number): void;
-  onJobDone?(result: JobResult, index: number, total: number): void;
 }
+
+export interface LotteryJob { replicate: number; level: number; branch: Branch }
 
 export interface LotteryContext {
   be: Backend;
   data: Dataset;
   h: LotteryHparams;
-  runId: string;
-  root: string;
-  store: ExperimentStore;
+  /** the directory of a job (replicate, level, branch); the files of other jobs are read from theirs */
+  dir(job: LotteryJob): string;
   /**
    * Save a resumable checkpoint at an epoch boundary once this many seconds have passed since the
    * last save (0: at every epoch). A killed job resumes from its last checkpoint with identical results.
@@ -60,8 +58,8 @@ export interface LotteryContext {
 }
 
 /** The jobs of a run, in execution order. */
-export function plan(h: LotteryHparams): Array<{ replicate: number; level: number; branch: Branch }> {
-  const jobs: Array<{ replicate: number; level: number; branch: Branch }> = [];
+export function plan(h: LotteryHparams): LotteryJob[] {
+  const jobs: LotteryJob[] = [];
   for (let r = 0; r < h.replicates; r++) {
     for (let level = 0; level <= h.levels; level++) {
       jobs.push({ replicate: r, level, branch: 'ticket' });
@@ -71,39 +69,8 @@ export function plan(h: LotteryHparams): Array<{ replicate: number; level: numbe
   return jobs;
 }
 
-export function runLottery(ctx: LotteryContext, hooks: LotteryHooks = {}): JobResult[] {
-  const jobs = plan(ctx.h);
-  const results: JobResult[] = [];
-  jobs.forEach((job, index) => {
-    const done = ctx.store.getJob({ runId: ctx.runId, ...job });
-    let result: JobResult;
-    if (done && done.status === 'done') {
-      result = fromRow(job, done);
-    } else {
-      result = runJob(ctx, job.replicate, job.level, job.branch, (density) => hooks.onJobStart?.({ ...job, density, index, total: jobs.length }), hooks);
-    }
-    results.push(result);
-    hooks.onJobDone?.(result, index, jobs.length);
-  });
-  return results;
-}
-
-/** The finished jobs of a stored run, as results (for `winnow runs` and `winnow report`). */
-export function storedResults(store: ExperimentStore, runId: string): JobResult[] {
-  return store.listJobs(runId).filter((j) => j.status === 'done')
-    .map((j) => fromRow({ replicate: j.replicate, level: j.level, branch: j.branch as Branch }, j));
-}
-
-function fromRow(job: { replicate: number; level: number; branch: Branch }, row: NonNullable<ReturnType<ExperimentStore['getJob']>>): JobResult {
-  return {
-    ...job, density: row.density ?? NaN, earlyStopIteration: row.earlyStopIteration ?? NaN, earlyStopValLoss: row.earlyStopValLoss ?? NaN,
-    earlyStopTestAccuracy: row.earlyStopTestAccuracy ?? NaN, finalTestAccuracy: row.finalTestAccuracy ?? NaN,
-    wallSeconds: row.wallSeconds ?? NaN, stepSeconds: row.stepSeconds ?? NaN, iterations: row.iterations ?? NaN,
-    storage: ((row.extra as { storage?: string[] } | null)?.storage) ?? [],
-  };
-}
-
-const key = (ctx: LotteryContext, replicate: number, level: number, branch: Branch): JobKey => ({ runId: ctx.runId, replicate, level, branch });
+type JobFile = 'mask.wt' | 'weights-init.wt' | 'weights-final.wt' | 'checkpoint.wt';
+const file = (ctx: LotteryContext, replicate: number, level: number, branch: Branch, name: JobFile | string): string => join(ctx.dir({ replicate, level, branch }), name);
 
 function freshModel(ctx: LotteryContext, seed: number): Sequential {
   return buildModel(ctx.h.model, ctx.data.shape, ctx.data.classes, new Rng(seed), { init: ctx.h.init, sparseThreshold: ctx.h.sparseThreshold });
@@ -111,7 +78,7 @@ function freshModel(ctx: LotteryContext, seed: number): Sequential {
 
 /** θ0 for a replicate, created once and stored, so every rewind reads the same bits. */
 function initialWeights(ctx: LotteryContext, replicate: number): ModelState {
-  const path = jobFile(ctx.root, key(ctx, replicate, 0, 'ticket'), 'weights-init.wt');
+  const path = file(ctx, replicate, 0, 'ticket', 'weights-init.wt');
   if (existsSync(path)) return loadModelState(path);
   const state = snapshot(freshModel(ctx, ctx.h.seed + replicate));
   saveModelState(path, state);
@@ -120,7 +87,7 @@ function initialWeights(ctx: LotteryContext, replicate: number): ModelState {
 
 /** Where the dense training (level 0) saves θk when rewinding to iteration k > 0. */
 function rewindFile(ctx: LotteryContext, replicate: number): string {
-  return join(jobDir(ctx.root, key(ctx, replicate, 0, 'ticket')), `weights-iter${ctx.h.rewindIter}.wt`);
+  return file(ctx, replicate, 0, 'ticket', `weights-iter${ctx.h.rewindIter}.wt`);
 }
 
 /** The weights survivors rewind to: θ0, or θk saved during the dense training (level 0). */
@@ -132,7 +99,7 @@ function rewindWeights(ctx: LotteryContext, replicate: number): ModelState {
 }
 
 function trainedTicket(ctx: LotteryContext, replicate: number, level: number): ModelState {
-  return loadModelState(jobFile(ctx.root, key(ctx, replicate, level, 'ticket'), 'weights-final.wt'));
+  return loadModelState(file(ctx, replicate, level, 'ticket', 'weights-final.wt'));
 }
 
 function prunableLayers(state: ModelState, outputName: string, convNames: Set<string>): PrunableLayer[] {
@@ -141,7 +108,7 @@ function prunableLayers(state: ModelState, outputName: string, convNames: Set<st
 
 /** The mask of level L ≥ 1, computed from the level L−1 ticket and stored. */
 function levelMask(ctx: LotteryContext, replicate: number, level: number, layout: Sequential): Record<string, Uint8Array> {
-  const path = jobFile(ctx.root, key(ctx, replicate, level, 'ticket'), 'mask.wt');
+  const path = file(ctx, replicate, level, 'ticket', 'mask.wt');
   if (existsSync(path)) return Object.fromEntries(Object.entries(loadModelState(path)).map(([n, l]) => [n, l.mask]));
   const prev = trainedTicket(ctx, replicate, level - 1);
   const wl = layout.weightLayers();
@@ -169,11 +136,10 @@ function randomMasksLike(masks: Record<string, Uint8Array>, rng: Rng): Record<st
   }));
 }
 
-function runJob(ctx: LotteryContext, replicate: number, level: number, branch: Branch,
-  onStart: (density: number) => void, hooks: LotteryHooks): JobResult {
+/** Trains one branch of one level (resuming from its checkpoint); returns its result and evaluation history. */
+export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: LotteryJob, hooks: LotteryHooks = {}): { result: JobResult; metrics: MetricRow[] } {
   const h = ctx.h, seed = h.seed + replicate;
   const model = freshModel(ctx, seed);
-  const k = key(ctx, replicate, level, branch);
   const masks = level === 0 ? null : levelMask(ctx, replicate, level, model);
   const branchRng = new Rng(seed).stream(`level-${level}`).stream(branch);
   // Starting weights and mask of this branch.
@@ -188,10 +154,7 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
   }
   restore(model, start, jobMasks);
   const density = modelDensity(model);
-  onStart(density);
-  ctx.store.setJobStatus(k, 'running');
-
-  const ckptPath = jobFile(ctx.root, k, 'checkpoint.wt');
+  const ckptPath = file(ctx, replicate, level, branch, 'checkpoint.wt');
   const resume: TrainerState | undefined = existsSync(ckptPath) ? loadTrainerState(ckptPath) : undefined;
   // θk is saved when the dense training passes iteration k (before any checkpoint after k).
   const rewindPath = h.rewindIter > 0 && level === 0 && branch === 'ticket' ? rewindFile(ctx, replicate) : null;
@@ -212,7 +175,7 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
       hooks.onStep?.(it, total);
     },
   });
-  saveModelState(jobFile(ctx.root, k, 'weights-final.wt'), snapshot(model));
+  saveModelState(file(ctx, replicate, level, branch, 'weights-final.wt'), snapshot(model));
   const e = result.earlyStop;
   const out: JobResult = {
     replicate, level, branch, density, earlyStopIteration: e.iteration, earlyStopValLoss: e.valLoss,
@@ -220,11 +183,7 @@ function runJob(ctx: LotteryContext, replicate: number, level: number, branch: B
     wallSeconds: result.wallSeconds, stepSeconds: result.stepSeconds, iterations: result.iterations,
     storage: model.weightLayers().map((l) => l.weights.storage),
   };
-  ctx.store.setJobResult(k, {
-    status: 'done', density, earlyStopIteration: e.iteration, earlyStopValLoss: e.valLoss,
-    earlyStopTestAccuracy: e.testAccuracy, finalTestAccuracy: out.finalTestAccuracy, wallSeconds: out.wallSeconds,
-    stepSeconds: out.stepSeconds, iterations: out.iterations, extra: { storage: out.storage },
-  }, result.history.map((r) => ({ iteration: r.iteration, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: r.valAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy })));
+  const metrics = result.history.map((r) => ({ iteration: r.iteration, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: r.valAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy }));
   rmSync(ckptPath, { force: true });
-  return out;
+  return { result: out, metrics };
 }

@@ -1,20 +1,20 @@
-// The experiment index: <root>/winnow.db, an embedded SQLite database (WAL mode) of runs, jobs
-// (one per replicate × level × branch) and their logged metrics. Files (masks, weights) live in
+// The experiment index: <root>/winnow.db, an embedded SQLite database (WAL mode) of runs, their jobs
+// (keyed by a string the experiment chooses, with a JSON result) and the jobs' logged metrics. Files (masks, weights) live in
 // the directory layout of layout.ts; the database makes them queryable for reports and resume.
 // A damaged database is reported as a UserError and never modified, so nothing is lost twice.
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
-import { checkJobKey, checkRunId, type JobKey } from './layout.js';
+import { checkJobKey, checkRunId } from './layout.js';
 
-export type { JobKey } from './layout.js';
 export type Status = 'pending' | 'running' | 'done';
 const STATUSES: readonly Status[] = ['pending', 'running', 'done'];
 
 export interface RunInput {
   /** from describeRun()/runId() in hash.ts */
   id: string;
+  /** the experiment's name (lottery, neat, compare, …) */
   kind: string;
   hparams: Record<string, unknown>;
   canonical: string;
@@ -33,53 +33,93 @@ export interface RunRecord {
   status: Status;
 }
 
-/** A finished (or in-progress) job. Missing numeric fields are stored as null; NaN is stored as null (SQLite has no NaN). */
-export interface JobResult {
+/** One job of a run: its key (unique within the run, also its directory), status and typed JSON result. */
+export interface JobRecord<R = unknown> {
+  runId: string;
+  key: string;
   status: Status;
-  /** fraction of prunable weights remaining, in [0, 1] */
-  density?: number | null;
-  earlyStopIteration?: number | null;
-  earlyStopValLoss?: number | null;
-  earlyStopTestAccuracy?: number | null;
-  finalTestAccuracy?: number | null;
-  wallSeconds?: number | null;
-  /** mean seconds per training step */
-  stepSeconds?: number | null;
-  iterations?: number | null;
-  /** anything else worth keeping, JSON-serializable */
-  extra?: Record<string, unknown> | null;
+  /** null until the job is done */
+  result: R | null;
+  updatedAt: string;
 }
 
-export interface JobRecord extends JobKey {
-  status: Status;
-  density: number | null;
-  earlyStopIteration: number | null;
-  earlyStopValLoss: number | null;
-  earlyStopTestAccuracy: number | null;
-  finalTestAccuracy: number | null;
-  wallSeconds: number | null;
-  stepSeconds: number | null;
-  iterations: number | null;
-  extra: Record<string, unknown> | null;
-}
-
+/** One logged evaluation of a job: the iteration (unique within the job) and named numbers (null: not measured). */
 export interface MetricRow {
-  /** training iteration the evaluation was made at, ≥ 0, unique within a job */
   iteration: number;
-  trainLoss?: number | null;
-  valLoss?: number | null;
-  valAccuracy?: number | null;
-  testLoss?: number | null;
-  testAccuracy?: number | null;
+  [name: string]: number | null | undefined;
 }
 
 export interface StoreOptions {
   /** clock for created_at/updated_at (tests) */
   now?: () => Date;
+  /** false: refuse (UserError) when the directory holds no store yet, instead of creating one */
+  create?: boolean;
 }
 
+type Migration = string | ((db: Database.Database) => void);
+
+/** The lottery job key of release 0.1's (replicate, level, branch) columns; it is also the job's directory. */
+export function lotteryJobKey(replicate: number, level: number, branch: string): string {
+  return `replicate_${replicate}/level_${level}/${branch}`;
+}
+
+/**
+ * Schema 2: jobs keyed by (run, job key) with a JSON result, so every experiment stores its jobs without new
+ * columns. Rows of schema 1 are copied in JavaScript (SQLite's JSON functions print REALs with 15 digits; this
+ * keeps every double bit-for-bit): lottery jobs become `replicate_R/level_L/BRANCH` with their columns as
+ * fields, NEAT jobs `seed_S` with their `extra` object as the result.
+ */
+function toGenericJobs(db: Database.Database): void {
+  db.exec(`CREATE TABLE job_results (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     job_key TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done')),
+     result TEXT CHECK (result IS NULL OR json_valid(result)),
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (run_id, job_key)
+   ) STRICT;
+   CREATE TABLE job_metrics (
+     run_id TEXT NOT NULL,
+     job_key TEXT NOT NULL,
+     iteration INTEGER NOT NULL CHECK (iteration >= 0),
+     value TEXT NOT NULL CHECK (json_valid(value)),
+     PRIMARY KEY (run_id, job_key, iteration),
+     FOREIGN KEY (run_id, job_key) REFERENCES job_results(run_id, job_key) ON DELETE CASCADE
+   ) STRICT, WITHOUT ROWID;`);
+  const kinds = new Map((db.prepare('SELECT id, kind, updated_at FROM runs').all() as { id: string; kind: string; updated_at: string }[]).map((r) => [r.id, r]));
+  const insJob = db.prepare('INSERT INTO job_results (run_id, job_key, status, result, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const insMetric = db.prepare('INSERT INTO job_metrics (run_id, job_key, iteration, value) VALUES (?, ?, ?, ?)');
+  const keyOf = (kind: string | undefined, r: { replicate: number; level: number; branch: string }): string =>
+    kind === 'neat' ? `seed_${r.replicate}` : lotteryJobKey(r.replicate, r.level, r.branch);
+  for (const j of db.prepare('SELECT * FROM jobs ORDER BY run_id, replicate, level, branch').all() as JobRowV1[]) {
+    const run = kinds.get(j.run_id);
+    const extra = j.extra === null ? null : (JSON.parse(j.extra) as Record<string, unknown>);
+    let result: unknown = null;
+    if (j.status === 'done') {
+      result = run?.kind === 'neat' ? extra : {
+        replicate: j.replicate, level: j.level, branch: j.branch, density: j.density, earlyStopIteration: j.early_stop_iteration,
+        earlyStopValLoss: j.early_stop_val_loss, earlyStopTestAccuracy: j.early_stop_test_accuracy, finalTestAccuracy: j.final_test_accuracy,
+        wallSeconds: j.wall_seconds, stepSeconds: j.step_seconds, iterations: j.iterations, storage: (extra as { storage?: unknown } | null)?.storage ?? [],
+      };
+    }
+    insJob.run(j.run_id, keyOf(run?.kind, j), j.status, result === null ? null : JSON.stringify(result), run?.updated_at ?? new Date(0).toISOString());
+  }
+  for (const m of db.prepare('SELECT m.*, r.kind FROM metrics m LEFT JOIN runs r ON r.id = m.run_id ORDER BY m.run_id, replicate, level, branch, iteration').all() as Array<MetricRowV1 & { kind: string }>) {
+    const value = { trainLoss: m.train_loss, valLoss: m.val_loss, valAccuracy: m.val_accuracy, testLoss: m.test_loss, testAccuracy: m.test_accuracy };
+    insMetric.run(m.run_id, keyOf(m.kind, m), m.iteration, JSON.stringify(value));
+  }
+  db.exec('DROP TABLE metrics; DROP TABLE jobs;');
+}
+
+interface JobRowV1 {
+  run_id: string; replicate: number; level: number; branch: string; status: Status; density: number | null;
+  early_stop_iteration: number | null; early_stop_val_loss: number | null; early_stop_test_accuracy: number | null;
+  final_test_accuracy: number | null; wall_seconds: number | null; step_seconds: number | null; iterations: number | null; extra: string | null;
+}
+interface MetricRowV1 { run_id: string; replicate: number; level: number; branch: string; iteration: number; train_loss: number | null; val_loss: number | null; val_accuracy: number | null; test_loss: number | null; test_accuracy: number | null }
+
 // Append-only: never edit a shipped migration; add the next one. Index i brings version i → i+1.
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE runs (
      id TEXT PRIMARY KEY,
      kind TEXT NOT NULL,
@@ -121,6 +161,7 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (run_id, replicate, level, branch, iteration),
      FOREIGN KEY (run_id, replicate, level, branch) REFERENCES jobs(run_id, replicate, level, branch) ON DELETE CASCADE
    ) STRICT, WITHOUT ROWID;`,
+  toGenericJobs,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -185,34 +226,24 @@ function translate(path: string, e: unknown): unknown {
   return e;
 }
 
-const num = (v: number | null | undefined): number | null => (v === undefined || v === null || Number.isNaN(v) ? null : v);
-
 function checkStatus(s: unknown): Status {
   if (!STATUSES.includes(s as Status)) throw new TypeError(`status must be one of ${STATUSES.join(', ')}, got ${String(s)}`);
   return s as Status;
 }
 
 interface RunRow { id: string; kind: string; hparams: string; canonical: string; created_at: string; updated_at: string; status: Status }
-interface JobRow {
-  run_id: string; replicate: number; level: number; branch: string; status: Status; density: number | null;
-  early_stop_iteration: number | null; early_stop_val_loss: number | null; early_stop_test_accuracy: number | null;
-  final_test_accuracy: number | null; wall_seconds: number | null; step_seconds: number | null; iterations: number | null; extra: string | null;
-}
-interface MetricDbRow { iteration: number; train_loss: number | null; val_loss: number | null; val_accuracy: number | null; test_loss: number | null; test_accuracy: number | null }
+interface JobRow { run_id: string; job_key: string; status: Status; result: string | null; updated_at: string }
 
 const toRun = (r: RunRow): RunRecord => ({
   id: r.id, kind: r.kind, hparams: JSON.parse(r.hparams) as Record<string, unknown>, canonical: r.canonical,
   createdAt: r.created_at, updatedAt: r.updated_at, status: r.status,
 });
 const toJob = (r: JobRow): JobRecord => ({
-  runId: r.run_id, replicate: r.replicate, level: r.level, branch: r.branch, status: r.status, density: r.density,
-  earlyStopIteration: r.early_stop_iteration, earlyStopValLoss: r.early_stop_val_loss, earlyStopTestAccuracy: r.early_stop_test_accuracy,
-  finalTestAccuracy: r.final_test_accuracy, wallSeconds: r.wall_seconds, stepSeconds: r.step_seconds, iterations: r.iterations,
-  extra: r.extra === null ? null : (JSON.parse(r.extra) as Record<string, unknown>),
+  runId: r.run_id, key: r.job_key, status: r.status, result: r.result === null ? null : (JSON.parse(r.result) as unknown), updatedAt: r.updated_at,
 });
-const toMetric = (r: MetricDbRow): MetricRow => ({
-  iteration: r.iteration, trainLoss: r.train_loss, valLoss: r.val_loss, valAccuracy: r.val_accuracy, testLoss: r.test_loss, testAccuracy: r.test_accuracy,
-});
+
+/** JSON with NaN and ±Infinity as null (JSON has neither; SQLite's json_valid refuses them). */
+const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
 
 export class ExperimentStore {
   readonly root: string;
@@ -248,7 +279,7 @@ export class ExperimentStore {
          VALUES (@id, @kind, @hparams, @canonical, @t, @t, coalesce(@status, 'pending'))
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, hparams = excluded.hparams, canonical = excluded.canonical,
            updated_at = excluded.updated_at, status = coalesce(@status, runs.status)`,
-      ).run({ id: run.id, kind: run.kind, hparams: JSON.stringify(run.hparams), canonical: run.canonical, t, status });
+      ).run({ id: run.id, kind: run.kind, hparams: json(run.hparams), canonical: run.canonical, t, status });
       return this.getRun(run.id)!;
     });
   }
@@ -276,84 +307,68 @@ export class ExperimentStore {
   }
 
   /**
-   * Writes a job row and REPLACES its metrics rows, in one transaction: either all of it is stored
-   * or none (a bad metrics row rolls the job back). The run must exist (upsertRun first).
+   * Stores a finished job: its result and, REPLACING any earlier ones, its metrics, in one transaction
+   * (either all of it is stored or none). The run must exist (upsertRun first).
    */
-  setJobResult(key: JobKey, result: JobResult, metrics: readonly MetricRow[] = []): void {
+  setJobResult(runId: string, key: string, result: unknown, metrics: readonly MetricRow[] = []): void {
     checkJobKey(key);
-    const status = checkStatus(result.status);
-    const k = { run_id: key.runId, replicate: key.replicate, level: key.level, branch: key.branch };
+    const t = this.now().toISOString();
     const write = this.db.transaction(() => {
-      if (this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(key.runId) === undefined) {
-        throw new Error(`setJobResult: run ${key.runId} is not in ${this.path}; call upsertRun first`);
+      if (this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId) === undefined) {
+        throw new Error(`setJobResult: run ${runId} is not in ${this.path}; call upsertRun first`);
       }
       this.db.prepare(
-        `INSERT INTO jobs (run_id, replicate, level, branch, status, density, early_stop_iteration, early_stop_val_loss,
-           early_stop_test_accuracy, final_test_accuracy, wall_seconds, step_seconds, iterations, extra)
-         VALUES (@run_id, @replicate, @level, @branch, @status, @density, @early_stop_iteration, @early_stop_val_loss,
-           @early_stop_test_accuracy, @final_test_accuracy, @wall_seconds, @step_seconds, @iterations, @extra)
-         ON CONFLICT(run_id, replicate, level, branch) DO UPDATE SET status = excluded.status, density = excluded.density,
-           early_stop_iteration = excluded.early_stop_iteration, early_stop_val_loss = excluded.early_stop_val_loss,
-           early_stop_test_accuracy = excluded.early_stop_test_accuracy, final_test_accuracy = excluded.final_test_accuracy,
-           wall_seconds = excluded.wall_seconds, step_seconds = excluded.step_seconds, iterations = excluded.iterations,
-           extra = excluded.extra`,
-      ).run({
-        ...k, status, density: num(result.density), early_stop_iteration: num(result.earlyStopIteration),
-        early_stop_val_loss: num(result.earlyStopValLoss), early_stop_test_accuracy: num(result.earlyStopTestAccuracy),
-        final_test_accuracy: num(result.finalTestAccuracy), wall_seconds: num(result.wallSeconds), step_seconds: num(result.stepSeconds),
-        iterations: num(result.iterations), extra: result.extra == null ? null : JSON.stringify(result.extra),
-      });
+        `INSERT INTO job_results (run_id, job_key, status, result, updated_at) VALUES (?, ?, 'done', ?, ?)
+         ON CONFLICT(run_id, job_key) DO UPDATE SET status = 'done', result = excluded.result, updated_at = excluded.updated_at`,
+      ).run(runId, key, json(result), t);
       // A rerun's metrics replace the old ones rather than merging with them.
-      this.db.prepare('DELETE FROM metrics WHERE run_id = @run_id AND replicate = @replicate AND level = @level AND branch = @branch').run(k);
-      const ins = this.db.prepare(
-        `INSERT INTO metrics (run_id, replicate, level, branch, iteration, train_loss, val_loss, val_accuracy, test_loss, test_accuracy)
-         VALUES (@run_id, @replicate, @level, @branch, @iteration, @train_loss, @val_loss, @val_accuracy, @test_loss, @test_accuracy)`,
-      );
-      for (const m of metrics) {
-        ins.run({
-          ...k, iteration: m.iteration, train_loss: num(m.trainLoss), val_loss: num(m.valLoss), val_accuracy: num(m.valAccuracy),
-          test_loss: num(m.testLoss), test_accuracy: num(m.testAccuracy),
-        });
+      this.db.prepare('DELETE FROM job_metrics WHERE run_id = ? AND job_key = ?').run(runId, key);
+      const ins = this.db.prepare('INSERT INTO job_metrics (run_id, job_key, iteration, value) VALUES (?, ?, ?, ?)');
+      for (const { iteration, ...value } of metrics) {
+        if (!Number.isSafeInteger(iteration) || iteration < 0) throw new TypeError(`metrics iteration must be an integer ≥ 0, got ${iteration}`);
+        ins.run(runId, key, iteration, json(value));
       }
-      this.db.prepare('UPDATE runs SET updated_at = ? WHERE id = ?').run(this.now().toISOString(), key.runId);
+      this.db.prepare('UPDATE runs SET updated_at = ? WHERE id = ?').run(t, runId);
     });
     this.guard(() => write.immediate());
   }
 
-  /** Sets only a job's status (creating a pending/running row if absent), keeping its results and metrics. */
-  setJobStatus(key: JobKey, status: Status): void {
+  /** Sets a job's status (creating the row if absent); 'pending' also drops its result and metrics (recompute). */
+  setJobStatus(runId: string, key: string, status: Status): void {
     checkJobKey(key);
     checkStatus(status);
-    this.guard(() =>
+    const t = this.now().toISOString();
+    const write = this.db.transaction(() => {
       this.db.prepare(
-        `INSERT INTO jobs (run_id, replicate, level, branch, status) VALUES (@run_id, @replicate, @level, @branch, @status)
-         ON CONFLICT(run_id, replicate, level, branch) DO UPDATE SET status = excluded.status`,
-      ).run({ run_id: key.runId, replicate: key.replicate, level: key.level, branch: key.branch, status }),
-    );
+        `INSERT INTO job_results (run_id, job_key, status, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(run_id, job_key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+      ).run(runId, key, status, t);
+      if (status === 'pending') {
+        this.db.prepare('UPDATE job_results SET result = NULL WHERE run_id = ? AND job_key = ?').run(runId, key);
+        this.db.prepare('DELETE FROM job_metrics WHERE run_id = ? AND job_key = ?').run(runId, key);
+        this.db.prepare("UPDATE runs SET status = 'pending', updated_at = ? WHERE id = ?").run(t, runId);
+      }
+    });
+    this.guard(() => write.immediate());
   }
 
-  getJob(key: JobKey): JobRecord | undefined {
-    const r = this.guard(() =>
-      this.db.prepare('SELECT * FROM jobs WHERE run_id = ? AND replicate = ? AND level = ? AND branch = ?').get(key.runId, key.replicate, key.level, key.branch) as JobRow | undefined,
-    );
+  getJob(runId: string, key: string): JobRecord | undefined {
+    const r = this.guard(() => this.db.prepare('SELECT * FROM job_results WHERE run_id = ? AND job_key = ?').get(runId, key) as JobRow | undefined);
     return r && toJob(r);
   }
 
-  /** A run's jobs ordered by replicate, level, branch. */
+  /** A run's jobs ordered by key. */
   listJobs(runId: string): JobRecord[] {
-    const rows = this.guard(() => this.db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY replicate, level, branch').all(runId) as JobRow[]);
+    const rows = this.guard(() => this.db.prepare('SELECT * FROM job_results WHERE run_id = ? ORDER BY job_key').all(runId) as JobRow[]);
     return rows.map(toJob);
   }
 
-  /** A job's metrics ordered by iteration (empty if none). */
-  getMetrics(key: JobKey): MetricRow[] {
+  /** A job's metrics ordered by iteration (empty if none); null values stay null. */
+  getMetrics(runId: string, key: string): MetricRow[] {
     const rows = this.guard(() =>
-      this.db.prepare(
-        `SELECT iteration, train_loss, val_loss, val_accuracy, test_loss, test_accuracy FROM metrics
-         WHERE run_id = ? AND replicate = ? AND level = ? AND branch = ? ORDER BY iteration`,
-      ).all(key.runId, key.replicate, key.level, key.branch) as MetricDbRow[],
+      this.db.prepare('SELECT iteration, value FROM job_metrics WHERE run_id = ? AND job_key = ? ORDER BY iteration').all(runId, key) as { iteration: number; value: string }[],
     );
-    return rows.map(toMetric);
+    return rows.map((r) => ({ iteration: r.iteration, ...(JSON.parse(r.value) as Record<string, number | null>) }));
   }
 
   /** Closes the database (checkpointing the WAL into winnow.db). Idempotent. */
@@ -372,6 +387,9 @@ export function openStore(root: string, opts: StoreOptions = {}): ExperimentStor
     mkdirSync(root, { recursive: true });
   } catch (e) {
     throw new UserError(`${root}: cannot create the experiment directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (opts.create === false && !existsSync(path)) {
+    throw new UserError(`${root}: no experiment store there (no winnow.db); pass the --store directory a run wrote to`);
   }
   if (existsSync(path)) {
     if (!statSync(path).isFile()) throw new UserError(`${path}: exists but is not a file; expected the experiment database`);
@@ -403,7 +421,8 @@ export function openStore(root: string, opts: StoreOptions = {}): ExperimentStor
       db!.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT');
       const v = readVersion(); // re-read inside the write lock: another process may have migrated meanwhile
       for (let i = v; i < SCHEMA_VERSION; i++) {
-        db!.exec(MIGRATIONS[i]!);
+        const m = MIGRATIONS[i]!;
+        if (typeof m === 'string') db!.exec(m); else m(db!);
         db!.prepare('INSERT INTO schema_version (version) VALUES (?)').run(i + 1);
       }
     });

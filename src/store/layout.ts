@@ -9,28 +9,16 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
 
-export interface JobKey {
-  runId: string;
-  /** ≥ 0 */
-  replicate: number;
-  /** ≥ 0; level 0 is the dense network */
-  level: number;
-  /** e.g. 'main', 'random_reinit'; letters, digits, '_', '-', '.' (it is a directory name) */
-  branch: string;
-}
-
 export const JOB_FILES = ['mask.wt', 'weights-init.wt', 'weights-final.wt', 'checkpoint.wt', 'metrics.json'] as const;
 export type JobFile = (typeof JOB_FILES)[number];
 
 const RUN_ID_RE = /^[a-z][a-z0-9_]*$/;
-const BRANCH_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// A job key names the job's directory under the run: path segments of letters, digits, '_', '-', '.'.
+const JOB_KEY_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
 
 /** Throws TypeError on a key that cannot name a directory (a programming error, not bad user input). */
-export function checkJobKey(key: JobKey): void {
-  checkRunId(key.runId);
-  if (!Number.isSafeInteger(key.replicate) || key.replicate < 0) throw new TypeError(`replicate must be an integer ≥ 0, got ${key.replicate}`);
-  if (!Number.isSafeInteger(key.level) || key.level < 0) throw new TypeError(`level must be an integer ≥ 0, got ${key.level}`);
-  if (!BRANCH_RE.test(key.branch)) throw new TypeError(`branch '${key.branch}' must match ${BRANCH_RE.source}`);
+export function checkJobKey(key: string): void {
+  if (!JOB_KEY_RE.test(key) || key.split('/').some((s) => s === '..' || s === '.')) throw new TypeError(`job key '${key}' must match ${JOB_KEY_RE.source}`);
 }
 
 export function checkRunId(runId: string): void {
@@ -43,16 +31,16 @@ export function runDir(root: string, runId: string): string {
   return join(root, runId);
 }
 
-/** `<root>/<runId>/replicate_<r>/level_<L>/<branch>` */
-export function jobDir(root: string, key: JobKey): string {
+/** `<root>/<runId>/<job key>` (lottery keys: `replicate_<r>/level_<L>/<branch>`) */
+export function jobDir(root: string, runId: string, key: string): string {
   checkJobKey(key);
-  return join(root, key.runId, `replicate_${key.replicate}`, `level_${key.level}`, key.branch);
+  return join(runDir(root, runId), ...key.split('/'));
 }
 
-/** Path of one of a job's files, e.g. jobFile(root, key, 'mask.wt'). */
-export function jobFile(root: string, key: JobKey, file: JobFile): string {
+/** Path of one of a job's files, e.g. jobFile(root, runId, key, 'mask.wt'). */
+export function jobFile(root: string, runId: string, key: string, file: JobFile): string {
   if (!(JOB_FILES as readonly string[]).includes(file)) throw new TypeError(`unknown job file '${file}'; expected one of ${JOB_FILES.join(', ')}`);
-  return join(jobDir(root, key), file);
+  return join(jobDir(root, runId, key), file);
 }
 
 /** `<root>/<runId>/hparams.json` */

@@ -6,14 +6,15 @@
 //   wall-time.svg     seconds per training against % weights remaining (sparse execution pays off);
 // plus report.md and report.html that embed them, in <store>/<runId>/report/.
 import { join } from 'node:path';
-import type { ExperimentStore } from '../store/db.js';
-import { runDir } from '../store/layout.js';
-import { lineChart, type LineSeries } from '../report/svg-chart.js';
-import { figure, paragraph, table, writeReport, type ReportDoc } from '../report/document.js';
-import type { Branch, LotteryHparams } from './hparams.js';
-import type { JobResult } from './runner.js';
-import { meanStd } from '../report/stats.js';
-import { summarize, type LevelSummary, type Stat } from './summary.js';
+import type { ExperimentStore } from '../../store/db.js';
+import { lotteryJobKey } from '../../store/db.js';
+import { runDir } from '../../store/layout.js';
+import { lineChart, type LineSeries } from '../../report/svg-chart.js';
+import { figure, paragraph, table, writeReport, type ReportDoc } from '../../report/document.js';
+import type { Branch, LotteryHparams } from '../../lottery/hparams.js';
+import type { JobResult } from '../../lottery/runner.js';
+import { meanStd } from '../../report/stats.js';
+import { summarize, type LevelSummary, type Stat } from '../../lottery/summary.js';
 
 const pctLabel = (v: number): string => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2)) + '%';
 
@@ -58,12 +59,12 @@ export function lotteryCharts(h: LotteryHparams, results: JobResult[], store: Ex
     series: chosenLevels(levels).map((level) => {
       const density = summary.find((s) => s.level === level && s.branch === 'ticket')!.density.mean;
       const perRep = results.filter((r) => r.level === level && r.branch === 'ticket')
-        .map((r) => store.getMetrics({ runId, replicate: r.replicate, level, branch: 'ticket' }));
+        .map((r) => store.getMetrics(runId, lotteryJobKey(r.replicate, level, 'ticket')));
       const iterations = perRep[0]?.map((m) => m.iteration) ?? [];
       return {
         name: `${pctLabel(100 * density)} weights`,
         points: iterations.map((it, i) => {
-          const v = meanStd(perRep.map((rows) => 100 * (rows[i]?.testAccuracy ?? NaN)));
+          const v = meanStd(perRep.map((rows) => 100 * (rows[i]?.['testAccuracy'] ?? NaN)));
           return { x: it, y: v.mean, ...(v.n > 1 ? { yLow: v.mean - v.std, yHigh: v.mean + v.std } : {}) };
         }),
       };

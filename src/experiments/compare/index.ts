@@ -1,0 +1,118 @@
+// The compression study (`winnow compare`): the dense network in every number format, lottery tickets ×
+// formats, random-pruned controls and NEAT genomes, as accuracy against bytes. Two jobs: the lottery run it
+// measures (a lottery experiment of its own in the same store, trained or resumed there unless
+// --lottery-run names one), then the measurements; summarize derives the conclusions, report writes them.
+import { getBackend } from '../../backend/index.js';
+import { deriveConclusions } from '../../compare/conclusions.js';
+import type { StudyPoint } from '../../compare/points.js';
+import { writeStudy } from '../../compare/report.js';
+import { STUDY_DEFAULTS, measureStudy, studyLotteryHparams, type StudyConfig, type StudyResult } from '../../compare/study.js';
+import { FORMAT_NAMES, type FormatName } from '../../quant/formats.js';
+import { runDir } from '../../store/layout.js';
+import { UserError } from '../../util/errors.js';
+import { intFlag, numberFlag } from '../../util/flags.js';
+import type { Experiment, JobSpec } from '../experiment.js';
+import { launch } from '../launch.js';
+import { defaultsOf, resolveHparams } from '../params.js';
+import { lotteryExperiment } from '../lottery/index.js';
+import { join } from 'node:path';
+
+export interface CompareHparams extends Omit<StudyConfig, 'store' | 'neatDir' | 'lotteryRun'> {
+  lotteryRun: string;
+  neat: boolean;
+  neatDir: string;
+  out: string;
+}
+
+type CompareSpec = JobSpec & { step: 'lottery' | 'measure' };
+type CompareJob = { lotteryRunId: string } | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+
+function intList(flag: string): (v: string) => number[] {
+  return (v: string) => {
+    const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (items.length === 0) throw new UserError(`${flag}: expected a comma-separated list of integers, got '${v}'`);
+    return items.map((s) => intFlag(flag, 0, 200)(s));
+  };
+}
+
+function formatList(flag: string): (v: string) => FormatName[] {
+  return (v: string) => {
+    if (v === 'all') return [...FORMAT_NAMES];
+    const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (items.length === 0) throw new UserError(`${flag}: expected a comma-separated list of formats, got '${v}'`);
+    for (const f of items) if (!(FORMAT_NAMES as readonly string[]).includes(f)) throw new UserError(`${flag}: unknown format '${f}' (expected ${FORMAT_NAMES.join(', ')} or all)`);
+    return [...new Set(items)] as FormatName[];
+  };
+}
+
+const d = STUDY_DEFAULTS;
+
+function studyConfig(h: CompareHparams, root: string): StudyConfig {
+  const { neat, out: _o, ...rest } = h;
+  return { ...rest, lotteryRun: h.lotteryRun || null, store: root, neatDir: neat ? h.neatDir : null };
+}
+
+export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJob, null, StudyResult> = {
+  name: 'compare',
+  description: 'the compression study: dense in every format, lottery tickets × formats, random-pruned controls, NEAT genomes; chart + report of accuracy vs bytes',
+  params: {
+    model: { flag: '--model <spec>', help: 'model spec (when training the lottery run here)', parse: String, default: d.model },
+    dataset: { flag: '--dataset <name>', help: 'dataset (when training the lottery run here)', parse: String, default: d.dataset },
+    levels: { flag: '--levels <list>', help: 'lottery levels to include, e.g. 0,2,4,6 (default: every level of the run)', parse: intList('--levels'), default: null },
+    pruneLevels: { flag: '--prune-levels <n>', help: 'pruning levels to train when no --lottery-run is given', parse: intFlag('--prune-levels', 0, 200), default: d.pruneLevels },
+    rateFc: { flag: '--rate-fc <r>', help: 'fraction of remaining fc weights pruned per level', parse: numberFlag('--rate-fc', 0, 0.99), default: d.rateFc },
+    rateConv: { flag: '--rate-conv <r>', help: 'fraction of remaining conv weights pruned per level', parse: numberFlag('--rate-conv', 0, 0.99), default: d.rateConv },
+    rateOutput: { flag: '--rate-output <r>', help: 'fraction of remaining output-layer weights pruned per level', parse: numberFlag('--rate-output', 0, 0.99), default: d.rateOutput },
+    iterations: { flag: '--iterations <n>', help: 'training steps per lottery level', parse: intFlag('--iterations', 1), default: d.iterations },
+    seed: { flag: '--seed <n>', help: 'seed of the lottery run', parse: intFlag('--seed', 0, 2 ** 32 - 1), default: d.seed },
+    ticketFormats: { flag: '--formats <list>', help: 'formats for tickets and controls (comma-separated, or all)', parse: formatList('--formats'), default: d.ticketFormats },
+    denseFormats: { flag: '--dense-formats <list>', help: 'formats for the dense network', parse: formatList('--dense-formats'), default: d.denseFormats },
+    controls: { flag: '--no-controls', help: 'skip the random-pruned controls', default: true },
+    lotteryRun: { flag: '--lottery-run <id>', help: 'use this existing lottery run from the store instead of training one', parse: String, default: '' },
+    neat: { flag: '--no-neat', help: 'skip NEAT genomes', default: true },
+    neatDir: { flag: '--neat-dir <dir>', help: 'where `winnow evolve --task classify` runs live', parse: String, default: d.neatDir! },
+    out: { flag: '--out <dir>', help: 'output directory of the report (default: <store>/<run id>)', parse: String, default: '' },
+  },
+  // Where NEAT runs live and where the report goes do not change what is measured.
+  outsideIdentity: ['neatDir', 'neat', 'out'],
+  describe: (h) => `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
+  plan: (h) => [
+    ...(h.lotteryRun ? [] : [{ key: 'lottery', label: 'lottery run', step: 'lottery' as const }]),
+    { key: 'measure', label: 'measure every point', step: 'measure' as const },
+  ],
+  open: () => null,
+  async runJob(_ctx, spec, env) {
+    const h = env.store.getRun(env.runId)!.hparams as unknown as CompareHparams;
+    if (spec.step === 'lottery') {
+      const lh = resolveHparams(lotteryExperiment, studyLotteryHparams(studyConfig(h, env.root), defaultsOf(lotteryExperiment.params)));
+      const l = await launch(lotteryExperiment, lh, { root: env.root, emit: env.emit, backend: env.backend, noReport: true, checkpointSeconds: env.checkpointSeconds });
+      return { result: { lotteryRunId: l.runId } };
+    }
+    const lotteryRunId = h.lotteryRun || (env.store.getJob(env.runId, 'lottery')!.result as { lotteryRunId: string }).lotteryRunId;
+    const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
+    const cfg = studyConfig(h, env.root);
+    const r = measureStudy(be, cfg, lotteryRunId, { onPoint: (_p, i) => env.step(i + 1, 0) });
+    const { config: _c, ...result } = r;
+    return { result };
+  },
+  checkResult(v, where) {
+    const o = v as Record<string, unknown> | null;
+    if (o === null || typeof o !== 'object') throw new UserError(`${where}: expected an object`);
+    if ('lotteryRunId' in o) {
+      if (typeof o['lotteryRunId'] !== 'string') throw new UserError(`${where}: field 'lotteryRunId' must be a string`);
+      return o as CompareJob;
+    }
+    const points = o['points'];
+    if (!Array.isArray(points) || points.some((p) => typeof p !== 'object' || p === null || typeof (p as StudyPoint).bytes !== 'number' || typeof (p as StudyPoint).label !== 'string')) {
+      throw new UserError(`${where}: field 'points' must be a list of measured points`);
+    }
+    return o as CompareJob;
+  },
+  summarize(_ctx, h, done, env) {
+    const m = done.find((j) => j.spec.step === 'measure')!.result as Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+    // Stored points lost NaN (JSON null); conclusions are recomputed from them, not stored.
+    const points = m.points.map((p) => ({ ...p, testLoss: p.testLoss ?? NaN }));
+    return { ...m, points, conclusions: deriveConclusions(points), config: studyConfig(h, env.root), id: env.runId, seconds: { lottery: 0, measure: 0 } };
+  },
+  report: (h, s, env) => writeStudy(h.out || join(runDir(env.root, env.runId)), s),
+};

@@ -1,0 +1,24 @@
+// The experiments layer's public face: the contract, the launch path, and the registry of experiments.
+// Adding an experiment: one folder under src/experiments/ exporting an Experiment, and one line below.
+import type { AnyExperiment } from './experiment.js';
+import { lotteryExperiment } from './lottery/index.js';
+import { evolveExperiment } from './evolve/index.js';
+import { compareExperiment } from './compare/index.js';
+import { neatVsTicketsExperiment } from './neat-vs-tickets/index.js';
+
+export type { AnyExperiment, Experiment, JobSpec, JobOutput, JobEnv, RunEnv, Finished } from './experiment.js';
+export type { ProgressEvent } from './progress.js';
+export type { Param, Params } from './params.js';
+export { defaultsOf, resolveHparams } from './params.js';
+export { launch, runIdentity, type Launched, type LaunchOptions } from './launch.js';
+
+export { lotteryExperiment, evolveExperiment, compareExperiment, neatVsTicketsExperiment };
+export type { EvolveHparams, EvolveSummary, EvolveResult } from './evolve/index.js';
+export { evaluateGenome } from './evolve/evaluate.js';
+
+export const EXPERIMENTS: Record<string, AnyExperiment> = {
+  lottery: lotteryExperiment,
+  neat: evolveExperiment,
+  compare: compareExperiment,
+  neat_vs_tickets: neatVsTicketsExperiment,
+};
