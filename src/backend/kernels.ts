@@ -10,12 +10,12 @@ export const KERNEL_NAMES = [
   'biasActivation', 'reluBackward', 'rowSum', 'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns',
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',
+  'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;
 
-/** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets, NEAT. */
+/** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets. */
 export const NATIVE_ONLY_EXPORTS = [
   'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'netCreate', 'netAddLayer', 'netForward',
-  'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;
 
 /** Every function the addon exports. */

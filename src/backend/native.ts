@@ -71,7 +71,7 @@ function wrap(addon: NativeAddon): NativeBackend {
 
 /**
  * Where the addon is looked for: `addonPath`, else WINNOW_NATIVE_ADDON, else <package root>/build/Release.
- * Exported for loaders of the addon's non-Backend exports (src/neat/native-eval.ts).
+ * Exported for tests that load the addon itself (test/backend/native-load.test.ts).
  */
 export function nativeAddonPath(addonPath?: string): { path: string } | { error: string } {
   const path = addonPath ?? process.env['WINNOW_NATIVE_ADDON'];
