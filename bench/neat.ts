@@ -14,7 +14,8 @@ import type { Genome } from '../src/neat/genome.js';
 import { BatchEvaluator, compile, Stepper, type Program } from '../src/neat/network.js';
 import { runNeat } from '../src/neat/run.js';
 import { InlineEvaluator } from '../src/neat/evaluate-parallel.js';
-import { loadNativeNeat, packPrograms, ProgramBatch, TS_NEAT_EVAL, type NeatEval } from '../src/neat/native-eval.js';
+import { loadNativeBackend } from '../src/backend/native.js';
+import { neatEvalOf, packPrograms, ProgramBatch, REFERENCE_NEAT_EVAL, type NeatEval } from '../src/neat/native-eval.js';
 import { XOR_INPUT, xorTask } from '../src/neat/tasks/xor.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -25,9 +26,9 @@ const neataptic: any = require('neataptic');
 const secArg = process.argv.indexOf('--seconds');
 const SECONDS = secArg > 0 ? Number(process.argv[secArg + 1]) : 1.0;
 const steep = (x: number) => 1 / (1 + Math.exp(-4.9 * x));
-const nat = loadNativeNeat();
+const nat = loadNativeBackend();
 if ('error' in nat) throw new Error(`bench/neat: native NEAT kernels unavailable: ${nat.error}`);
-const NATIVE: NeatEval = nat.eval;
+const NATIVE: NeatEval = neatEvalOf(nat.backend);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function toNeataptic(p: Program): any {
@@ -156,7 +157,7 @@ async function generationsPerSec(label: string, evalName: 'native' | 'ts'): Prom
   const t0 = Date.now();
   let seed = 1;
   while ((Date.now() - t0) / 1000 < Math.max(2, SECONDS * 3)) {
-    const evaluator = new InlineEvaluator(xorTask(evalName === 'ts' ? TS_NEAT_EVAL : NATIVE));
+    const evaluator = new InlineEvaluator(xorTask(evalName === 'ts' ? REFERENCE_NEAT_EVAL : NATIVE));
     const r = await runNeat({ task: { name: 'xor' }, config: xorCfg, seed: seed++, outDir: null, evaluator });
     gens += r.generations;
   }

@@ -10,7 +10,6 @@
 #include <initializer_list>
 #include <vector>
 #include "dispatch.h"
-#include "neat.h"
 
 namespace {
 using winnow::Kernels;
@@ -41,16 +40,6 @@ const Kernels* tableFor(Level l) {
 
 Level gBest = GENERIC;
 const Kernels* K = nullptr;  // the active table (single-threaded use from the JS thread)
-
-const winnow::NeatKernels* neatTableFor(Level l) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (l == AVX512) return winnow::avx512::neatTable();
-  if (l == AVX2) return winnow::avx2::neatTable();
-#endif
-  (void)l;
-  return winnow::generic::neatTable();
-}
-const winnow::NeatKernels* NK = nullptr;  // NEAT kernels of the same level as K
 
 // ---- argument decoding ---------------------------------------------------------------------
 // Each call decodes into an Args; the first failure records a message and every later get* is a no-op.
@@ -174,7 +163,7 @@ int64_t outDim(int64_t size, int64_t k, int64_t stride, int64_t pad) {
 // ---- kernels -----------------------------------------------------------------------------------
 
 // gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-napi_value Gemm(napi_env env, napi_callback_info info) {
+napi_value js_gemm(napi_env env, napi_callback_info info) {
   Args a(env, info, "gemm", 13);
   const bool ta = a.boolean(0, "transA"), tb = a.boolean(1, "transB");
   const int64_t m = a.count(2, "m"), n = a.count(3, "n"), k = a.count(4, "k");
@@ -204,7 +193,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 // spmm(rows, cols, rowPtr, colIdx, values, x, n, beta, y)
-napi_value Spmm(napi_env env, napi_callback_info info) {
+napi_value js_spmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "spmm", 9);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lv, lx, ly;
@@ -223,7 +212,7 @@ napi_value Spmm(napi_env env, napi_callback_info info) {
 }
 
 // spmmT(rows, cols, colPtr, rowIdx, perm, values, dy, n, beta, dx)
-napi_value SpmmT(napi_env env, napi_callback_info info) {
+napi_value js_spmmT(napi_env env, napi_callback_info info) {
   Args a(env, info, "spmmT", 10);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lperm, lv, ldy, ldx;
@@ -245,7 +234,7 @@ napi_value SpmmT(napi_env env, napi_callback_info info) {
 }
 
 // sddmm(rows, rowPtr, colIdx, dy, x, n, out)
-napi_value Sddmm(napi_env env, napi_callback_info info) {
+napi_value js_sddmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "sddmm", 7);
   const int64_t rows = a.count(0, "rows");
   int64_t lp, li, ldy, lx, lo;
@@ -265,7 +254,7 @@ napi_value Sddmm(napi_env env, napi_callback_info info) {
 }
 
 // biasActivation(y, bias, rows, n, relu)
-napi_value BiasActivation(napi_env env, napi_callback_info info) {
+napi_value js_biasActivation(napi_env env, napi_callback_info info) {
   Args a(env, info, "biasActivation", 5);
   int64_t ly, lb;
   float* y = a.f32(0, "y", &ly);
@@ -278,7 +267,7 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
 }
 
 // reluBackward(y, dy, len)
-napi_value ReluBackward(napi_env env, napi_callback_info info) {
+napi_value js_reluBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, "reluBackward", 3);
   int64_t ly, ld;
   const float* y = a.f32(0, "y", &ly);
@@ -290,7 +279,7 @@ napi_value ReluBackward(napi_env env, napi_callback_info info) {
 }
 
 // rowSum(dy, rows, n, out)
-napi_value RowSum(napi_env env, napi_callback_info info) {
+napi_value js_rowSum(napi_env env, napi_callback_info info) {
   Args a(env, info, "rowSum", 4);
   int64_t ld, lo;
   const float* dy = a.f32(0, "dy", &ld);
@@ -302,7 +291,7 @@ napi_value RowSum(napi_env env, napi_callback_info info) {
 }
 
 // softmaxCrossEntropy(logits, labels, classes, n, grad) → summed loss
-napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+napi_value js_softmaxCrossEntropy(napi_env env, napi_callback_info info) {
   Args a(env, info, "softmaxCrossEntropy", 5);
   int64_t ll, llab, lg;
   const float* logits = a.f32(0, "logits", &ll);
@@ -316,7 +305,7 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
 }
 
 // countCorrect(logits, labels, classes, n) → count
-napi_value CountCorrect(napi_env env, napi_callback_info info) {
+napi_value js_countCorrect(napi_env env, napi_callback_info info) {
   Args a(env, info, "countCorrect", 4);
   int64_t ll, llab;
   const float* logits = a.f32(0, "logits", &ll);
@@ -327,7 +316,7 @@ napi_value CountCorrect(napi_env env, napi_callback_info info) {
 }
 
 // applyMask(x, mask, len)
-napi_value ApplyMask(napi_env env, napi_callback_info info) {
+napi_value js_applyMask(napi_env env, napi_callback_info info) {
   Args a(env, info, "applyMask", 3);
   int64_t lx, lm;
   float* x = a.f32(0, "x", &lx);
@@ -339,7 +328,7 @@ napi_value ApplyMask(napi_env env, napi_callback_info info) {
 }
 
 // gatherColumns(src, features, idx, batch, out)
-napi_value GatherColumns(napi_env env, napi_callback_info info) {
+napi_value js_gatherColumns(napi_env env, napi_callback_info info) {
   Args a(env, info, "gatherColumns", 5);
   int64_t ls, li, lo;
   const float* src = a.f32(0, "src", &ls);
@@ -354,7 +343,7 @@ napi_value GatherColumns(napi_env env, napi_callback_info info) {
 }
 
 // sgdStep(w, g, len, lr, weightDecay)
-napi_value SgdStep(napi_env env, napi_callback_info info) {
+napi_value js_sgdStep(napi_env env, napi_callback_info info) {
   Args a(env, info, "sgdStep", 5);
   int64_t lw, lg;
   float* w = a.f32(0, "w", &lw);
@@ -367,7 +356,7 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
 }
 
 // momentumStep(w, g, v, len, lr, mu, weightDecay)
-napi_value MomentumStep(napi_env env, napi_callback_info info) {
+napi_value js_momentumStep(napi_env env, napi_callback_info info) {
   Args a(env, info, "momentumStep", 7);
   int64_t lw, lg, lv;
   float* w = a.f32(0, "w", &lw);
@@ -381,7 +370,7 @@ napi_value MomentumStep(napi_env env, napi_callback_info info) {
 }
 
 // adamStep(w, g, m, v, len, lr, beta1, beta2, eps, step)
-napi_value AdamStep(napi_env env, napi_callback_info info) {
+napi_value js_adamStep(napi_env env, napi_callback_info info) {
   Args a(env, info, "adamStep", 10);
   int64_t lw, lg, lm, lv;
   float* w = a.f32(0, "w", &lw);
@@ -413,7 +402,7 @@ int64_t colLen(const ConvDims& d) {
 }
 
 // im2col(x, c, h, w, batch, kh, kw, stride, pad, col)
-napi_value Im2col(napi_env env, napi_callback_info info) {
+napi_value js_im2col(napi_env env, napi_callback_info info) {
   Args a(env, info, "im2col", 10);
   int64_t lx, lc;
   const float* x = a.f32(0, "x", &lx);
@@ -425,7 +414,7 @@ napi_value Im2col(napi_env env, napi_callback_info info) {
 }
 
 // col2im(col, c, h, w, batch, kh, kw, stride, pad, dx)
-napi_value Col2im(napi_env env, napi_callback_info info) {
+napi_value js_col2im(napi_env env, napi_callback_info info) {
   Args a(env, info, "col2im", 10);
   int64_t lc, lx;
   const float* col = a.f32(0, "col", &lc);
@@ -437,7 +426,7 @@ napi_value Col2im(napi_env env, napi_callback_info info) {
 }
 
 // maxPoolForward(x, c, h, w, batch, k, stride, y, argmax)
-napi_value MaxPoolForward(napi_env env, napi_callback_info info) {
+napi_value js_maxPoolForward(napi_env env, napi_callback_info info) {
   Args a(env, info, "maxPoolForward", 9);
   int64_t lx, ly, la;
   const float* x = a.f32(0, "x", &lx);
@@ -455,7 +444,7 @@ napi_value MaxPoolForward(napi_env env, napi_callback_info info) {
 }
 
 // maxPoolBackward(dy, argmax, outLen, dx, inLen)
-napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
+napi_value js_maxPoolBackward(napi_env env, napi_callback_info info) {
   Args a(env, info, "maxPoolBackward", 5);
   int64_t ldy, la, ldx;
   const float* dy = a.f32(0, "dy", &ldy);
@@ -485,7 +474,7 @@ bool checkProgram(Args& a, int64_t nIn, int64_t k0, int64_t nEval, const int32_t
 }
 
 // neatForward(nIn, nEval, start, src, weight, act, bias, values, B, keepState)
-napi_value NeatForward(napi_env env, napi_callback_info info) {
+napi_value js_neatForward(napi_env env, napi_callback_info info) {
   Args a(env, info, "neatForward", 10);
   const int64_t nIn = a.count(0, "nIn"), nEval = a.count(1, "nEval");
   int64_t ls, lsrc, lw, la, lb, lv;
@@ -499,12 +488,12 @@ napi_value NeatForward(napi_env env, napi_callback_info info) {
   const bool keep = a.boolean(9, "keepState");
   if (a.failed || !checkProgram(a, nIn, 0, nEval, start, ls, src, lsrc, lw, act, la, lb)) return nullptr;
   if (!a.need("values", lv, prod({nIn + nEval, B}))) return nullptr;
-  NK->forward(nIn, nEval, start, src, weight, act, bias, values, B, keep);
+  K->neatForward(nIn, nEval, start, src, weight, act, bias, values, B, keep);
   return undefinedValue(env);
 }
 
 // neatForwardMany(G, nIn, nOut, nodeOff, start, src, weight, act, bias, outSlot, input, B, values, out)
-napi_value NeatForwardMany(napi_env env, napi_callback_info info) {
+napi_value js_neatForwardMany(napi_env env, napi_callback_info info) {
   Args a(env, info, "neatForwardMany", 14);
   const int64_t G = a.count(0, "G"), nIn = a.count(1, "nIn"), nOut = a.count(2, "nOut");
   int64_t lo, ls, lsrc, lw, la, lb, lslot, lin, lv, lout;
@@ -531,19 +520,19 @@ napi_value NeatForwardMany(napi_env env, napi_callback_info info) {
     if (nIn + nEval > maxSlots) maxSlots = nIn + nEval;
   }
   if (!a.need("values", lv, prod({maxSlots, B}))) return nullptr;
-  NK->forwardMany(G, nIn, nOut, nodeOff, start, src, weight, act, bias, outSlot, input, B, values, out);
+  K->neatForwardMany(G, nIn, nOut, nodeOff, start, src, weight, act, bias, outSlot, input, B, values, out);
   return undefinedValue(env);
 }
 
 // neatExp(x, y, n)
-napi_value NeatExp(napi_env env, napi_callback_info info) {
+napi_value js_neatExp(napi_env env, napi_callback_info info) {
   Args a(env, info, "neatExp", 3);
   int64_t lx, ly;
   const double* x = a.f64(0, "x", &lx);
   double* y = a.f64(1, "y", &ly);
   const int64_t n = a.count(2, "n");
   if (a.failed || !a.need("x", lx, n) || !a.need("y", ly, n)) return nullptr;
-  NK->exp(x, y, n);
+  K->neatExp(x, y, n);
   return undefinedValue(env);
 }
 
@@ -552,10 +541,10 @@ napi_value NeatExp(napi_env env, napi_callback_info info) {
 napi_value stringValue(napi_env env, const char* s) { napi_value v; napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v); return v; }
 
 // isa() → the active level's name
-napi_value Isa(napi_env env, napi_callback_info) { return stringValue(env, K->isa); }
+napi_value js_isa(napi_env env, napi_callback_info) { return stringValue(env, K->isa); }
 
 // supportedIsas() → names this CPU can run, best first
-napi_value SupportedIsas(napi_env env, napi_callback_info) {
+napi_value js_supportedIsas(napi_env env, napi_callback_info) {
   napi_value arr;
   napi_create_array(env, &arr);
   uint32_t i = 0;
@@ -569,7 +558,7 @@ int levelOf(const char* s) {
 }
 
 // setIsa(name) → name; throws when this CPU cannot run that level.
-napi_value SetIsa(napi_env env, napi_callback_info info) {
+napi_value js_setIsa(napi_env env, napi_callback_info info) {
   Args a(env, info, "setIsa", 1);
   if (a.failed) return nullptr;
   char buf[32] = {0};
@@ -579,12 +568,11 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   if (l < 0) return a.fail("unknown ISA '%s' (avx512|avx2|generic)", buf), nullptr;
   if (l > gBest) return a.fail("this CPU does not support %s (best: %s)", buf, kLevelNames[gBest]), nullptr;
   K = tableFor((Level)l);
-  NK = neatTableFor((Level)l);
   return stringValue(env, K->isa);
 }
 
 // fmaPeak(iters) → floating-point operations performed by independent FMA chains (time it outside).
-napi_value FmaPeak(napi_env env, napi_callback_info info) {
+napi_value js_fmaPeak(napi_env env, napi_callback_info info) {
   Args a(env, info, "fmaPeak", 1);
   const int64_t iters = a.count(0, "iters");
   if (a.failed) return nullptr;
@@ -630,7 +618,7 @@ Net* netArg(Args& a, size_t i) {
 }
 
 // netCreate() → handle
-napi_value NetCreate(napi_env env, napi_callback_info) {
+napi_value js_netCreate(napi_env env, napi_callback_info) {
   Net* net = new Net();
   napi_value ext;
   napi_create_external(env, net, [](napi_env, void* data, void*) { delete static_cast<Net*>(data); }, nullptr, &ext);
@@ -638,7 +626,7 @@ napi_value NetCreate(napi_env env, napi_callback_info) {
 }
 
 // netAddLayer(net, rows, cols, relu, values, bias, rowPtr, colIdx): dense when rowPtr is empty.
-napi_value NetAddLayer(napi_env env, napi_callback_info info) {
+napi_value js_netAddLayer(napi_env env, napi_callback_info info) {
   Args a(env, info, "netAddLayer", 8);
   Net* net = netArg(a, 0);
   const int64_t rows = a.count(1, "rows"), cols = a.count(2, "cols");
@@ -675,7 +663,7 @@ napi_value NetAddLayer(napi_env env, napi_callback_info info) {
 }
 
 // netForward(net, x, n, out): out[rowsLast × n] from x[cols0 × n] (batch-last), hidden ReLUs as added.
-napi_value NetForward(napi_env env, napi_callback_info info) {
+napi_value js_netForward(napi_env env, napi_callback_info info) {
   Args a(env, info, "netForward", 4);
   Net* net = netArg(a, 0);
   int64_t lx, lo;
@@ -710,16 +698,11 @@ napi_value NetForward(napi_env env, napi_callback_info info) {
 }
 
 struct Export { const char* name; napi_callback cb; };
-const Export kExports[] = {
-    {"gemm", Gemm}, {"spmm", Spmm}, {"spmmT", SpmmT}, {"sddmm", Sddmm}, {"biasActivation", BiasActivation},
-    {"reluBackward", ReluBackward}, {"rowSum", RowSum}, {"softmaxCrossEntropy", SoftmaxCrossEntropy},
-    {"countCorrect", CountCorrect}, {"applyMask", ApplyMask}, {"gatherColumns", GatherColumns},
-    {"sgdStep", SgdStep}, {"momentumStep", MomentumStep}, {"adamStep", AdamStep}, {"im2col", Im2col},
-    {"col2im", Col2im}, {"maxPoolForward", MaxPoolForward}, {"maxPoolBackward", MaxPoolBackward},
-    {"isa", Isa}, {"supportedIsas", SupportedIsas}, {"setIsa", SetIsa}, {"fmaPeak", FmaPeak},
-    {"netCreate", NetCreate}, {"netAddLayer", NetAddLayer}, {"netForward", NetForward},
-    {"neatForward", NeatForward}, {"neatForwardMany", NeatForwardMany}, {"neatExp", NeatExp},
-};
+#define WINNOW_KERNEL_EXPORT(ret, name, params) {#name, js_##name},
+#define WINNOW_CONTROL_EXPORT(name) {#name, js_##name},
+const Export kExports[] = {WINNOW_KERNELS(WINNOW_KERNEL_EXPORT) WINNOW_CONTROL_EXPORTS(WINNOW_CONTROL_EXPORT)};
+#undef WINNOW_KERNEL_EXPORT
+#undef WINNOW_CONTROL_EXPORT
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -735,7 +718,6 @@ NAPI_MODULE_INIT() {
     if (l < (int)level) level = (Level)l;
   }
   K = tableFor(level);
-  NK = neatTableFor(level);
   for (const Export& e : kExports) {
     napi_value fn;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, nullptr, &fn);

@@ -6,11 +6,9 @@
 
 namespace winnow { namespace WINNOW_ISA_NS {
 const Kernels* table() {
-  static const Kernels k = {
-      WINNOW_STR(WINNOW_ISA_NS), gemm, spmm, spmmT, sddmm, biasActivation, reluBackward, rowSum,
-      softmaxCrossEntropy, countCorrect, applyMask, gatherColumns, sgdStep, momentumStep, adamStep,
-      im2col, col2im, maxPoolForward, maxPoolBackward, fmaPeak, csrMatvec, denseMatvec,
-  };
+#define WINNOW_ENTRY(ret, name, params) name,
+  static const Kernels k = {WINNOW_STR(WINNOW_ISA_NS), WINNOW_KERNELS(WINNOW_ENTRY) WINNOW_INTERNAL_KERNELS(WINNOW_ENTRY)};
+#undef WINNOW_ENTRY
   return &k;
 }
 }}  // namespace winnow::WINNOW_ISA_NS

@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include "neat.h"
+#include "dispatch.h"
 
 namespace winnow { namespace WINNOW_ISA_NS {
 namespace {
@@ -149,13 +149,6 @@ void neatForwardMany(int64_t G, int64_t nIn, int64_t nOut, const int32_t* nodeOf
     for (int64_t o = 0; o < nOut; o++)
       std::memcpy(out + (g * nOut + o) * B, values + (int64_t)outSlot[g * nOut + o] * B, sizeof(double) * B);
   }
-}
-
-const NeatKernels* neatTable() {
-#define WINNOW_NEAT_STR2(x) #x
-#define WINNOW_NEAT_STR(x) WINNOW_NEAT_STR2(x)
-  static const NeatKernels k = {WINNOW_NEAT_STR(WINNOW_ISA_NS), neatForward, neatForwardMany, neatExp};
-  return &k;
 }
 
 }}  // namespace winnow::WINNOW_ISA_NS

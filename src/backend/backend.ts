@@ -15,6 +15,7 @@
 export type F32 = Float32Array;
 export type I32 = Int32Array;
 export type U8 = Uint8Array;
+export type F64 = Float64Array;
 
 /** One fully connected layer for prepared inference: dense row-major values, or CSR when rowPtr is given. */
 export interface InferenceLayer {
@@ -108,6 +109,26 @@ export interface Backend {
     y: F32, argmax: I32): void;
   /** dx = 0, then dx[argmax[i]] += dy[i] for i < outLen. */
   maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: number): void;
+
+  // ---- NEAT programs (float64; a compiled program is src/neat/network.ts's Program) ----------
+  /**
+   * One topologically ordered program over B columns of values [(nIn + nEval) × B], in place. Rows
+   * 0..nIn−1 are the inputs (written by the caller); row nIn+k is node k, computed in order:
+   *   v[nIn+k][b] = act_k(bias_k + Σ_{c ∈ [start[k], start[k+1])} weight[c] · v[src[c]][b])
+   * with activation codes as network.ts's ACT_CODE (0 steep sigmoid … 7 abs). Rows nIn.. are zeroed
+   * first unless keepState, so a back edge (src at or after its target) reads the previous call's value.
+   */
+  neatForward(nIn: number, nEval: number, start: I32, src: I32, weight: F64, act: U8, bias: F64,
+    values: F64, B: number, keepState: boolean): void;
+  /**
+   * G programs concatenated (node k of program g is global node nodeOff[g] + k; start holds global
+   * connection offsets, src program-local slots) over the same inputs [nIn × B], each from a zero state,
+   * using values [maxSlots × B] as scratch: out[(g·nOut + o)·B + b] = slot outSlot[g·nOut + o] of program g.
+   */
+  neatForwardMany(G: number, nIn: number, nOut: number, nodeOff: I32, start: I32, src: I32, weight: F64,
+    act: U8, bias: F64, outSlot: I32, input: F64, B: number, values: F64, out: F64): void;
+  /** y[i] = e^x[i] for i < n, with the exp the NEAT kernels use (native: ≲1e−15 relative of Math.exp). */
+  neatExp(x: F64, y: F64, n: number): void;
 
   // ---- inference -------------------------------------------------------------------------
   /**

@@ -8,18 +8,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, InferenceLayer, InferenceNet } from './backend.js';
+import { ADDON_EXPORTS, KERNEL_NAMES, type KernelFns } from './kernels.js';
 
 export type Isa = 'avx512' | 'avx2' | 'generic';
 
-/** The addon's exports: the Backend kernels (same argument order) plus ISA control. */
-interface NativeAddon {
-  gemm: Backend['gemm']; spmm: Backend['spmm']; spmmT: Backend['spmmT']; sddmm: Backend['sddmm'];
-  biasActivation: Backend['biasActivation']; reluBackward: Backend['reluBackward']; rowSum: Backend['rowSum'];
-  softmaxCrossEntropy: Backend['softmaxCrossEntropy']; countCorrect: Backend['countCorrect'];
-  applyMask: Backend['applyMask']; gatherColumns: Backend['gatherColumns'];
-  sgdStep: Backend['sgdStep']; momentumStep: Backend['momentumStep']; adamStep: Backend['adamStep'];
-  im2col: Backend['im2col']; col2im: Backend['col2im'];
-  maxPoolForward: Backend['maxPoolForward']; maxPoolBackward: Backend['maxPoolBackward'];
+/** The addon's exports: the Backend kernels (same argument order) plus ISA control and inference nets. */
+interface NativeAddon extends KernelFns {
   isa(): string;
   supportedIsas(): string[];
   setIsa(isa: string): string;
@@ -56,18 +50,13 @@ function packageRoot(): string | null {
 }
 
 function wrap(addon: NativeAddon): NativeBackend {
-  const missing = KERNELS.filter((k) => typeof addon[k] !== 'function');
+  const missing = ADDON_EXPORTS.filter((k) => typeof (addon as unknown as Record<string, unknown>)[k] !== 'function');
   if (missing.length > 0) throw new Error(`addon lacks ${missing.join(', ')} (stale build? run npm run build:native)`);
+  const kernels = Object.fromEntries(KERNEL_NAMES.map((k) => [k, addon[k]])) as unknown as KernelFns;
   return {
     name: 'native',
     get detail() { return addon.isa(); },
-    gemm: addon.gemm, spmm: addon.spmm, spmmT: addon.spmmT, sddmm: addon.sddmm,
-    biasActivation: addon.biasActivation, reluBackward: addon.reluBackward, rowSum: addon.rowSum,
-    softmaxCrossEntropy: addon.softmaxCrossEntropy, countCorrect: addon.countCorrect,
-    applyMask: addon.applyMask, gatherColumns: addon.gatherColumns,
-    sgdStep: addon.sgdStep, momentumStep: addon.momentumStep, adamStep: addon.adamStep,
-    im2col: addon.im2col, col2im: addon.col2im,
-    maxPoolForward: addon.maxPoolForward, maxPoolBackward: addon.maxPoolBackward,
+    ...kernels,
     supportedIsas: () => addon.supportedIsas() as Isa[],
     setIsa: (isa: Isa) => addon.setIsa(isa) as Isa,
     fmaPeak: (iters: number) => addon.fmaPeak(iters),
@@ -80,14 +69,9 @@ function wrap(addon: NativeAddon): NativeBackend {
   };
 }
 
-const KERNELS = ['gemm', 'spmm', 'spmmT', 'sddmm', 'biasActivation', 'reluBackward', 'rowSum',
-  'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns', 'sgdStep', 'momentumStep', 'adamStep',
-  'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'isa', 'supportedIsas', 'setIsa', 'fmaPeak',
-  'netCreate', 'netAddLayer', 'netForward'] as const;
-
 /**
  * Where the addon is looked for: `addonPath`, else WINNOW_NATIVE_ADDON, else <package root>/build/Release.
- * Exported for loaders of the addon's non-Backend exports (src/neat/native-eval.ts).
+ * Exported for tests that load the addon itself (test/backend/native-load.test.ts).
  */
 export function nativeAddonPath(addonPath?: string): { path: string } | { error: string } {
   const path = addonPath ?? process.env['WINNOW_NATIVE_ADDON'];

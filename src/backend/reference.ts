@@ -2,8 +2,9 @@
 // It is the oracle every native kernel is diffed against, and the fallback when the addon is absent.
 // Each kernel follows its definition in backend.ts literally (loops in definition order, float64
 // accumulators), so it changes only when the definition does.
-import type { Backend, F32, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
+import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
+import { activate } from '../neat/network.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
@@ -190,6 +191,38 @@ function maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: n
   for (let i = 0; i < outLen; i++) dx[argmax[i]!] = dx[argmax[i]!]! + dy[i]!;
 }
 
+function neatForward(nIn: number, nEval: number, start: I32, src: I32, weight: F64, act: U8, bias: F64,
+  values: F64, B: number, keepState: boolean): void {
+  if (!keepState) values.fill(0, nIn * B, (nIn + nEval) * B);
+  for (let k = 0; k < nEval; k++) {
+    const dst = (nIn + k) * B;
+    const b0 = bias[k]!;
+    for (let b = 0; b < B; b++) {
+      let s = b0;
+      for (let c = start[k]!; c < start[k + 1]!; c++) s += weight[c]! * values[src[c]! * B + b]!;
+      // in place, column by column: a back edge reads this column's previous value, as in Stepper
+      values[dst + b] = activate(act[k]!, s);
+    }
+  }
+}
+
+function neatForwardMany(G: number, nIn: number, nOut: number, nodeOff: I32, start: I32, src: I32, weight: F64,
+  act: U8, bias: F64, outSlot: I32, input: F64, B: number, values: F64, out: F64): void {
+  values.set(input.subarray(0, nIn * B));
+  for (let g = 0; g < G; g++) {
+    const k0 = nodeOff[g]!, nEval = nodeOff[g + 1]! - k0;
+    neatForward(nIn, nEval, start.subarray(k0), src, weight, act.subarray(k0), bias.subarray(k0), values, B, false);
+    for (let o = 0; o < nOut; o++) {
+      const slot = outSlot[g * nOut + o]!;
+      out.set(values.subarray(slot * B, slot * B + B), (g * nOut + o) * B);
+    }
+  }
+}
+
+function neatExp(x: F64, y: F64, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]!);
+}
+
 function prepareInference(layers: InferenceLayer[]): InferenceNet {
   const copy = layers.map((l, i) => {
     if (i > 0 && l.cols !== layers[i - 1]!.rows) throw new Error(`prepareInference: layer ${i} has ${l.cols} inputs, layer ${i - 1} ${layers[i - 1]!.rows} outputs`);
@@ -215,5 +248,7 @@ export const referenceBackend: Backend = {
   gemm, spmm, spmmT, sddmm,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
-  im2col, col2im, maxPoolForward, maxPoolBackward, prepareInference,
+  im2col, col2im, maxPoolForward, maxPoolBackward,
+  neatForward, neatForwardMany, neatExp,
+  prepareInference,
 };

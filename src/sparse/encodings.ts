@@ -2,6 +2,9 @@
 // A payload is [index section][value codes][value scales]; values are the encoding's stored value
 // list, quantized by any number format (src/quant/formats.ts). predictBytes() from mask statistics
 // equals the encoded payload length exactly — asserted on every encode.
+// Each encoding is one row of ENCODINGS (an Encoding holding all its behaviour: counts, index bytes,
+// header checks, encode, decode), like the number formats of src/quant/formats.ts; the exported
+// functions are generic over that table.
 //
 // | encoding | index section                                              | stored values            |
 // |----------|------------------------------------------------------------|--------------------------|
@@ -73,27 +76,267 @@ export interface TensorLayout {
   readonly stored: number;
 }
 
+// ---- the encodings: one row each, holding all its behaviour ----
+
+/** Stored values, with their row split when it is not implied (per-row scales need it). */
+interface ValueList { list: Float32Array; rowPtr?: Uint32Array }
+/** Linear positions of the stored values (null = dense, in order) and their row split. */
+interface Structure { pos: Uint32Array | null; rowPtr?: Uint32Array }
+/** Throws the UserError for a malformed field (decode's `where` is already bound). */
+type Bad = (field: string, why: string) => never;
+
+export interface Encoding {
+  readonly name: EncodingName;
+  /** True when the stored values include zeros the mask does not have (gap fillers, 2:4 padding): needs a zero code. */
+  readonly storesZeros: boolean;
+  /** Stored value count, from mask statistics. */
+  stored(s: MaskStats): number;
+  /** Gap fillers among the stored values (reported separately from the nonzeros). */
+  fillers(stored: number, nnz: number): number;
+  /** Exact bytes of the index section. */
+  indexBytes(rows: number, cols: number, stored: number): number;
+  /** Why this encoding cannot hold the mask at all (format aside), or null. */
+  inapplicable(s: MaskStats): string | null;
+  /** Checks a header's stored count (and shape) for this encoding: [field, why] or null. */
+  checkLayout(l: TensorLayout): [field: string, why: string] | null;
+  /** Writes the index section (`index`, zero-filled, indexBytes long) and returns the stored value list. */
+  encode(values: Float32Array, rows: number, cols: number, stored: number, index: Uint8Array): ValueList;
+  /** Reads and validates the index section. */
+  structure(l: TensorLayout, index: Uint8Array, bad: Bad): Structure;
+}
+
+function writeUint(out: Uint8Array, off: number, width: number, v: number): void {
+  for (let k = 0; k < width; k++) out[off + k] = (v >>> (8 * k)) & 0xff;
+}
+function readUint(b: Uint8Array, off: number, width: number): number {
+  let v = 0;
+  for (let k = 0; k < width; k++) v += b[off + k]! * 2 ** (8 * k);
+  return v;
+}
+
+const always = (): null => null;
+const noFillers = (): number => 0;
+/** csr and bitmask store exactly the nonzeros. */
+function storesNnz(l: TensorLayout): [string, string] | null {
+  return l.stored !== l.nnz ? ['stored', `${l.encoding} stores nnz = ${l.nnz} values, header says ${l.stored}`] : null;
+}
+
+const denseRow: Encoding = {
+  name: 'dense',
+  storesZeros: false,
+  stored: (s) => s.numel,
+  fillers: noFillers,
+  indexBytes: () => 0,
+  inapplicable: always,
+  checkLayout: (l) => {
+    const numel = l.rows * l.cols;
+    return l.stored !== numel ? ['stored', `dense stores ${numel} values, header says ${l.stored}`] : null;
+  },
+  encode: (values) => ({ list: values }),
+  structure: () => ({ pos: null }),
+};
+
+const csrRow: Encoding = {
+  name: 'csr',
+  storesZeros: false,
+  stored: (s) => s.nnz,
+  fillers: noFillers,
+  indexBytes: (rows, cols, stored) => (rows + 1) * indexWidth(stored) + stored * indexWidth(cols - 1),
+  inapplicable: always,
+  checkLayout: storesNnz,
+  encode(values, rows, cols, stored, index) {
+    const wr = indexWidth(stored), wc = indexWidth(cols - 1);
+    const list = new Float32Array(stored), rowPtr = new Uint32Array(rows + 1);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = values[r * cols + c]!;
+        if (v !== 0) { writeUint(index, (rows + 1) * wr + k * wc, wc, c); list[k++] = v; }
+      }
+      rowPtr[r + 1] = k;
+    }
+    for (let r = 0; r <= rows; r++) writeUint(index, r * wr, wr, rowPtr[r]!);
+    return { list, rowPtr };
+  },
+  structure(l, index, bad) {
+    const { rows, cols, stored } = l;
+    const wr = indexWidth(stored), wc = indexWidth(cols - 1);
+    const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
+    for (let r = 0; r <= rows; r++) rowPtr[r] = readUint(index, r * wr, wr);
+    if (rowPtr[0] !== 0) bad('csr rowPtr[0]', `must be 0, found ${rowPtr[0]}`);
+    if (rowPtr[rows] !== stored) bad(`csr rowPtr[${rows}]`, `must equal nnz ${stored}, found ${rowPtr[rows]}`);
+    for (let r = 0; r < rows; r++) {
+      if (rowPtr[r + 1]! < rowPtr[r]!) bad(`csr rowPtr[${r + 1}]`, `decreases (${rowPtr[r]} → ${rowPtr[r + 1]})`);
+      let last = -1;
+      for (let k = rowPtr[r]!; k < rowPtr[r + 1]!; k++) {
+        const c = readUint(index, (rows + 1) * wr + k * wc, wc);
+        if (c >= cols) bad(`csr colIdx[${k}]`, `${c} out of range for ${cols} columns`);
+        if (c <= last) bad(`csr colIdx[${k}]`, `columns of row ${r} must strictly increase (${last} then ${c})`);
+        last = c; pos[k] = r * cols + c;
+      }
+    }
+    return { pos, rowPtr };
+  },
+};
+
+const bitmaskRow: Encoding = {
+  name: 'bitmask',
+  storesZeros: false,
+  stored: (s) => s.nnz,
+  fillers: noFillers,
+  indexBytes: (rows, cols) => rows * Math.ceil(cols / 8),
+  inapplicable: always,
+  checkLayout: storesNnz,
+  encode(values, rows, cols, stored, index) {
+    const rb = Math.ceil(cols / 8);
+    const list = new Float32Array(stored), rowPtr = new Uint32Array(rows + 1);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = values[r * cols + c]!;
+        if (v !== 0) { index[r * rb + (c >>> 3)]! |= 1 << (c & 7); list[k++] = v; }
+      }
+      rowPtr[r + 1] = k;
+    }
+    return { list, rowPtr };
+  },
+  structure(l, index, bad) {
+    const { rows, cols, stored } = l;
+    const rb = Math.ceil(cols / 8);
+    const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      const tail = cols & 7;
+      if (tail !== 0 && (index[r * rb + rb - 1]! >>> tail) !== 0) bad(`bitmask row ${r}`, `bits set beyond column ${cols}`);
+      for (let c = 0; c < cols; c++) {
+        if ((index[r * rb + (c >>> 3)]! >>> (c & 7)) & 1) {
+          if (k >= stored) bad('bitmask', `more set bits than nnz ${stored}`);
+          pos[k++] = r * cols + c;
+        }
+      }
+      rowPtr[r + 1] = k;
+    }
+    if (k !== stored) bad('bitmask', `${k} set bits, header nnz says ${stored}`);
+    return { pos, rowPtr };
+  },
+};
+
+/** b-bit gaps over the row-major linear index; a gap > 2^b − 1 inserts a filler entry (gap 2^b − 1, value 0). */
+function gapRow(b: 4 | 8): Encoding {
+  const maxGap = (1 << b) - 1;
+  return {
+    name: b === 4 ? 'gap4' : 'gap8',
+    storesZeros: true,
+    stored: (s) => (b === 4 ? s.gapEntries4 : s.gapEntries8),
+    fillers: (stored, nnz) => stored - nnz,
+    indexBytes: (_rows, _cols, stored) => (b === 4 ? Math.ceil(stored / 2) : stored),
+    inapplicable: always,
+    checkLayout: (l) => {
+      const numel = l.rows * l.cols;
+      return l.stored < l.nnz || l.stored > numel ? ['stored', `gap entries ${l.stored} must lie in [nnz = ${l.nnz}, ${numel}]`] : null;
+    },
+    encode(values, rows, cols, stored, index) {
+      const list = new Float32Array(stored), rowPtr = new Uint32Array(rows + 1);
+      let k = 0, prev = -1;
+      const emit = (gap: number, pos: number, v: number) => {
+        if (b === 8) index[k] = gap; else index[k >>> 1]! |= gap << (4 * (k & 1));
+        list[k] = v; rowPtr[Math.floor(pos / cols) + 1]!++; k++;
+      };
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (v === 0) continue;
+        while (i - prev - 1 > maxGap) { prev += maxGap + 1; emit(maxGap, prev, 0); } // filler zero
+        emit(i - prev - 1, i, v); prev = i;
+      }
+      for (let r = 0; r < rows; r++) rowPtr[r + 1]! += rowPtr[r]!;
+      return { list, rowPtr };
+    },
+    structure(l, index, bad) {
+      const { rows, cols, stored } = l;
+      const numel = rows * cols;
+      const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
+      let p = -1;
+      for (let k = 0; k < stored; k++) {
+        const gap = b === 8 ? index[k]! : (index[k >>> 1]! >>> (4 * (k & 1))) & 15;
+        p += gap + 1;
+        if (p >= numel) bad(`gap entry ${k}`, `position ${p} beyond ${numel} elements`);
+        pos[k] = p; rowPtr[Math.floor(p / cols) + 1]!++;
+      }
+      if (b === 4 && (stored & 1) && index[stored >>> 1]! >>> 4) bad('gap stream', 'padding nibble must be 0');
+      for (let r = 0; r < rows; r++) rowPtr[r + 1]! += rowPtr[r]!;
+      return { pos, rowPtr };
+    },
+  };
+}
+
+const twoFourRow: Encoding = {
+  name: '2:4',
+  storesZeros: true,
+  stored: (s) => s.numel / 2,
+  fillers: noFillers,
+  indexBytes: (rows, cols) => Math.ceil((rows * cols) / 4 / 2),
+  inapplicable: (s) => {
+    if (s.cols % 4 !== 0) return `2:4 needs a row length divisible by 4, got ${s.cols}`;
+    if (!s.is24) return 'tensor is not 2:4 sparse (a group of 4 has more than 2 nonzeros; use prune24())';
+    return null;
+  },
+  checkLayout: (l) => {
+    const numel = l.rows * l.cols;
+    if (l.cols % 4 !== 0) return ['shape', `2:4 needs a row length divisible by 4, got ${l.cols}`];
+    if (l.stored !== numel / 2) return ['stored', `2:4 stores ${numel / 2} values, header says ${l.stored}`];
+    if (l.nnz > l.stored) return ['nnz', `2:4 holds at most ${l.stored} nonzeros, header says ${l.nnz}`];
+    return null;
+  },
+  encode(values, rows, cols, stored, index) {
+    const half = cols / 2;
+    const list = new Float32Array(stored);
+    for (let g = 0, k = 0; g < values.length; g += 4, k += 2) {
+      let i0 = -1, i1 = -1;
+      for (let j = 0; j < 4; j++) if (values[g + j] !== 0) { if (i0 < 0) i0 = j; else i1 = j; }
+      // Pad with the lowest unused slots so i0 < i1 always holds.
+      if (i0 < 0) { i0 = 0; i1 = 1; } else if (i1 < 0) { if (i0 === 0) i1 = 1; else { i1 = i0; i0 = 0; } }
+      index[(g >>> 2) >>> 1]! |= (i0 | (i1 << 2)) << (4 * ((g >>> 2) & 1));
+      list[k] = values[g + i0]!; list[k + 1] = values[g + i1]!;
+    }
+    const rowPtr = new Uint32Array(rows + 1);
+    for (let r = 0; r <= rows; r++) rowPtr[r] = r * half;
+    return { list, rowPtr };
+  },
+  structure(l, index, bad) {
+    const { rows, cols, stored } = l;
+    const groups = (rows * cols) / 4;
+    const pos = new Uint32Array(stored);
+    for (let g = 0; g < groups; g++) {
+      const nib = (index[g >>> 1]! >>> (4 * (g & 1))) & 15;
+      const i0 = nib & 3, i1 = nib >>> 2;
+      if (i0 >= i1) bad(`2:4 group ${g}`, `slot indices must satisfy i0 < i1, found ${i0}, ${i1}`);
+      pos[2 * g] = 4 * g + i0; pos[2 * g + 1] = 4 * g + i1;
+    }
+    if ((groups & 1) && index[groups >>> 1]! >>> 4) bad('2:4 index', 'padding nibble must be 0');
+    const rowPtr = new Uint32Array(rows + 1);
+    for (let r = 0; r <= rows; r++) rowPtr[r] = (r * cols) / 2;
+    return { pos, rowPtr };
+  },
+};
+
+const ROWS: Encoding[] = [denseRow, csrRow, bitmaskRow, gapRow(4), gapRow(8), twoFourRow];
+
+/** The table: one row per encoding, keyed by name (in ENCODING_NAMES order). */
+export const ENCODINGS: Readonly<Record<EncodingName, Encoding>> = Object.freeze(
+  Object.fromEntries(ROWS.map((r) => [r.name, r])) as Record<EncodingName, Encoding>,
+);
+if (ROWS.map((r) => r.name).join() !== ENCODING_NAMES.join()) throw new Error('encodings: ROWS out of step with ENCODING_NAMES');
+
+// ---- generic accounting over the table ----
+
 /** Stored value count for an encoding, from mask statistics. */
 export function storedCount(encoding: EncodingName, s: MaskStats): number {
-  switch (encoding) {
-    case 'dense': return s.numel;
-    case 'csr': case 'bitmask': return s.nnz;
-    case 'gap4': return s.gapEntries4;
-    case 'gap8': return s.gapEntries8;
-    case '2:4': return s.numel / 2;
-  }
+  return ENCODINGS[encoding].stored(s);
 }
 
 /** Exact bytes of the index section. */
 export function indexBytes(encoding: EncodingName, rows: number, cols: number, stored: number): number {
-  switch (encoding) {
-    case 'dense': return 0;
-    case 'csr': return (rows + 1) * indexWidth(stored) + stored * indexWidth(cols - 1);
-    case 'bitmask': return rows * Math.ceil(cols / 8);
-    case 'gap4': return Math.ceil(stored / 2);
-    case 'gap8': return stored;
-    case '2:4': return Math.ceil((rows * cols) / 4 / 2);
-  }
+  return ENCODINGS[encoding].indexBytes(rows, cols, stored);
 }
 
 /** Exact payload bytes: index + codes + scales. */
@@ -103,13 +346,10 @@ export function payloadBytes(l: TensorLayout): number {
 
 /** Why `encoding` cannot hold this mask in `format`, or null if it can. */
 export function inapplicable(encoding: EncodingName, s: MaskStats, format: NumberFormat): string | null {
-  if (encoding === '2:4') {
-    if (s.cols % 4 !== 0) return `2:4 needs a row length divisible by 4, got ${s.cols}`;
-    if (!s.is24) return 'tensor is not 2:4 sparse (a group of 4 has more than 2 nonzeros; use prune24())';
-  }
-  if ((encoding === 'gap4' || encoding === 'gap8' || encoding === '2:4') && !format.hasZero) {
-    return `${encoding} stores zero-valued fillers, which ${format.name} cannot represent`;
-  }
+  const e = ENCODINGS[encoding];
+  const why = e.inapplicable(s);
+  if (why) return why;
+  if (e.storesZeros && !format.hasZero) return `${encoding} stores zero-valued fillers, which ${format.name} cannot represent`;
   return null;
 }
 
@@ -117,21 +357,10 @@ export function inapplicable(encoding: EncodingName, s: MaskStats, format: Numbe
 export function checkLayout(l: TensorLayout): [field: string, why: string] | null {
   const numel = l.rows * l.cols;
   if (l.nnz > numel) return ['nnz', `${l.nnz} exceeds ${numel} elements`];
-  switch (l.encoding) {
-    case 'dense': if (l.stored !== numel) return ['stored', `dense stores ${numel} values, header says ${l.stored}`]; break;
-    case 'csr': case 'bitmask': if (l.stored !== l.nnz) return ['stored', `${l.encoding} stores nnz = ${l.nnz} values, header says ${l.stored}`]; break;
-    case 'gap4': case 'gap8':
-      if (l.stored < l.nnz || l.stored > numel) return ['stored', `gap entries ${l.stored} must lie in [nnz = ${l.nnz}, ${numel}]`];
-      break;
-    case '2:4':
-      if (l.cols % 4 !== 0) return ['shape', `2:4 needs a row length divisible by 4, got ${l.cols}`];
-      if (l.stored !== numel / 2) return ['stored', `2:4 stores ${numel / 2} values, header says ${l.stored}`];
-      if (l.nnz > l.stored) return ['nnz', `2:4 holds at most ${l.stored} nonzeros, header says ${l.nnz}`];
-      break;
-  }
-  if ((l.encoding === 'gap4' || l.encoding === 'gap8' || l.encoding === '2:4') && !FORMATS[l.format].hasZero) {
-    return ['format', `${l.encoding} cannot use ${l.format} (no zero code for fillers)`];
-  }
+  const e = ENCODINGS[l.encoding];
+  const bad = e.checkLayout(l);
+  if (bad) return bad;
+  if (e.storesZeros && !FORMATS[l.format].hasZero) return ['format', `${l.encoding} cannot use ${l.format} (no zero code for fillers)`];
   return null;
 }
 
@@ -164,7 +393,7 @@ export function encodingReport(encoding: EncodingName, s: MaskStats, format: For
   const bytes = ib + vb;
   return {
     encoding, format, bytes, indexBytes: ib, valueBytes: vb, stored,
-    fillers: encoding === 'gap4' || encoding === 'gap8' ? stored - s.nnz : 0,
+    fillers: ENCODINGS[encoding].fillers(stored, s.nnz),
     nnz: s.nnz, numel: s.numel, bitsPerWeight: (8 * bytes) / s.numel, bitsPerNonzero: (8 * bytes) / s.nnz,
   };
 }
@@ -210,14 +439,6 @@ export function prune24(values: Float32Array, shape: readonly [number, number]):
 }
 
 // ---- encode ----
-function writeUint(out: Uint8Array, off: number, width: number, v: number): void {
-  for (let k = 0; k < width; k++) out[off + k] = (v >>> (8 * k)) & 0xff;
-}
-function readUint(b: Uint8Array, off: number, width: number): number {
-  let v = 0;
-  for (let k = 0; k < width; k++) v += b[off + k]! * 2 ** (8 * k);
-  return v;
-}
 
 export interface EncodedMatrix {
   readonly layout: TensorLayout;
@@ -235,70 +456,7 @@ export function encodeMatrix(values: Float32Array, shape: readonly [number, numb
   const layout: TensorLayout = { rows, cols, format, encoding, nnz: stats.nnz, stored };
   const ib = indexBytes(encoding, rows, cols, stored);
   const index = new Uint8Array(ib);
-  let list: Float32Array;
-  let rowPtr: Uint32Array | undefined;
-  switch (encoding) {
-    case 'dense': list = values; break;
-    case 'csr': {
-      const wr = indexWidth(stored), wc = indexWidth(cols - 1);
-      list = new Float32Array(stored); rowPtr = new Uint32Array(rows + 1);
-      let k = 0;
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const v = values[r * cols + c]!;
-          if (v !== 0) { writeUint(index, (rows + 1) * wr + k * wc, wc, c); list[k++] = v; }
-        }
-        rowPtr[r + 1] = k;
-      }
-      for (let r = 0; r <= rows; r++) writeUint(index, r * wr, wr, rowPtr[r]!);
-      break;
-    }
-    case 'bitmask': {
-      const rb = Math.ceil(cols / 8);
-      list = new Float32Array(stored); rowPtr = new Uint32Array(rows + 1);
-      let k = 0;
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const v = values[r * cols + c]!;
-          if (v !== 0) { index[r * rb + (c >>> 3)]! |= 1 << (c & 7); list[k++] = v; }
-        }
-        rowPtr[r + 1] = k;
-      }
-      break;
-    }
-    case 'gap4': case 'gap8': {
-      const b = encoding === 'gap4' ? 4 : 8, maxGap = (1 << b) - 1;
-      list = new Float32Array(stored); rowPtr = new Uint32Array(rows + 1);
-      let k = 0, prev = -1;
-      const emit = (gap: number, pos: number, v: number) => {
-        if (b === 8) index[k] = gap; else index[k >>> 1]! |= gap << (4 * (k & 1));
-        list[k] = v; rowPtr![Math.floor(pos / cols) + 1]!++; k++;
-      };
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i]!;
-        if (v === 0) continue;
-        while (i - prev - 1 > maxGap) { prev += maxGap + 1; emit(maxGap, prev, 0); } // filler zero
-        emit(i - prev - 1, i, v); prev = i;
-      }
-      for (let r = 0; r < rows; r++) rowPtr[r + 1]! += rowPtr[r]!;
-      break;
-    }
-    case '2:4': {
-      const half = cols / 2;
-      list = new Float32Array(stored);
-      for (let g = 0, k = 0; g < values.length; g += 4, k += 2) {
-        let i0 = -1, i1 = -1;
-        for (let j = 0; j < 4; j++) if (values[g + j] !== 0) { if (i0 < 0) i0 = j; else i1 = j; }
-        // Pad with the lowest unused slots so i0 < i1 always holds.
-        if (i0 < 0) { i0 = 0; i1 = 1; } else if (i1 < 0) { if (i0 === 0) i1 = 1; else { i1 = i0; i0 = 0; } }
-        index[(g >>> 2) >>> 1]! |= (i0 | (i1 << 2)) << (4 * ((g >>> 2) & 1));
-        list[k] = values[g + i0]!; list[k + 1] = values[g + i1]!;
-      }
-      rowPtr = new Uint32Array(rows + 1);
-      for (let r = 0; r <= rows; r++) rowPtr[r] = r * half;
-      break;
-    }
-  }
+  const { list, rowPtr } = ENCODINGS[encoding].encode(values, rows, cols, stored, index);
   const q = f.quantize(list, [rows, cols], rowPtr);
   const payload = new Uint8Array(ib + q.codes.length + q.scales.length);
   payload.set(index, 0); payload.set(q.codes, ib); payload.set(q.scales, ib + q.codes.length);
@@ -310,76 +468,9 @@ export function encodeMatrix(values: Float32Array, shape: readonly [number, numb
 // ---- decode (validating: every malformed payload is a UserError naming `where`) ----
 
 /** Linear positions of the stored values (null = dense) and their row split, validated. */
-function structure(l: TensorLayout, index: Uint8Array, where: string): { pos: Uint32Array | null; rowPtr?: Uint32Array } {
-  const { rows, cols, stored } = l;
+function structure(l: TensorLayout, index: Uint8Array, where: string): Structure {
   const bad = (field: string, why: string): never => { throw new UserError(`${where}: ${field}: ${why}`); };
-  switch (l.encoding) {
-    case 'dense': return { pos: null };
-    case 'csr': {
-      const wr = indexWidth(stored), wc = indexWidth(cols - 1);
-      const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
-      for (let r = 0; r <= rows; r++) rowPtr[r] = readUint(index, r * wr, wr);
-      if (rowPtr[0] !== 0) bad('csr rowPtr[0]', `must be 0, found ${rowPtr[0]}`);
-      if (rowPtr[rows] !== stored) bad(`csr rowPtr[${rows}]`, `must equal nnz ${stored}, found ${rowPtr[rows]}`);
-      for (let r = 0; r < rows; r++) {
-        if (rowPtr[r + 1]! < rowPtr[r]!) bad(`csr rowPtr[${r + 1}]`, `decreases (${rowPtr[r]} → ${rowPtr[r + 1]})`);
-        let last = -1;
-        for (let k = rowPtr[r]!; k < rowPtr[r + 1]!; k++) {
-          const c = readUint(index, (rows + 1) * wr + k * wc, wc);
-          if (c >= cols) bad(`csr colIdx[${k}]`, `${c} out of range for ${cols} columns`);
-          if (c <= last) bad(`csr colIdx[${k}]`, `columns of row ${r} must strictly increase (${last} then ${c})`);
-          last = c; pos[k] = r * cols + c;
-        }
-      }
-      return { pos, rowPtr };
-    }
-    case 'bitmask': {
-      const rb = Math.ceil(cols / 8);
-      const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
-      let k = 0;
-      for (let r = 0; r < rows; r++) {
-        const tail = cols & 7;
-        if (tail !== 0 && (index[r * rb + rb - 1]! >>> tail) !== 0) bad(`bitmask row ${r}`, `bits set beyond column ${cols}`);
-        for (let c = 0; c < cols; c++) {
-          if ((index[r * rb + (c >>> 3)]! >>> (c & 7)) & 1) {
-            if (k >= stored) bad('bitmask', `more set bits than nnz ${stored}`);
-            pos[k++] = r * cols + c;
-          }
-        }
-        rowPtr[r + 1] = k;
-      }
-      if (k !== stored) bad('bitmask', `${k} set bits, header nnz says ${stored}`);
-      return { pos, rowPtr };
-    }
-    case 'gap4': case 'gap8': {
-      const numel = rows * cols;
-      const rowPtr = new Uint32Array(rows + 1), pos = new Uint32Array(stored);
-      let p = -1;
-      for (let k = 0; k < stored; k++) {
-        const gap = l.encoding === 'gap8' ? index[k]! : (index[k >>> 1]! >>> (4 * (k & 1))) & 15;
-        p += gap + 1;
-        if (p >= numel) bad(`gap entry ${k}`, `position ${p} beyond ${numel} elements`);
-        pos[k] = p; rowPtr[Math.floor(p / cols) + 1]!++;
-      }
-      if (l.encoding === 'gap4' && (stored & 1) && index[stored >>> 1]! >>> 4) bad('gap stream', 'padding nibble must be 0');
-      for (let r = 0; r < rows; r++) rowPtr[r + 1]! += rowPtr[r]!;
-      return { pos, rowPtr };
-    }
-    case '2:4': {
-      const groups = (rows * cols) / 4;
-      const pos = new Uint32Array(stored);
-      for (let g = 0; g < groups; g++) {
-        const nib = (index[g >>> 1]! >>> (4 * (g & 1))) & 15;
-        const i0 = nib & 3, i1 = nib >>> 2;
-        if (i0 >= i1) bad(`2:4 group ${g}`, `slot indices must satisfy i0 < i1, found ${i0}, ${i1}`);
-        pos[2 * g] = 4 * g + i0; pos[2 * g + 1] = 4 * g + i1;
-      }
-      if ((groups & 1) && index[groups >>> 1]! >>> 4) bad('2:4 index', 'padding nibble must be 0');
-      const rowPtr = new Uint32Array(rows + 1);
-      for (let r = 0; r <= rows; r++) rowPtr[r] = (r * cols) / 2;
-      return { pos, rowPtr };
-    }
-  }
+  return ENCODINGS[l.encoding].structure(l, index, bad);
 }
 
 function sections(l: TensorLayout, payload: Uint8Array, where: string) {

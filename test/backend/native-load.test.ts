@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getBackend } from '../../src/backend/index.js';
-import { loadNativeBackend } from '../../src/backend/native.js';
+import { createRequire } from 'node:module';
+import { loadNativeBackend, nativeAddonPath } from '../../src/backend/native.js';
+import { ADDON_EXPORTS } from '../../src/backend/kernels.js';
 import { referenceBackend } from '../../src/backend/reference.js';
 import { nativeBackend, forEachIsa, randF32, randomCsr, cscOf, Rng } from './helpers.js';
 
@@ -19,6 +21,14 @@ test('getBackend returns the native backend, with the dispatched ISA as detail',
   assert.ok(['avx512', 'avx2', 'generic'].includes(b.detail));
   assert.deepEqual(warnings, []);
   assert.equal(getBackend('reference'), referenceBackend);
+});
+
+test('the addon exports exactly the kernels listed in src/backend/kernels.ts (native/kernel_list.h agrees)', () => {
+  const r = nativeAddonPath();
+  assert.ok('path' in r);
+  const addon = createRequire(import.meta.url)(r.path) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(addon).sort(), [...ADDON_EXPORTS].sort());
+  for (const k of ADDON_EXPORTS) assert.equal(typeof addon[k], 'function', k);
 });
 
 test('getBackend falls back to the reference with exactly one warning line when the addon is missing', () => {

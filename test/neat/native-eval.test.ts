@@ -5,16 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchEvaluator, compile, Stepper, type Program } from '../../src/neat/network.js';
-import { loadNativeNeat, packPrograms, ProgramBatch, TS_NEAT_EVAL, type NeatEval } from '../../src/neat/native-eval.js';
+import { neatEvalOf, packPrograms, ProgramBatch, REFERENCE_NEAT_EVAL, type NeatEval } from '../../src/neat/native-eval.js';
 import { xorEvaluateMany, xorFitness, xorOutputs } from '../../src/neat/tasks/xor.js';
 import { Rng } from '../../src/util/rng.js';
 import { forEachIsa, nativeBackend } from '../backend/helpers.js';
 import { randomGenome } from './helpers.js';
 
 function native(): { ev: NeatEval; exp: (x: Float64Array, y: Float64Array, n: number) => void } {
-  const r = loadNativeNeat();
-  if ('error' in r) throw new Error(`native NEAT kernels unavailable: ${r.error} (run npm run build:native)`);
-  return { ev: r.eval, exp: r.exp };
+  const b = nativeBackend();
+  return { ev: neatEvalOf(b), exp: b.neatExp };
 }
 
 const TOL = 1e-12;
@@ -117,8 +116,8 @@ test('forwardMany (lockstep population) = one BatchEvaluator per genome, native 
     programs.forEach((p, g) => new BatchEvaluator(p).run(x, B, want.subarray(g * 2 * B, (g + 1) * 2 * B)));
     const gotN = new Float64Array(want.length), gotT = new Float64Array(want.length);
     forEachIsa(nativeBackend(), (isa) => { ev.forwardMany(pack, x, B, gotN); assertClose(gotN, want, `${isa} many B ${B}`); });
-    TS_NEAT_EVAL.forwardMany(pack, x, B, gotT);
-    assert.deepEqual([...gotT], [...want], 'the TS fallback is the reference loop: bit-identical');
+    REFERENCE_NEAT_EVAL.forwardMany(pack, x, B, gotT);
+    assert.deepEqual([...gotT], [...want], 'the reference backend is the BatchEvaluator loop: bit-identical');
   }
 });
 
@@ -127,20 +126,19 @@ test('XOR evaluateMany agrees with per-genome evaluation', () => {
   const genomes = Array.from({ length: 25 }, (_, i) => randomGenome(900 + i, { nIn: 3, nOut: 1, recurrent: false, steps: i % 9 }));
   const many = xorEvaluateMany(genomes, ev);
   genomes.forEach((g, i) => {
-    const one = xorFitness(xorOutputs(g, TS_NEAT_EVAL));
+    const one = xorFitness(xorOutputs(g, REFERENCE_NEAT_EVAL));
     assert.ok(Math.abs(many[i]!.fitness - one.fitness) < 1e-10, `genome ${i}: ${many[i]!.fitness} vs ${one.fitness}`);
   });
 });
 
 test('the addon rejects malformed programs instead of reading out of bounds', () => {
-  const r = loadNativeNeat();
-  if ('error' in r) throw new Error(r.error);
+  const { ev } = native();
   const p = compile(randomGenome(42, { nIn: 3, nOut: 1, recurrent: false, steps: 6 }));
   assert.ok(p.src.length > 0);
   const short = new Float64Array(p.nSlots * 4 - 1);
-  assert.throws(() => r.eval.forward(p, short, 4, false), /values has/);
+  assert.throws(() => ev.forward(p, short, 4, false), /values has/);
   const badSrc = { ...p, src: p.src.map(() => p.nSlots + 5) };
-  assert.throws(() => r.eval.forward(badSrc, new Float64Array(p.nSlots * 4), 4, false), /src\[\d+\] = \d+ is outside/);
+  assert.throws(() => ev.forward(badSrc, new Float64Array(p.nSlots * 4), 4, false), /src\[\d+\] = \d+ is outside/);
   const badAct = { ...p, act: p.act.map(() => 9) };
-  assert.throws(() => r.eval.forward(badAct, new Float64Array(p.nSlots * 4), 4, false), /not an activation code/);
+  assert.throws(() => ev.forward(badAct, new Float64Array(p.nSlots * 4), 4, false), /not an activation code/);
 });

@@ -1,6 +1,7 @@
 // Classification on a (downsampled) image dataset, e.g. Fashion-MNIST 7×7 ("fashion-mnist-mini@7x7",
 // src/data/downsample.ts) — the same data `winnow lottery --dataset fashion-mnist-mini@7x7` trains MLPs on.
-// Each genome's fitness batch is one native call (native-eval.ts) when the addon is available. Inputs: the features (pixels in [0, 1]) plus a bias input 1.0;
+// Each genome's fitness batch is one Backend kernel call (native-eval.ts): native when the addon is available,
+// or the backend named by the `backend` option ('native' | 'reference'). Inputs: the features (pixels in [0, 1]) plus a bias input 1.0;
 // one output per class, prediction = argmax. Fitness = accuracy on a fixed training sample (the first
 // `sampleCount` rows of a seeded permutation of the training split), evaluated as one batch; the final
 // genome is reported on the validation and test splits.
@@ -8,7 +9,8 @@ import type { Dataset, Split } from '../../data/dataset.js';
 import { features } from '../../data/dataset.js';
 import type { Genome } from '../genome.js';
 import { compile } from '../network.js';
-import { ProgramBatch, type NeatEval } from '../native-eval.js';
+import type { BackendName } from '../../backend/index.js';
+import { neatEval, ProgramBatch, type NeatEval } from '../native-eval.js';
 import { Rng } from '../../util/rng.js';
 import type { Task } from './task.js';
 
@@ -63,18 +65,19 @@ export function classifyTask(opts: Record<string, unknown>): Task {
   const nf = opts.features as number, classes = opts.classes as number;
   const train = opts.train as ClassifySample;
   const target = (opts.targetAccuracy as number | undefined) ?? 1.01;
+  const ev = neatEval(opts.backend as BackendName | undefined);
   return {
     name: 'classify',
     nIn: nf + 1,
     nOut: classes,
     evaluate(g) {
-      const acc = accuracy(g, train, classes);
+      const acc = accuracy(g, train, classes, ev);
       return { fitness: acc, solved: acc >= target };
     },
     report(g) {
-      const r: Record<string, number> = { trainSampleAccuracy: accuracy(g, train, classes) };
-      if (opts.validation) r.validationAccuracy = accuracy(g, opts.validation as ClassifySample, classes);
-      if (opts.test) r.testAccuracy = accuracy(g, opts.test as ClassifySample, classes);
+      const r: Record<string, number> = { trainSampleAccuracy: accuracy(g, train, classes, ev) };
+      if (opts.validation) r.validationAccuracy = accuracy(g, opts.validation as ClassifySample, classes, ev);
+      if (opts.test) r.testAccuracy = accuracy(g, opts.test as ClassifySample, classes, ev);
       return r;
     },
   };

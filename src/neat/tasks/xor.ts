@@ -5,17 +5,17 @@
 // Evaluator choice, measured (bench/neat.ts): per genome the TS batch evaluator does 4 patterns in ~1 µs,
 // while compiling the genome costs ~3.5 µs; packing 150 programs for one native lockstep call
 // (evaluateMany) costs more than it saves, so the task uses TS evaluation by default and the
-// lockstep path only when given a native NeatEval (xorTask(nativeEval)).
+// lockstep path only when given a native NeatEval (xorTask(neatEval('native'))).
 import type { Genome } from '../genome.js';
 import { BatchEvaluator, compile } from '../network.js';
-import { neatEval, packPrograms, ProgramBatch, TS_NEAT_EVAL, type NeatEval } from '../native-eval.js';
+import { neatEval, packPrograms, ProgramBatch, REFERENCE_NEAT_EVAL, type NeatEval } from '../native-eval.js';
 import type { EvalResult, Task } from './task.js';
 
 // batch-last [3 × 4]: rows a, b, bias
 export const XOR_INPUT = new Float64Array([0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1]);
 export const XOR_TARGET = [0, 1, 1, 0];
 
-export function xorOutputs(g: Genome, ev: NeatEval = TS_NEAT_EVAL): Float64Array {
+export function xorOutputs(g: Genome, ev: NeatEval = REFERENCE_NEAT_EVAL): Float64Array {
   const out = new Float64Array(4);
   new ProgramBatch(compile(g), ev).run(XOR_INPUT, 4, out);
   return out;
@@ -36,7 +36,7 @@ export function xorEvaluateMany(genomes: Genome[], ev: NeatEval = neatEval()): E
   return genomes.map((_, i) => xorFitness(out.subarray(i * 4, i * 4 + 4)));
 }
 
-export function xorTask(ev: NeatEval = TS_NEAT_EVAL): Task {
+export function xorTask(ev: NeatEval = REFERENCE_NEAT_EVAL): Task {
   const out = new Float64Array(4);
   return {
     name: 'xor',

@@ -1,0 +1,63 @@
+// The one list of native kernels. Each X(ret, name, params) entry generates
+//   - a function-pointer member of the per-ISA table `Kernels` (dispatch.h),
+//   - the declaration each kernel file defines inside WINNOW_ISA_NS (dispatch.h),
+//   - the table instance of each ISA level (kernels.cc),
+//   - for WINNOW_KERNELS, the JS export `name` backed by binding.cc's checked wrapper `js_name`.
+// The TypeScript side lists the same exports in src/backend/kernels.ts; test/backend/native-load.test.ts
+// fails when the two disagree.
+// Kernels trust their arguments: binding.cc validates every count, array length and index first.
+#pragma once
+#include <cstdint>
+
+// Kernels exported to JS under their own name (the Backend kernels, same argument order, plus fmaPeak).
+#define WINNOW_KERNELS(X)                                                                                           \
+  /* C[m×n] = alpha·op(A)·op(B) + beta·C; false only when the packing buffers cannot be allocated. */                \
+  X(bool, gemm, (bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,         \
+                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc))                                    \
+  X(void, spmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,    \
+                 int64_t n, float beta, float* y))                                                                   \
+  X(void, spmmT, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,                   \
+                  const float* values, const float* dy, int64_t n, float beta, float* dx))                           \
+  X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
+                  int64_t n, float* out))                                                                            \
+  X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
+  X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
+  X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \
+  X(double, softmaxCrossEntropy, (const float* logits, const int32_t* labels, int64_t classes, int64_t n,            \
+                                  float* grad))                                                                      \
+  X(int64_t, countCorrect, (const float* logits, const int32_t* labels, int64_t classes, int64_t n))                 \
+  X(void, applyMask, (float* x, const uint8_t* mask, int64_t len))                                                   \
+  X(void, gatherColumns, (const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out))        \
+  X(void, sgdStep, (float* w, const float* g, int64_t len, float lr, float wd))                                      \
+  X(void, momentumStep, (float* w, const float* g, float* v, int64_t len, float lr, float mu, float wd))             \
+  /* b1, b2 stay double: the bias corrections 1 − b^t are sensitive to their rounding at large t. */                 \
+  X(void, adamStep, (float* w, const float* g, float* m, float* v, int64_t len, float lr, double b1, double b2,      \
+                     float eps, double step))                                                                        \
+  X(void, im2col, (const float* x, int64_t c, int64_t h, int64_t w, int64_t batch, int64_t kh, int64_t kw,           \
+                   int64_t stride, int64_t pad, float* col))                                                         \
+  X(void, col2im, (const float* col, int64_t c, int64_t h, int64_t w, int64_t batch, int64_t kh, int64_t kw,         \
+                   int64_t stride, int64_t pad, float* dx))                                                          \
+  X(void, maxPoolForward, (const float* x, int64_t c, int64_t h, int64_t w, int64_t batch, int64_t k,                \
+                           int64_t stride, float* y, int32_t* argmax))                                               \
+  X(void, maxPoolBackward, (const float* dy, const int32_t* argmax, int64_t outLen, float* dx, int64_t inLen))       \
+  /* NEAT programs (neat.cc): one program over B columns of values [nSlots×B], in place; zeroes the computed */     \
+  /* rows first unless keepState. */                                                                                 \
+  X(void, neatForward, (int64_t nIn, int64_t nEval, const int32_t* start, const int32_t* src, const double* weight, \
+                        const uint8_t* act, const double* bias, double* values, int64_t B, bool keepState))          \
+  /* G concatenated programs over the same inputs, each from a zero state (lockstep population evaluation). */      \
+  X(void, neatForwardMany, (int64_t G, int64_t nIn, int64_t nOut, const int32_t* nodeOff, const int32_t* start,     \
+                            const int32_t* src, const double* weight, const uint8_t* act, const double* bias,        \
+                            const int32_t* outSlot, const double* input, int64_t B, double* values, double* out))    \
+  /* y = e^x with the NEAT kernels' vector exp (exposed for accuracy tests against Math.exp). */                    \
+  X(void, neatExp, (const double* x, double* y, int64_t n))                                                          \
+  /* Independent FMA chains for `iters` iterations; returns the floating-point operations performed. */             \
+  X(double, fmaPeak, (int64_t iters, float* sink))
+
+// Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc).
+#define WINNOW_INTERNAL_KERNELS(X)                                                                                   \
+  X(void, csrMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,               \
+                      const float* x, float* y))                                                                     \
+  X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))
+
+// JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
+#define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward)
