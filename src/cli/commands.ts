@@ -8,6 +8,7 @@ import { register as runs } from './runs.js';
 import { register as compress } from './compress.js';
 import { register as infer } from './infer.js';
 import { register as compare } from './compare.js';
+import { register as neatVsTickets } from './neat-vs-tickets.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -18,4 +19,5 @@ export const commands: Array<(program: Command) => void> = [
   compress,
   infer,
   compare,
+  neatVsTickets,
 ];

@@ -1,16 +1,10 @@
 // `winnow compress MODEL`: quantize + sparse-encode a trained network into a model file and report
 // exact bytes (per tensor: indices / codes / scales) and test accuracy before and after.
-import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { compressModel, type CompressReport } from '../compare/compress.js';
-import { resolveModel } from '../compare/model-source.js';
-import { loadDataset } from '../data/registry.js';
-import { FORMAT_NAMES, type FormatName } from '../quant/formats.js';
-import { ENCODING_NAMES, type EncodingName } from '../sparse/encodings.js';
+import { compress, ENCODING_NAMES, FORMAT_NAMES, type CompressReport, type EncodingName, type FormatName } from '../experiments/index.js';
 import { formatTable } from '../report/table.js';
-import { UserError } from '../util/errors.js';
-import { addBackendOption, backendFrom } from './backend-option.js';
-import { choiceFlag } from './options.js';
+import { choiceFlag } from '../util/flags.js';
+import { addBackendOption } from './backend-option.js';
 
 interface CompressFlags {
   format: FormatName; encoding: EncodingName | 'auto'; prune24?: boolean; out?: string; dataset?: string; dataDir?: string;
@@ -18,11 +12,6 @@ interface CompressFlags {
 }
 
 const pct = (v: number): string => (100 * v).toFixed(2) + '%';
-
-export function defaultOut(model: string, format: string, ticket?: { runId: string; level: number; branch: string; replicate: number }): string {
-  const stem = ticket ? `${ticket.runId}-r${ticket.replicate}-L${ticket.level}-${ticket.branch}` : basename(model).replace(/\.wnn$/, '');
-  return `${stem}.${format}.wnn`;
-}
 
 export function printCompressReport(r: CompressReport): void {
   console.log(`${r.source} → ${r.out}: ${r.spec}, format ${r.format}, encoding ${r.encoding}${r.prune24 ? ', 2:4-pruned' : ''}`);
@@ -51,17 +40,7 @@ export function register(program: Command): void {
     .option('--store <dir>', 'experiment store holding lottery runs (for MODEL given as <runId>:level=<L>)')
     .option('--json', 'print the report as JSON on stdout');
   addBackendOption(cmd).action((modelArg: string, flags: CompressFlags) => {
-    const be = backendFrom(flags.backend);
-    const { resolved, data: own } = resolveModel(modelArg, { store: flags.store });
-    const datasetName = flags.dataset ?? resolved.info.dataset;
-    if (!datasetName) throw new UserError(`${modelArg}: the model file names no dataset; give --dataset`);
-    const data = flags.dataset === undefined && own ? own
-      : loadDataset(datasetName, { dataDir: flags.dataDir, seed: resolved.seed, validationSize: resolved.validation });
-    const out = flags.out ?? defaultOut(modelArg, flags.format, resolved.ticket);
-    if (resolved.kind === 'file' && out === modelArg) throw new UserError(`--out ${out} would overwrite the input model; choose another path`);
-    const report = compressModel(be, resolved.model, resolved.info, data, { format: flags.format, encoding: flags.encoding, prune24: flags.prune24, out }, {
-      source: resolved.origin, meta: { seed: resolved.seed, source: resolved.origin },
-    });
+    const report = compress(modelArg, { ...flags, warn: (m) => process.stderr.write(m + '\n') });
     if (flags.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return; }
     printCompressReport(report);
   });

@@ -1,8 +1,6 @@
 // `winnow data info` and `winnow data fetch`: where datasets are, what is in them, and getting them.
 import type { Command } from 'commander';
-import { fetchDataset, FETCH_SOURCES, fetchTargetDir } from '../data/fetch.js';
-import { datasetInfo, formatInfo } from '../data/info.js';
-import { DATASET_NAMES, SYNTHETIC_NAMES } from '../data/registry.js';
+import { datasetInfo, DATASET_NAMES, fetchDataset, FETCH_SOURCES, fetchTargetDir, formatInfo, SYNTHETIC_NAMES } from '../experiments/index.js';
 import { UserError } from '../util/errors.js';
 
 export function register(program: Command): void {

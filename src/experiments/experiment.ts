@@ -70,6 +70,8 @@ export interface Experiment<H, S extends JobSpec, R, C, O> {
   /** called after each job (also for ones read back); may emit table rows */
   afterJob?(h: H, done: ReadonlyArray<Finished<S, R>>, spec: S, env: RunEnv): void;
   summarize(ctx: C, h: H, done: ReadonlyArray<Finished<S, R>>, env: RunEnv): O | Promise<O>;
+  /** finished jobs as a terminal table (`winnow runs show`) */
+  show?(h: H, done: ReadonlyArray<Finished<S, R>>): string;
   /** writes the report; returns the paths written */
   report?(h: H, summary: O, env: RunEnv): string[];
 }

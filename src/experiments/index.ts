@@ -1,10 +1,10 @@
 // The experiments layer's public face: the contract, the launch path, and the registry of experiments.
 // Adding an experiment: one folder under src/experiments/ exporting an Experiment, and one line below.
-import type { AnyExperiment } from './experiment.js';
 import { lotteryExperiment } from './lottery/index.js';
 import { evolveExperiment } from './evolve/index.js';
 import { compareExperiment } from './compare/index.js';
 import { neatVsTicketsExperiment } from './neat-vs-tickets/index.js';
+import { trainExperiment } from './train/index.js';
 
 export type { AnyExperiment, Experiment, JobSpec, JobOutput, JobEnv, RunEnv, Finished } from './experiment.js';
 export type { ProgressEvent } from './progress.js';
@@ -12,13 +12,18 @@ export type { Param, Params } from './params.js';
 export { defaultsOf, resolveHparams } from './params.js';
 export { launch, runIdentity, type Launched, type LaunchOptions } from './launch.js';
 
-export { lotteryExperiment, evolveExperiment, compareExperiment, neatVsTicketsExperiment };
+export { lotteryExperiment, evolveExperiment, compareExperiment, neatVsTicketsExperiment, trainExperiment };
+export { compareText } from './compare/index.js';
+export type { NeatVsTicketsSummary } from './neat-vs-tickets/index.js';
+export type { TrainSummary } from './train/index.js';
+export type { StudyResult } from '../compare/study.js';
 export type { EvolveHparams, EvolveSummary, EvolveResult } from './evolve/index.js';
 export { evaluateGenome } from './evolve/evaluate.js';
 
-export const EXPERIMENTS: Record<string, AnyExperiment> = {
-  lottery: lotteryExperiment,
-  neat: evolveExperiment,
-  compare: compareExperiment,
-  neat_vs_tickets: neatVsTicketsExperiment,
-};
+export { EXPERIMENTS } from './registry.js';
+export * from './runs.js';
+
+// Commands that run no experiment: model files and datasets.
+export * from './tools/compress.js';
+export * from './tools/infer.js';
+export * from './tools/data.js';

@@ -62,8 +62,8 @@ export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S
     const plan = exp.plan(h);
     const stored = new Map(store.listJobs(runId).map((j) => [j.key, j]));
     const finished = plan.filter((s) => stored.get(s.key)?.status === 'done').length;
-    ctx = await exp.open(h, env);
     emit({ type: 'run-start', experiment: exp.name, runId, root: opts.root, jobs: plan.length, done: finished, info: exp.describe ? [exp.describe(h)] : [] });
+    ctx = await exp.open(h, env);
     const done: Array<Finished<S, R>> = [];
     for (const [index, spec] of plan.entries()) {
       const prior = stored.get(spec.key);

@@ -108,6 +108,19 @@ function toGenericJobs(db: Database.Database): void {
     const value = { trainLoss: m.train_loss, valLoss: m.val_loss, valAccuracy: m.val_accuracy, testLoss: m.test_loss, testAccuracy: m.test_accuracy };
     insMetric.run(m.run_id, keyOf(m.kind, m), m.iteration, JSON.stringify(value));
   }
+  // Release 0.1 recorded NEAT runs after the fact as {task, config, model, dataset}; the NEAT experiment's
+  // hyperparameters carry the seeds too. The full config is kept as the user config (merging it onto the
+  // preset gives it back), so the run id is unchanged.
+  const setHparams = db.prepare('UPDATE runs SET hparams = ? WHERE id = ?');
+  for (const run of db.prepare("SELECT id, hparams FROM runs WHERE kind = 'neat'").all() as { id: string; hparams: string }[]) {
+    const old = JSON.parse(run.hparams) as { task?: unknown; config?: unknown };
+    const seeds = (db.prepare('SELECT replicate FROM jobs WHERE run_id = ?').all(run.id) as { replicate: number }[]).map((r) => r.replicate);
+    const seed = seeds.length ? Math.min(...seeds) : 1;
+    setHparams.run(JSON.stringify({
+      task: old.task, config: old.config ?? {}, generations: 0, seed, runs: seeds.length ? Math.max(...seeds) - seed + 1 : 1, workers: 1,
+      dataset: 'fashion-mnist-mini@7x7', sample: 1000, out: '',
+    }), run.id);
+  }
   db.exec('DROP TABLE metrics; DROP TABLE jobs;');
 }
 

@@ -94,7 +94,7 @@ export function saveTensors(path: string, tensors: Record<string, Tensor>, meta:
 /** Loads a tensor file, validating everything; any problem is a UserError naming the file. */
 export function loadTensors(path: string): TensorFile {
   const fail = (problem: string): never => {
-    throw new UserError(`${path}: ${problem}; the tensor file is damaged — delete it to recompute it, or restore it from a backup`);
+    throw new UserError(`${path}: ${problem}; the tensor file is damaged — run 'winnow runs repair' on its run (it marks the job to recompute), or restore it from a backup`);
   };
   let buf: Buffer;
   try {

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getBackend } from '../../src/backend/index.js';
 import { deriveConclusions } from '../../src/compare/conclusions.js';
 import type { Category, StudyPoint } from '../../src/compare/points.js';
 import { writeStudy, terminalTable } from '../../src/compare/report.js';
-import { STUDY_DEFAULTS, runStudy } from '../../src/compare/study.js';
+import { compareExperiment, launch, resolveHparams, type StudyResult } from '../../src/experiments/index.js';
 import { BLOBS } from './helpers.js';
 
 function pt(label: string, category: Category, bytes: number, acc: number, extra: Partial<StudyPoint> = {}): StudyPoint {
@@ -52,13 +51,14 @@ test('conclusions: budget winners, iso-accuracy, frontier and controls follow th
   assert.match(c2.statements.sparsity.join('\n'), /ticket, fp32 gives the best accuracy at 500 B/);
 });
 
-test('a tiny study writes table, chart, markdown, HTML and JSON from its own measurements', () => {
+test('a tiny study writes table, chart, markdown, HTML and JSON from its own measurements', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'winnow-compare-'));
   try {
-    const r = runStudy(getBackend('native', { warn: () => {} }), {
-      ...STUDY_DEFAULTS, model: 'mlp:20-16-12-4', dataset: BLOBS, pruneLevels: 2, iterations: 60,
-      ticketFormats: ['fp32', 'nvfp4'], denseFormats: ['fp32', 'bf16', 'int8-channel'], store: join(dir, 'store'), neatDir: join(dir, 'no-neat'),
+    const h = resolveHparams(compareExperiment, {
+      model: 'mlp:20-16-12-4', dataset: BLOBS, pruneLevels: 2, iterations: 60,
+      ticketFormats: ['fp32', 'nvfp4'], denseFormats: ['fp32', 'bf16', 'int8-channel'], neatDir: join(dir, 'no-neat'),
     });
+    const r: StudyResult = (await launch(compareExperiment, h, { root: join(dir, 'store'), noReport: true })).summary;
     assert.equal(r.points.length, 3 + 2 * 2 * 2);
     assert.ok(r.points.every((p) => p.bytes > 0 && p.testAccuracy >= 0 && p.testAccuracy <= 1));
     const l2 = r.points.find((p) => p.label === 'L2 fp32')!, dense = r.points.find((p) => p.label === 'dense fp32')!;

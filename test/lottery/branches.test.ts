@@ -5,29 +5,26 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { referenceBackend } from '../../src/backend/reference.js';
-import { loadDataset } from '../../src/data/registry.js';
-import { LOTTERY_DEFAULTS, type LotteryHparams } from '../../src/lottery/hparams.js';
-import { runLottery, plan } from '../../src/lottery/runner.js';
+import { launch, lotteryExperiment, resolveHparams } from '../../src/experiments/index.js';
+import { plan } from '../../src/lottery/runner.js';
 import { loadModelState } from '../../src/lottery/state-io.js';
-import { openStore } from '../../src/store/db.js';
+import { lotteryJobKey, openStore } from '../../src/store/db.js';
 import { jobFile } from '../../src/store/layout.js';
 
-const data = loadDataset('synthetic:blobs?features=10&classes=3&train=720&test=150', { seed: 0 });
-const h: LotteryHparams = {
-  ...LOTTERY_DEFAULTS, model: 'mlp:10-16-8-3', dataset: data.name, iterations: 60, evalEvery: 20, batchSize: 20,
+const h = resolveHparams(lotteryExperiment, {
+  model: 'mlp:10-16-8-3', dataset: 'synthetic:blobs?features=10&classes=3&train=720&test=150', iterations: 60, evalEvery: 20, batchSize: 20,
   levels: 2, rewindIter: 20, controls: ['reinit', 'random-prune', 'finetune'],
-};
+});
 
-test('branches share or mimic the ticket mask as defined; rewinding starts at iteration k', () => {
+test('branches share or mimic the ticket mask as defined; rewinding starts at iteration k', async () => {
   const root = mkdtempSync(join(tmpdir(), 'winnow-branches-'));
+  const launched = await launch(lotteryExperiment, h, { root, backend: 'reference', noReport: true });
+  const results = launched.summary.results;
+  const runId = launched.runId;
   const store = openStore(root);
   try {
-    const runId = 'lottery_test';
-    store.upsertRun({ id: runId, kind: 'lottery', hparams: { ...h }, canonical: 'test' });
-    const results = runLottery({ be: referenceBackend, data, h, runId, root, store });
     assert.equal(results.length, plan(h).length);
-    const file = (level: number, branch: string, f: 'weights-final.wt' | 'mask.wt') => jobFile(root, { runId, replicate: 0, level, branch }, f);
+    const file = (level: number, branch: string, f: 'weights-final.wt' | 'mask.wt') => jobFile(root, runId, lotteryJobKey(0, level, branch), f);
     assert.ok(existsSync(join(root, runId, 'replicate_0', 'level_0', 'ticket', 'weights-iter20.wt')), 'θk saved during level 0');
     for (const level of [1, 2]) {
       const ticket = loadModelState(file(level, 'ticket', 'weights-final.wt'));
@@ -46,7 +43,7 @@ test('branches share or mimic the ticket mask as defined; rewinding starts at it
       const r = results.find((x) => x.level === level && x.branch === 'ticket')!;
       assert.ok(Math.abs(r.density - expected) < 0.03, `level ${level} density ${r.density}`);
       for (const branch of ['ticket', 'reinit', 'random-prune', 'finetune']) {
-        const metrics = store.getMetrics({ runId, replicate: 0, level, branch });
+        const metrics = store.getMetrics(runId, lotteryJobKey(0, level, branch));
         assert.equal(metrics[0]!.iteration, 20, `${branch} starts at the rewind iteration`);
         assert.equal(metrics[metrics.length - 1]!.iteration, 60);
       }

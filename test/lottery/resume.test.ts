@@ -28,10 +28,10 @@ function outcome(store: string): { jobs: unknown[]; masks: Record<string, string
   const db = openStore(store);
   try {
     const run = db.listRuns('lottery')[0]!;
-    const jobs = db.listJobs(run.id).map((j) => ({
-      key: [j.replicate, j.level, j.branch], status: j.status, density: j.density, es: j.earlyStopIteration, esLoss: j.earlyStopValLoss,
-      esAcc: j.earlyStopTestAccuracy, final: j.finalTestAccuracy, metrics: db.getMetrics(j),
-    }));
+    const jobs = db.listJobs(run.id).map((j) => {
+      const { wallSeconds: _w, stepSeconds: _s, ...r } = j.result as Record<string, unknown>;
+      return { key: j.key, status: j.status, result: r, metrics: db.getMetrics(run.id, j.key) };
+    });
     const masks: Record<string, string> = {};
     for (const f of files(store, 'mask.wt').concat(files(store, 'weights-final.wt'))) {
       const t = loadTensors(f).tensors;

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/data/registry.js';
-import { getBackend } from '../../src/backend/index.js';
 import { resolveConfig } from '../../src/neat/config.js';
-import { compareTable, compareTickets, paretoFront, type ComparePoint } from '../../src/neat/compare-tickets.js';
+import { compareTable, paretoFront, type ComparePoint } from '../../src/experiments/neat-vs-tickets/report.js';
+import { launch, neatVsTicketsExperiment, resolveHparams, type NeatVsTicketsSummary } from '../../src/experiments/index.js';
 import { activate, ACT_CODE } from '../../src/neat/network.js';
 import type { Genome } from '../../src/neat/genome.js';
 import { runNeat } from '../../src/neat/run.js';
@@ -80,12 +80,8 @@ test('paretoFront and compareTable', () => {
 
 test('compareTickets end to end on a tiny synthetic set: NEAT, ticket and random-prune points, JSON and report', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'neat-compare-'));
-  const d = loadDataset(SPEC, { seed: 0 });
-  const be = getBackend('reference', { warn: () => {} });
-  const r = await compareTickets({
-    data: d, datasetSpec: SPEC, seed: 0, neatRuns: 1, generations: 3, sampleCount: 200, workers: 1,
-    hidden: 8, levels: 2, iterations: 30, be, store: join(dir, 'store'), outDir: join(dir, 'out'),
-  });
+  const h = resolveHparams(neatVsTicketsExperiment, { dataset: SPEC, seed: 0, runs: 1, generations: 3, sample: 200, hidden: 8, levels: 2, iterations: 30, out: join(dir, 'out') });
+  const r: NeatVsTicketsSummary = (await launch(neatVsTicketsExperiment, h, { root: join(dir, 'store'), backend: 'reference' })).summary;
   const by = (m: string) => r.points.filter((p) => p.method === m);
   assert.equal(by('neat').length, 3);
   assert.equal(by('ticket').length, 3);  // levels 0..2

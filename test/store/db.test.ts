@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore, SCHEMA_VERSION, type JobKey, type MetricRow } from '../../src/store/db.js';
+import { lotteryJobKey, openStore, SCHEMA_VERSION, type MetricRow } from '../../src/store/db.js';
 import { describeRun } from '../../src/store/hash.js';
 import { hparamsPath, jobDir, jobFile, readHparamsFile, runDir, writeHparamsFile } from '../../src/store/layout.js';
 import { UserError } from '../../src/util/errors.js';
@@ -18,7 +18,7 @@ const freshRoot = (): string => join(base, `root${counter++}`);
 
 const hp = { model: 'lenet300', lr: 0.1 };
 const ident = describeRun('lottery', hp, { model: 'lenet300', lr: 0.0012 });
-const key = (level: number, branch = 'main', replicate = 0): JobKey => ({ runId: ident.id, replicate, level, branch });
+const key = (level: number, branch = 'main', replicate = 0): string => lotteryJobKey(replicate, level, branch);
 const metrics = (n: number): MetricRow[] =>
   Array.from({ length: n }, (_, i) => ({ iteration: i * 100, trainLoss: 2 / (i + 1), valLoss: 2.1 / (i + 1), valAccuracy: 0.5 + i / 100, testLoss: null, testAccuracy: 0.49 + i / 100 }));
 
@@ -50,31 +50,32 @@ test('runs: upsert, get, list by kind; created_at kept on update', () => {
   }
 });
 
-test('jobs and metrics round trip; a rerun replaces metrics; NaN stored as null', () => {
+test('jobs and metrics round trip as typed JSON; a rerun replaces metrics; NaN stored as null', () => {
   const s = openStore(freshRoot());
   try {
     s.upsertRun({ ...ident, kind: 'lottery', hparams: hp });
-    s.setJobStatus(key(1), 'running');
-    assert.equal(s.getJob(key(1))!.status, 'running');
-    assert.equal(s.getJob(key(1))!.density, null);
-    const result = {
-      status: 'done' as const, density: 0.8, earlyStopIteration: 300, earlyStopValLoss: 0.25, earlyStopTestAccuracy: 0.97,
-      finalTestAccuracy: 0.975, wallSeconds: 12.5, stepSeconds: 0.004, iterations: 500, extra: { layers: { fc1: 0.8 } },
-    };
-    s.setJobResult(key(1), result, metrics(5));
-    s.setJobResult(key(0), { status: 'done', density: 1, finalTestAccuracy: NaN }, metrics(2));
-    s.setJobResult(key(0, 'random_reinit'), { status: 'pending' });
-    assert.deepEqual(s.getJob(key(1)), { ...key(1), ...result });
-    assert.equal(s.getJob(key(0))!.finalTestAccuracy, null);
-    assert.equal(s.getJob(key(0))!.iterations, null);
-    assert.deepEqual(s.getMetrics(key(1)), metrics(5));
-    assert.deepEqual(s.listJobs(ident.id).map((j) => [j.level, j.branch]), [[0, 'main'], [0, 'random_reinit'], [1, 'main']]);
-    s.setJobResult(key(1), result, metrics(3));
-    assert.deepEqual(s.getMetrics(key(1)), metrics(3), 'old metrics replaced, not merged');
-    s.setJobStatus(key(1), 'running');
-    assert.equal(s.getJob(key(1))!.finalTestAccuracy, 0.975, 'setJobStatus keeps results');
-    assert.deepEqual(s.getMetrics(key(7)), []);
-    assert.equal(s.getJob(key(7)), undefined);
+    s.setJobStatus(ident.id, key(1), 'running');
+    assert.equal(s.getJob(ident.id, key(1))!.status, 'running');
+    assert.equal(s.getJob(ident.id, key(1))!.result, null);
+    const result = { density: 0.8, earlyStopIteration: 300, earlyStopValLoss: 0.25, finalTestAccuracy: 0.975, layers: { fc1: 0.8 }, storage: ['dense'] };
+    s.setJobResult(ident.id, key(1), result, metrics(5));
+    s.setJobResult(ident.id, key(0), { density: 1, finalTestAccuracy: NaN }, metrics(2));
+    s.setJobStatus(ident.id, key(0, 'random_reinit'), 'pending');
+    assert.deepEqual(s.getJob(ident.id, key(1))!.result, result);
+    assert.equal(s.getJob(ident.id, key(1))!.status, 'done');
+    assert.equal((s.getJob(ident.id, key(0))!.result as { finalTestAccuracy: unknown }).finalTestAccuracy, null);
+    assert.deepEqual(s.getMetrics(ident.id, key(1)), metrics(5));
+    assert.deepEqual(s.listJobs(ident.id).map((j) => j.key), [key(0), key(0, 'random_reinit'), key(1)]);
+    s.setJobResult(ident.id, key(1), result, metrics(3));
+    assert.deepEqual(s.getMetrics(ident.id, key(1)), metrics(3), 'old metrics replaced, not merged');
+    s.setJobStatus(ident.id, key(1), 'running');
+    assert.deepEqual(s.getJob(ident.id, key(1))!.result, result, 'running keeps results');
+    s.setJobStatus(ident.id, key(1), 'pending');
+    assert.equal(s.getJob(ident.id, key(1))!.result, null, 'pending drops the result: the job is recomputed');
+    assert.deepEqual(s.getMetrics(ident.id, key(1)), []);
+    assert.equal(s.getRun(ident.id)!.status, 'pending');
+    assert.deepEqual(s.getMetrics(ident.id, key(7)), []);
+    assert.equal(s.getJob(ident.id, key(7)), undefined);
   } finally {
     s.close();
   }
@@ -84,22 +85,20 @@ test('a job and its metrics are written together or not at all', () => {
   const s = openStore(freshRoot());
   try {
     s.upsertRun({ ...ident, kind: 'lottery', hparams: hp });
-    const dup = [...metrics(3), { iteration: 100, trainLoss: 9 }]; // duplicate iteration: PK violation
-    assert.throws(() => s.setJobResult(key(2), { status: 'done', density: 0.64 }, dup));
-    assert.equal(s.getJob(key(2)), undefined, 'job rolled back with its metrics');
-    assert.deepEqual(s.getMetrics(key(2)), []);
-    assert.throws(() => s.setJobResult(key(2), { status: 'done' }, [{ iteration: -1 }]));
-    assert.throws(() => s.setJobResult(key(2), { status: 'done' }, [{ iteration: 1.5 }]), 'non-integer iteration');
-    assert.equal(s.getJob(key(2)), undefined);
-    // An existing result survives a failed rewrite untouched.
-    s.setJobResult(key(2), { status: 'done', density: 0.64 }, metrics(2));
-    assert.throws(() => s.setJobResult(key(2), { status: 'done', density: 0.5 }, dup));
-    assert.equal(s.getJob(key(2))!.density, 0.64);
-    assert.deepEqual(s.getMetrics(key(2)), metrics(2));
-    assert.throws(() => s.setJobResult(key(3), { status: 'done', density: 1.5 }), 'density outside [0, 1]');
-    assert.throws(() => s.setJobResult({ ...key(0), runId: 'lottery_0000000000000000' }, { status: 'done' }), /upsertRun first/);
-    assert.throws(() => s.setJobResult(key(0, '../x'), { status: 'done' }), TypeError);
-    assert.throws(() => s.setJobResult(key(0), { status: 'failed' as 'done' }), TypeError);
+    const dup: MetricRow[] = [{ iteration: 5, trainLoss: 1 }, { iteration: 5, trainLoss: 2 }];
+    assert.throws(() => s.setJobResult(ident.id, key(2), { density: 0.64 }, dup));
+    assert.equal(s.getJob(ident.id, key(2)), undefined, 'job rolled back with its metrics');
+    assert.deepEqual(s.getMetrics(ident.id, key(2)), []);
+    assert.throws(() => s.setJobResult(ident.id, key(2), {}, [{ iteration: -1 }]));
+    assert.throws(() => s.setJobResult(ident.id, key(2), {}, [{ iteration: 1.5 }]), 'non-integer iteration');
+    assert.equal(s.getJob(ident.id, key(2)), undefined);
+    s.setJobResult(ident.id, key(2), { density: 0.64 }, metrics(2));
+    assert.throws(() => s.setJobResult(ident.id, key(2), { density: 0.5 }, dup));
+    assert.deepEqual(s.getJob(ident.id, key(2))!.result, { density: 0.64 });
+    assert.deepEqual(s.getMetrics(ident.id, key(2)), metrics(2));
+    assert.throws(() => s.setJobResult('lottery_0000000000000000', key(0), {}), /upsertRun first/);
+    assert.throws(() => s.setJobResult(ident.id, key(0, '../x'), {}), TypeError);
+    assert.throws(() => s.setJobStatus(ident.id, key(0), 'failed' as 'done'), TypeError);
   } finally {
     s.close();
   }
@@ -109,12 +108,12 @@ test('reopen after close keeps data; WAL mode and schema version are set', () =>
   const root = freshRoot();
   const s = openStore(root);
   s.upsertRun({ ...ident, kind: 'lottery', hparams: hp });
-  s.setJobResult(key(0), { status: 'done', density: 1 }, metrics(4));
+  s.setJobResult(ident.id, key(0), { density: 1 }, metrics(4));
   s.close();
   s.close(); // idempotent
   const t = openStore(root);
   try {
-    assert.deepEqual(t.getMetrics(key(0)), metrics(4));
+    assert.deepEqual(t.getMetrics(ident.id, key(0)), metrics(4));
     assert.equal(t.getRun(ident.id)!.canonical, ident.canonical);
   } finally {
     t.close();
@@ -157,7 +156,7 @@ test('random bytes, truncated and page-damaged databases are UserErrors; the fil
   const src = freshRoot();
   const s = openStore(src);
   s.upsertRun({ ...ident, kind: 'lottery', hparams: hp });
-  for (let level = 0; level < 30; level++) s.setJobResult(key(level), { status: 'done', density: 0.8 ** level }, metrics(50));
+  for (let level = 0; level < 30; level++) s.setJobResult(ident.id, key(level), { density: 0.8 ** level }, metrics(50));
   s.close();
   const full = readFileSync(join(src, 'winnow.db'));
   assert.ok(full.length >= 8 * 4096, `database should span many pages (${full.length} bytes)`);
@@ -193,11 +192,12 @@ test('a foreign SQLite database is refused, not migrated', () => {
 test('directory layout and hparams.json', () => {
   const root = '/x/exp';
   assert.equal(runDir(root, ident.id), `/x/exp/${ident.id}`);
-  assert.equal(jobDir(root, key(3, 'main', 1)), `/x/exp/${ident.id}/replicate_1/level_3/main`);
-  assert.equal(jobFile(root, key(3), 'mask.wt'), `/x/exp/${ident.id}/replicate_0/level_3/main/mask.wt`);
+  assert.equal(jobDir(root, ident.id, key(3, 'main', 1)), `/x/exp/${ident.id}/replicate_1/level_3/main`);
+  assert.equal(jobFile(root, ident.id, key(3), 'mask.wt'), `/x/exp/${ident.id}/replicate_0/level_3/main/mask.wt`);
   assert.equal(hparamsPath(root, ident.id), `/x/exp/${ident.id}/hparams.json`);
-  assert.throws(() => jobDir(root, key(-1)), TypeError);
-  assert.throws(() => jobDir(root, key(0, '..')), TypeError);
+  assert.throws(() => jobDir(root, ident.id, 'a//b'), TypeError);
+  assert.throws(() => jobDir(root, ident.id, key(0, '..')), TypeError);
+  assert.throws(() => jobDir(root, ident.id, '/abs'), TypeError);
   assert.throws(() => runDir(root, '../etc'), TypeError);
   const real = freshRoot();
   assert.equal(readHparamsFile(real, ident.id), undefined);

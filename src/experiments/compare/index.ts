@@ -5,7 +5,7 @@
 import { getBackend } from '../../backend/index.js';
 import { deriveConclusions } from '../../compare/conclusions.js';
 import type { StudyPoint } from '../../compare/points.js';
-import { writeStudy } from '../../compare/report.js';
+import { terminalTable, writeStudy } from '../../compare/report.js';
 import { STUDY_DEFAULTS, measureStudy, studyLotteryHparams, type StudyConfig, type StudyResult } from '../../compare/study.js';
 import { FORMAT_NAMES, type FormatName } from '../../quant/formats.js';
 import { runDir } from '../../store/layout.js';
@@ -116,3 +116,15 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
   },
   report: (h, s, env) => writeStudy(h.out || join(runDir(env.root, env.runId)), s),
 };
+
+/** The study for a terminal: the points table, the conclusions by theme, the NEAT note. */
+export function compareText(r: StudyResult): string {
+  const lines = [terminalTable(r)];
+  const s = r.conclusions.statements;
+  for (const [title, items] of [['where sparsity wins', s.sparsity], ['where quantization wins', s.quantization], ['where combining wins', s.combined], ['frontier', s.frontier], ['tickets vs random pruning', s.controls]] as const) {
+    if (items.length === 0) continue;
+    lines.push('', `${title}:`, ...items.map((it) => `  - ${it}`));
+  }
+  lines.push('', r.neatNote);
+  return lines.join('\n');
+}

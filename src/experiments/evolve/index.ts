@@ -13,6 +13,7 @@ import { runsChartSvg } from '../../neat/svg.js';
 import { classifyOptions } from '../../neat/tasks/classify.js';
 import { PAPER_MEAN_EVALUATIONS, TASK_NAMES } from '../../neat/tasks/index.js';
 import type { TaskSpec } from '../../neat/tasks/task.js';
+import { formatTable } from '../../report/table.js';
 import { acquireLock } from '../../store/lock.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
 import { UserError } from '../../util/errors.js';
@@ -150,6 +151,8 @@ export const evolveExperiment: Experiment<EvolveHparams, EvolveSpec, EvolveResul
     const runs = done.map((d) => d.result);
     writeJsonAtomic(join(baseOut(h), 'summary.json'), { task: h.task, seeds: [h.seed, h.seed + h.runs - 1], config: neatConfig(h), summary: summarizeRuns(runs), runs });
   },
+  show: (_h, done) => formatTable(['seed', 'solved', 'generations', 'evaluations', 'hidden', 'enabled', 'fitness'],
+    done.map(({ result: r }) => [String(r.seed), String(r.solved), String(r.generations), String(r.evaluations), String(r.hidden), String(r.enabled), Number(r.fitness).toPrecision(6)])),
   summarize(_ctx, h, done) {
     const runs = done.map((d) => d.result);
     const seeds: [number, number] = [h.seed, h.seed + h.runs - 1];

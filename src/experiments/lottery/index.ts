@@ -14,7 +14,7 @@ import { UserError } from '../../util/errors.js';
 import type { Experiment, JobSpec } from '../experiment.js';
 import { LOTTERY_PARAMS, PROTOCOLS, validateHparams } from './params.js';
 import { writeLotteryReport } from './report.js';
-import { levelHeader, levelRow } from './table.js';
+import { levelHeader, levelRow, levelTable } from './table.js';
 
 export interface LotterySpec extends JobSpec { replicate: number; level: number; branch: Branch }
 export interface LotteryContext { be: Backend; data: Dataset; h: LotteryHparams }
@@ -86,5 +86,6 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
     const results = done.map((d) => d.result);
     return { dataset: ctx.data.name, levels: summarize(results), results };
   },
+  show: (h, done) => levelTable(summarize(done.map((d) => d.result)), h.controls),
   report: (h, s, env) => writeLotteryReport(env.root, env.runId, h, s.dataset, s.results, env.store),
 };
