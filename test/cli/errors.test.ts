@@ -78,12 +78,12 @@ test('lottery: a corrupted store or run directory is a clear error and nothing s
   const maskBytes = readFileSync(mask);
   truncateSync(mask, maskBytes.length - 7);
   const sql = new Database(join(store, 'winnow.db'));
-  sql.prepare("DELETE FROM jobs WHERE level = 2 AND branch = 'ticket'").run();
-  const before = (sql.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
+  sql.prepare("DELETE FROM job_results WHERE job_key = 'replicate_0/level_2/ticket'").run();
+  const before = (sql.prepare('SELECT COUNT(*) AS n FROM job_results').get() as { n: number }).n;
   sql.close();
   expectError(['lottery', ...tiny, '--store', store], /mask\.wt/);
   const after = new Database(join(store, 'winnow.db'), { readonly: true });
-  assert.equal((after.prepare("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'").get() as { n: number }).n, before);
+  assert.equal((after.prepare("SELECT COUNT(*) AS n FROM job_results WHERE status = 'done'").get() as { n: number }).n, before);
   after.close();
   writeFileSync(mask, maskBytes);
   const resumed = run(['lottery', ...tiny, '--store', store]);

@@ -1,9 +1,9 @@
-// `winnow evolve --runs N` is resumable: finished runs are skipped, the interrupted one continues from its
-// checkpoint, and the summary comes out the same as an uninterrupted call.
+// `winnow evolve --runs N` is resumable through the store: finished runs are read back, the rest run, and
+// the summary comes out the same as an uninterrupted call; one process per run and output folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,30 +15,49 @@ function evolve(args: string[]): { status: number | null; stdout: string; stderr
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('evolve --runs N --resume skips finished runs and reproduces the uninterrupted summary', () => {
+test('evolve --runs N resumes through the store: finished seeds are read back, the rest run, the summary equals an uninterrupted call', () => {
   const root = mkdtempSync(join(tmpdir(), 'winnow-evolve-runs-'));
-  const store = join(root, 'store');
-  const full = evolve(['--runs', '3', '--seed', '5', '--out', join(root, 'full'), '--store', store, '--json']);
+  const full = evolve(['--runs', '3', '--seed', '5', '--out', join(root, 'full'), '--store', join(root, 'store-a'), '--json']);
   assert.equal(full.status, 0, full.stderr);
   const fullJson = JSON.parse(full.stdout) as { runs: Array<{ seed: number; evaluations: number; generations: number }> };
   assert.deepEqual(fullJson.runs.map((r) => r.seed), [5, 6, 7]);
   assert.ok(existsSync(join(root, 'full', 'seed-6', 'best-genome.json')));
 
-  // as if the process died during the second run: the summary lists only the first
-  const part = join(root, 'part');
-  mkdirSync(part);
-  const summary = JSON.parse(readFileSync(join(root, 'full', 'summary.json'), 'utf8')) as { runs: unknown[] };
-  writeFileSync(join(part, 'summary.json'), JSON.stringify({ ...summary, runs: summary.runs.slice(0, 1) }));
-  const resumed = evolve(['--runs', '3', '--seed', '5', '--out', part, '--store', store, '--json', '--resume']);
+  // as if the process died after two runs: the same command with --runs 3 finishes only seed 7
+  const part = join(root, 'part'), store = join(root, 'store-b');
+  const first = evolve(['--runs', '2', '--seed', '5', '--out', part, '--store', store, '--json']);
+  assert.equal(first.status, 0, first.stderr);
+  const stamp = statSync(join(part, 'seed-5', 'best-genome.json')).mtimeMs;
+  const resumed = evolve(['--runs', '3', '--seed', '5', '--out', part, '--store', store, '--json', '--progress', 'json']);
   assert.equal(resumed.status, 0, resumed.stderr);
-  const strip = (rs: Array<Record<string, unknown>>) => rs.map(({ wallSeconds: _w, ...rest }) => rest);
+  const strip = (rs: Array<Record<string, unknown>>) => rs.map(({ wallSeconds: _w, outDir: _o, ...rest }) => rest);
   assert.deepEqual(strip(JSON.parse(resumed.stdout).runs), strip(fullJson.runs as never));
-  assert.ok(!existsSync(join(part, 'seed-5')), 'the finished run was run again');
+  const events = resumed.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string; key?: string; resumed?: boolean });
+  assert.deepEqual(events.filter((e) => e.type === 'job-done').map((e) => [e.key, e.resumed]), [['seed_5', true], ['seed_6', true], ['seed_7', false]]);
+  assert.equal(statSync(join(part, 'seed-5', 'best-genome.json')).mtimeMs, stamp, 'the finished run was not run again');
+});
 
-  // a summary from other seeds is refused with one line
-  const wrong = evolve(['--runs', '2', '--seed', '5', '--out', part, '--store', store, '--resume']);
-  assert.notEqual(wrong.status, 0);
-  assert.match(wrong.stderr, /--resume: .*summary\.json is for task "xor", seeds \[5,7\], not xor seeds \[5,6\]/);
+test('a second process on the same run or output folder refuses with a clear message', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'winnow-evolve-lock-'));
+  const args = [cli, 'evolve', '--task', 'double-pole-nv', '--runs', '50', '--out', join(root, 'out'), '--store', join(root, 'store'), '--progress', 'none'];
+  const first = spawn(process.execPath, args, { stdio: 'ignore' });
+  try {
+    const lock = join(root, 'out', '.lock');
+    for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(existsSync(lock), 'the first process holds the output folder');
+    const second = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr, /^winnow: run neat_[0-9a-f]+ in .* is in use by winnow process \d+ .*; wait for it to finish or stop it/);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    const other = spawnSync(process.execPath, [...args.slice(0, 3), 'double-pole', ...args.slice(4)], { encoding: 'utf8' });
+    assert.match(other.stderr, /output folder .* is in use by winnow process/);
+  } finally {
+    first.kill('SIGKILL');
+    await new Promise((r) => first.on('close', r));
+  }
+  // the killed owner's lock is stale: the next process takes it over and finishes
+  const after = spawnSync(process.execPath, [cli, 'evolve', '--task', 'xor', '--out', join(root, 'out'), '--store', join(root, 'store'), '--progress', 'none'], { encoding: 'utf8' });
+  assert.equal(after.status, 0, after.stderr);
 });
 
 test('evolve --evaluate replays a saved best genome; bad genome files give one line naming the file and field', () => {
