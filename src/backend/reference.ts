@@ -4,7 +4,7 @@
 // accumulators), so it changes only when the definition does.
 import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
-import { activate } from '../neat/network.js';
+import { activate } from './activations.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
