@@ -3,7 +3,7 @@
 //   input  "input"  float32 [N, features]   (N symbolic)
 //   output "logits" float32 [N, classes]
 // Pruned weights are exported as explicit zeros: onnxruntime densifies sparse initializers at load
-// anyway (FORMATS.md §16), so this is the dense model a JS runtime actually executes.
+// anyway (docs/FORMATS.md §16), so this is the dense model a JS runtime actually executes.
 //
 // Field numbers follow onnx/onnx.proto (proto2): ModelProto {ir_version 1, producer_name 2,
 // producer_version 3, graph 7, opset_import 8}; GraphProto {node 1, name 2, initializer 5, input 11,

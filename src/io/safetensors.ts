@@ -1,4 +1,4 @@
-// safetensors interop for dense weights (huggingface/safetensors; FORMATS.md §15):
+// safetensors interop for dense weights (huggingface/safetensors; docs/FORMATS.md §15):
 //   u64 LE N | N bytes UTF-8 JSON, starts with '{', space-padded to a multiple of 8 |
 //   data buffer, little-endian, C order.
 // Header: "name" → {"dtype", "shape", "data_offsets": [BEGIN, END)} relative to the buffer, plus

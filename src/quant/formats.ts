@@ -1,4 +1,4 @@
-// The table of named number formats (FORMATS.md §4–§10). Each row quantizes a VALUE LIST:
+// The table of named number formats (docs/FORMATS.md §4–§10). Each row quantizes a VALUE LIST:
 // for a dense tensor the list is every element in row-major order; for a sparse encoding it is the
 // encoding's stored values (nonzeros, plus filler zeros or 2:4 padding slots), in storage order.
 //
@@ -54,7 +54,7 @@ export interface NumberFormat {
   readonly codeBits: number;
   /** Human-readable block and scale layout. */
   readonly layout: string;
-  /** FORMATS.md §10 bits per weight for a [4096, 4096] tensor (asserted at module load). */
+  /** docs/FORMATS.md §10 bits per weight for a [4096, 4096] tensor (asserted at module load). */
   readonly nominalBpw: number;
   /** False only for binary: it cannot store the zero fillers some encodings need. */
   readonly hasZero: boolean;

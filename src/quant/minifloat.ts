@@ -1,4 +1,4 @@
-// Binary minifloats as data rows (FORMATS.md §1–§5) driving ONE generic encoder/decoder.
+// Binary minifloats as data rows (docs/FORMATS.md §1–§5) driving ONE generic encoder/decoder.
 // Encoding works in float64 on the exact input: e = floor(log2 |x|) read from the exponent field,
 // quantum q = 2^(max(e, emin) − M), r = RNE(|x|/q)·q (a/q is exact: q is a power of two), and
 // overflow is decided on the ROUNDED r (ONNX rule), so E4M3 464 ties down to 448 and E5M2 61440
@@ -134,7 +134,7 @@ export function encodeMinifloat(f: MinifloatSpec, x: number, saturate: boolean):
   return signPart + (e2 + f.bias) * 2 ** M + (r / pow2(e2) - 1) * 2 ** M;
 }
 
-// ---- The rows (FORMATS.md §4, §5) ----
+// ---- The rows (docs/FORMATS.md §4, §5) ----
 export const FP32 = defineMinifloat({ name: 'fp32', expBits: 8, manBits: 23, bias: 127, specials: 'ieee', nanCode: 0x7fc00000 });
 export const FP16 = defineMinifloat({ name: 'fp16', expBits: 5, manBits: 10, bias: 15, specials: 'ieee', nanCode: 0x7e00 });
 export const BF16 = defineMinifloat({ name: 'bf16', expBits: 8, manBits: 7, bias: 127, specials: 'ieee', nanCode: 0x7fc0 });

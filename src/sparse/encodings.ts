@@ -1,4 +1,4 @@
-// Sparse storage encodings with exact byte accounting (FORMATS.md §12–§13).
+// Sparse storage encodings with exact byte accounting (docs/FORMATS.md §12–§13).
 // A payload is [index section][value codes][value scales]; values are the encoding's stored value
 // list, quantized by any number format (src/quant/formats.ts). predictBytes() from mask statistics
 // equals the encoded payload length exactly — asserted on every encode.
