@@ -171,6 +171,12 @@ export function checkBody(rawBody: unknown, path: string): CheckpointBody {
     ...body.species.map((s, i): [string, typeof s.representative] => [`species.${i}.representative`, s.representative]),
     ...(body.best ? [['best', body.best] as [string, typeof body.best]] : []),
   ];
+  // The reproduction RNG (xoshiro128**): four int32 words, not all zero (an all-zero state only ever
+  // yields 0), and a spare normal deviate or null.
+  const words = body.rng.slice(0, 4);
+  if (!words.every((w) => w !== null && Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32)) corrupt(`field 'rng': the first four entries must be 32-bit integers, found ${JSON.stringify(words)}`);
+  if (words.every((w) => (w! | 0) === 0)) corrupt(`field 'rng': an all-zero generator state`);
+  if (body.rng[4] !== null && !Number.isFinite(body.rng[4])) corrupt(`field 'rng.4': expected a finite number or null`);
   const { nIn, nOut } = body.population[0]!;
   for (const [field, g] of genomes) {
     const bad = genomeProblem(g);

@@ -66,3 +66,30 @@ test(`NEAT run summaries: ${RUNS} mutated summary.json files load or fail with a
   assert.equal(stats.cases, RUNS);
   console.log(`NEAT run summaries: ${JSON.stringify(stats)}`);
 });
+
+test(`NEAT checkpoints: every mutated checkpoint the reader accepts resumes without a crash or hang (${RUNS / 5} mutations)`, { timeout: 120_000 }, async () => {
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const { UserError } = await import('../../src/util/errors.js');
+  const { SEED, MAX_CASE_MS } = await import('./harness.js');
+  const bodies = fc.sample(mutatedJson([checkpoint.body]), { numRuns: RUNS / 5, seed: SEED });
+  let accepted = 0, slowest = 0;
+  for (const [i, body] of bodies.entries()) {
+    const text = JSON.stringify({ ...checkpoint, body, sha256: sha(body) });
+    try { parseCheckpoint(text, 'fuzz'); } catch (e) { assert.ok(e instanceof UserError, String(e)); continue; }
+    accepted++;
+    const d = join(out, `resume-${i}`);
+    mkdirSync(d);
+    writeFileSync(join(d, 'checkpoint.json'), text);
+    const t0 = performance.now();
+    try {
+      const generation = (body as { generation: number }).generation;
+      await runNeat({ task: { name: 'xor' }, config: { ...cfg, maxGenerations: generation + 2 }, seed: 2, outDir: d, resume: true, haltAfter: 2 });
+    } catch (e) {
+      assert.ok(e instanceof UserError, `resume of accepted checkpoint ${i} crashed: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+    slowest = Math.max(slowest, performance.now() - t0);
+    assert.ok(performance.now() - t0 < 4 * MAX_CASE_MS, `resume ${i} took ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  assert.ok(accepted > 50, `only ${accepted} accepted`);
+  console.log(`NEAT checkpoint resumes: ${JSON.stringify({ mutations: bodies.length, accepted, slowestMs: slowest })}`);
+});
