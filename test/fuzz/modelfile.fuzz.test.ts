@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { fuzz, mutatedBytes, mutateJson, jsonMutation, RUNS } from './harness.js';
 import { buildModel } from '../../src/models/build.js';
 import { Rng } from '../../src/util/rng.js';
-import { modelFromFile, serializeModel } from '../../src/io/model-io.js';
+import { modelFromFile, predictRows, serializeModel } from '../../src/io/model-io.js';
+import { referenceBackend } from '../../src/backend/reference.js';
 import { parseModelFile } from '../../src/io/modelfile.js';
 import { crc32 } from '../../src/io/crc32.js';
 import type { FormatName } from '../../src/quant/formats.js';
@@ -56,7 +57,11 @@ const arb = fc.oneof(
 
 test(`model files: ${RUNS} mutated files load or fail with a UserError, each quickly and in bounded memory`, { timeout: 120_000 }, () => {
   for (const s of seeds) modelFromFile(parseModelFile(s, 'seed'), 'seed'); // the seeds are valid
-  const stats = fuzz(arb, (bytes) => { modelFromFile(parseModelFile(bytes, 'fuzz.wnn'), 'fuzz.wnn'); });
+  // An accepted file must also run: two samples through the network.
+  const stats = fuzz(arb, (bytes) => {
+    const { model } = modelFromFile(parseModelFile(bytes, 'fuzz.wnn'), 'fuzz.wnn');
+    predictRows(referenceBackend, model, new Float32Array(2 * model.inFeatures).fill(0.5), 2);
+  });
   assert.equal(stats.cases, RUNS);
   assert.ok(stats.refused > RUNS / 2, JSON.stringify(stats));
   console.log(`model files: ${JSON.stringify(stats)}`);
