@@ -11,7 +11,7 @@
 //   mirror of yann.lecun.com). The torchvision MD5s (f68b3c2d…, d53e105e…, 9fb629c4…, ec29112d…)
 //   are the same files; not re-verified here (no MNIST copy on this machine).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readUserFile } from '../util/read.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
@@ -103,7 +103,8 @@ export async function fetchDataset(name: string, opts: {
     const path = join(dir, p.name);
     if (!opts.force) {
       let existing: Uint8Array | null = null;
-      try { existing = readFileSync(path); } catch { /* absent */ }
+      // Only a regular file of the pinned size is worth hashing (never a device, FIFO or directory).
+      try { existing = readUserFile(path, path, { maxBytes: p.bytes }); } catch { /* absent, not a file, or the wrong size */ }
       if (existing && existing.length === p.bytes && sha256(existing) === p.sha256) {
         report.files.push({ name: p.name, path, bytes: p.bytes, status: 'already present' });
         opts.log?.(`${p.name}: already present, digest ok`);

@@ -14,6 +14,9 @@ export interface RawIdxDataset {
   readonly files: IdxFileSet;
 }
 
+/** Smallest image side accepted from IDX files: 0×0 or 1×1 images are a damaged or wrong file. */
+export const MIN_IMAGE_SIDE = 2;
+
 function readPair(imagesPath: string, labelsPath: string, classes: number): { samples: RawSamples; rows: number; cols: number } {
   const images = readIdx(imagesPath, 'images');
   const labels = readIdx(labelsPath, 'labels', { maxLabel: classes });
@@ -21,6 +24,10 @@ function readPair(imagesPath: string, labelsPath: string, classes: number): { sa
   if (labels.dims[0] !== count) {
     throw new UserError(`${labelsPath}: image/label count mismatch: expected ${count} labels (as ${imagesPath} has ${count} images), found ${labels.dims[0]}`);
   }
+  if (rows < MIN_IMAGE_SIDE || cols < MIN_IMAGE_SIDE) {
+    throw new UserError(`${imagesPath}: degenerate images: ${rows}×${cols} pixels (at least ${MIN_IMAGE_SIDE}×${MIN_IMAGE_SIDE} expected)`);
+  }
+  if (count === 0) throw new UserError(`${imagesPath}: no images (the header says 0); a dataset needs training and test examples`);
   return { samples: { pixels: images.data, labels: labels.data, count, features: rows * cols }, rows, cols };
 }
 

@@ -7,7 +7,7 @@
 // Everything here is strict on purpose: a truncated download, a file with trailing bytes or an
 // images file passed as labels would otherwise train silently on garbage. Every failure is a
 // UserError that names the file, what was expected and what was found.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '../util/errors.js';
 import { readUserFile } from '../util/read.js';
 
@@ -33,14 +33,77 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Gunzips when the bytes start with the gzip magic; returns them unchanged otherwise. */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
+/**
+ * Largest IDX payload accepted (header + data, after decompression): 1 GiB, or $WINNOW_MAX_IDX_BYTES.
+ * Full MNIST-style training images are 47 MB. See docs/LIMITS.md.
+ */
+export function maxIdxBytes(): number {
+  const v = process.env['WINNOW_MAX_IDX_BYTES'];
+  if (v === undefined || v === '') return 2 ** 30;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UserError(`$WINNOW_MAX_IDX_BYTES: expected a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Deflate cannot expand data by more than ~1032:1; anything beyond that in a header is a lie. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/** The size in bytes (header + data) an IDX header declares, or null when `head` is too short to tell. */
+export function declaredIdxBytes(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const nd = head[3]!;
+  if (head[0] !== 0 || head[1] !== 0 || nd === 0 || nd > 3) return null; // parseIdx reports it
+  if (head.length < 4 + 4 * nd) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let n = 1;
+  for (let i = 0; i < nd; i++) n *= view.getUint32(4 + 4 * i, false);
+  return 4 + 4 * nd + n;
+}
+
+function gzipFail(file: string, err: unknown): never {
+  const msg = err instanceof Error ? err.message : String(err);
+  throw new UserError(`${file}: corrupt gzip data (${msg}); delete the file and fetch it again`);
+}
+
+/**
+ * Gunzips when the bytes start with the gzip magic; returns them unchanged otherwise. Decompression is
+ * capped: the IDX header (read from a small decompressed prefix) fixes the size, which must be within
+ * `maxBytes` and within what the compressed size can hold, and inflating stops as soon as the output
+ * would exceed it — a gzip bomb costs at most the size its header declares.
+ */
+export function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = maxIdxBytes()): Uint8Array {
+  if (!isGzip(bytes)) {
+    if (bytes.length > maxBytes) throw new UserError(`${file}: ${bytes.length} bytes exceeds the IDX size limit of ${maxBytes} bytes ($WINNOW_MAX_IDX_BYTES; docs/LIMITS.md)`);
+    return bytes;
+  }
+  // 1. The header, from a decompressed prefix (a truncated stream is fine here: Z_SYNC_FLUSH).
+  let head: Uint8Array = new Uint8Array(0);
+  for (const prefix of [4096, 65536]) {
+    const part = bytes.subarray(0, Math.min(bytes.length, prefix));
+    try {
+      head = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: part.length * MAX_DEFLATE_RATIO + 1024 });
+    } catch (err) {
+      gzipFail(file, err);
+    }
+    if (declaredIdxBytes(head) !== null || part.length === bytes.length) break;
+  }
+  const declared = declaredIdxBytes(head);
+  // Without a readable header the output is small or garbage: cap at what the prefix already showed.
+  const cap = declared ?? Math.min(maxBytes, head.length + 65536);
+  if (cap > maxBytes) {
+    throw new UserError(`${file}: the IDX header declares ${cap} bytes, more than the limit of ${maxBytes} ($WINNOW_MAX_IDX_BYTES; docs/LIMITS.md)`);
+  }
+  if (cap > bytes.length * MAX_DEFLATE_RATIO + 65536) {
+    throw new UserError(`${file}: truncated: the IDX header declares ${cap} bytes, but ${bytes.length} compressed bytes cannot hold that many; delete the file and fetch it again`);
+  }
+  // 2. The whole stream, stopping one byte past the declared size (parseIdx then reports trailing bytes).
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { maxOutputLength: cap + 1 });
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new UserError(`${file}: corrupt gzip data (${msg}); delete the file and fetch it again`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new UserError(`${file}: trailing bytes: the gzip data decompresses to more than the ${cap} bytes its IDX header declares (a damaged file or a gzip bomb); delete the file and fetch it again`);
+    }
+    gzipFail(file, err);
   }
 }
 
@@ -97,7 +160,8 @@ export function parseIdx(bytes: Uint8Array, file: string, kind: IdxKind, opts: {
 
 /** Reads an IDX file (gzipped or raw) from disk. */
 export function readIdx(path: string, kind: IdxKind, opts: { maxLabel?: number } = {}): IdxArray {
-  return parseIdx(maybeGunzip(readUserFile(path), path), path, kind, opts);
+  const max = maxIdxBytes();
+  return parseIdx(maybeGunzip(readUserFile(path, path, { maxBytes: max }), path, max), path, kind, opts);
 }
 
 /** Encodes an unsigned-byte IDX array (1-d labels or 3-d images); gzipped when asked. */

@@ -23,6 +23,10 @@ export interface SearchedDir {
   readonly why: string;
   /** How many of the four files were there (a partial set is reported, never used). */
   readonly found: number;
+  /** File names not found there (only when some were found). */
+  readonly missing?: readonly string[];
+  /** Paths that exist but are not regular files. */
+  readonly notFiles?: readonly string[];
 }
 
 /** `$XDG_CACHE_HOME/winnow` or `~/.cache/winnow`. */
@@ -31,12 +35,15 @@ export function userCacheDir(): string {
   return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'winnow');
 }
 
-/** The directories searched for a full dataset, in order. */
+/**
+ * The directories searched for a full dataset, in order. An explicit data dir is the only place searched:
+ * it is used or refused, never silently replaced by a copy found elsewhere.
+ */
 export function candidateDirs(name: string, opts: { dataDir?: string; systemDirs?: readonly string[] }): Array<{ dir: string; why: string }> {
   const out: Array<{ dir: string; why: string }> = [];
   // A data dir may hold one folder per dataset, or be the dataset folder itself.
   if (opts.dataDir) {
-    out.push({ dir: resolve(opts.dataDir, name), why: '--data-dir' }, { dir: resolve(opts.dataDir), why: '--data-dir' });
+    return [{ dir: resolve(opts.dataDir, name), why: '--data-dir' }, { dir: resolve(opts.dataDir), why: '--data-dir' }];
   }
   const env = process.env['WINNOW_DATA'];
   if (env) out.push({ dir: resolve(env, name), why: '$WINNOW_DATA' }, { dir: resolve(env), why: '$WINNOW_DATA' });
@@ -47,24 +54,33 @@ export function candidateDirs(name: string, opts: { dataDir?: string; systemDirs
 
 /** The path of one file in `dir`, raw preferred over .gz (faster to load); null when absent. */
 export function findIdxFile(dir: string, base: string): string | null {
+  return probeIdxFile(dir, base).path;
+}
+
+/** As findIdxFile, also naming an entry that exists but is not a regular file (a directory, a device…). */
+export function probeIdxFile(dir: string, base: string): { path: string | null; notFile: string | null } {
+  let notFile: string | null = null;
   for (const name of [base, `${base}.gz`]) {
     const p = join(dir, name);
     try {
-      if (statSync(p).isFile()) return p;
+      if (statSync(p).isFile()) return { path: p, notFile };
+      notFile ??= p;
     } catch { /* absent */ }
   }
-  return null;
+  return { path: null, notFile };
 }
 
-/** All four files in `dir`, or the count found. */
-export function findIdxSet(dir: string): { files: IdxFileSet | null; found: number } {
+/** All four files in `dir`, or the count found; `missing` names the absent roles' files, `notFiles` non-files. */
+export function findIdxSet(dir: string): { files: IdxFileSet | null; found: number; missing: string[]; notFiles: string[] } {
   const files: Partial<IdxFileSet> = {};
   let found = 0;
+  const missing: string[] = [], notFiles: string[] = [];
   for (const role of IDX_ROLES) {
-    const p = findIdxFile(dir, IDX_FILES[role]);
-    if (p) { files[role] = p; found++; }
+    const { path, notFile } = probeIdxFile(dir, IDX_FILES[role]);
+    if (notFile) notFiles.push(notFile);
+    if (path) { files[role] = path; found++; } else missing.push(`${IDX_FILES[role]}[.gz]`);
   }
-  return { files: found === IDX_ROLES.length ? (files as IdxFileSet) : null, found };
+  return { files: found === IDX_ROLES.length ? (files as IdxFileSet) : null, found, missing, notFiles };
 }
 
 /** Searches the candidate directories; the first complete set wins. */
@@ -75,8 +91,8 @@ export function locateIdxDataset(name: string, opts: { dataDir?: string; systemD
   for (const { dir, why } of candidateDirs(name, opts)) {
     if (seen.has(dir)) continue;
     seen.add(dir);
-    const { files, found } = findIdxSet(dir);
-    searched.push({ dir, why, found });
+    const { files, found, missing, notFiles } = findIdxSet(dir);
+    searched.push({ dir, why, found, ...(found > 0 ? { missing } : {}), ...(notFiles.length ? { notFiles } : {}) });
     if (files) return { files, dir, searched };
   }
   return { files: null, dir: null, searched };

@@ -104,6 +104,9 @@ export interface Located {
 
 /** Where a file-backed dataset's four files are (or every place that was searched). */
 export function locateDataset(def: IdxDatasetDef, opts: { dataDir?: string } = {}): Located {
+  if (def.embedded && opts.dataDir) {
+    throw new UserError(`${def.name}: --data-dir ${opts.dataDir} cannot be used with the embedded dataset ${def.name} (it ships inside winnow); drop --data-dir, or name the dataset stored there (${DATASET_NAMES.filter((n) => !IDX_DATASETS[n]!.embedded).join(', ')})`);
+  }
   if (def.embedded) {
     const dir = embeddedDir(def.name);
     const { files, found } = findIdxSet(dir);
@@ -113,7 +116,15 @@ export function locateDataset(def: IdxDatasetDef, opts: { dataDir?: string } = {
 }
 
 export function notFoundMessage(def: IdxDatasetDef, loc: Located): string {
-  const places = loc.searched.map((s) => `${s.dir} (${s.why}${s.found > 0 ? `; only ${s.found} of 4 files` : ''})`).join(', ');
+  const places = loc.searched.map((s) => {
+    const notes = [s.why];
+    if (s.found > 0) notes.push(`only ${s.found} of 4 files, missing ${(s.missing ?? []).join(', ')}`);
+    if (s.notFiles?.length) notes.push(`not a regular file: ${s.notFiles.join(', ')}`);
+    return `${s.dir} (${notes.join('; ')})`;
+  }).join(', ');
+  if (loc.searched.length > 0 && loc.searched.every((s) => s.why === '--data-dir')) {
+    return `${def.name}: --data-dir ${loc.searched[loc.searched.length - 1]!.dir} does not hold the dataset: looked in ${places}; an explicit --data-dir is never replaced by a copy found elsewhere. Get it with: ${def.howToGet}`;
+  }
   if (def.embedded) return `${def.name}: embedded data missing: looked in ${places}; ${def.howToGet}`;
   return `${def.name}: dataset not found: looked in ${places}. Get it with: ${def.howToGet}`;
 }

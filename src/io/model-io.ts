@@ -10,7 +10,7 @@
 // the CSR kernels (spmm) and every other layer on dense GEMM. A value that quantizes to exactly 0 is
 // dropped like a pruned one (it contributes nothing either way).
 import type { Backend } from '../backend/backend.js';
-import { buildModel } from '../models/build.js';
+import { buildModel, modelShapes, type LayerShape } from '../models/build.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { Storage } from '../nn/weights.js';
 import { FORMATS, type FormatName, getFormat } from '../quant/formats.js';
@@ -189,9 +189,35 @@ function readInfo(meta: ModelMeta, where: string): ModelInfo {
   return { spec: spec as string, inputShape: shape as [number, number, number], classes: classes as number, ...(dataset ? { dataset: dataset as string } : {}) };
 }
 
+/** Every tensor the spec needs is present with exactly its shape, and no other tensor is. */
+export function checkTensorsMatch(file: ModelFile, shapes: readonly LayerShape[], where: string, spec: string): void {
+  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  const want = new Map<string, number[]>();
+  for (const l of shapes) { want.set(`${l.name}.weight`, [l.rows, l.cols]); want.set(`${l.name}.bias`, [l.rows]); }
+  for (const [name, shape] of want) {
+    const t = byName.get(name);
+    if (!t) throw new UserError(`${where}: tensor '${name}' is missing (the spec '${spec}' needs it)`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new UserError(`${where}: tensor '${name}' has shape [${t.shape.join(', ')}], the spec '${spec}' needs [${shape.join(', ')}]`);
+    }
+  }
+  const extra = file.tensors.filter((t) => !want.has(t.name)).map((t) => t.name);
+  if (extra.length) throw new UserError(`${where}: tensor(s) ${extra.map((n) => `'${n}'`).join(', ')} do not belong to the spec '${spec}'`);
+}
+
 /** Rebuilds the network stored in a parsed model file. `where` names the file in errors. */
 export function modelFromFile(file: ModelFile, where: string, o: LoadModelOptions = {}): { model: Sequential; info: ModelInfo } {
   const info = readInfo(file.meta, where);
+  // The spec is checked against its size limits and against the tensors actually present (exact shapes,
+  // so a transposed matrix with the right element count is refused) before anything is allocated.
+  let shapes: LayerShape[];
+  try {
+    shapes = modelShapes(info.spec, info.inputShape, info.classes);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${where}: meta.spec: ${e.message}`);
+    throw e;
+  }
+  checkTensorsMatch(file, shapes, where, info.spec);
   let model: Sequential;
   try {
     model = buildModel(info.spec, info.inputShape, info.classes, new Rng(0), { storage: o.storage ?? 'auto', sparseThreshold: o.sparseThreshold });

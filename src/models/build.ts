@@ -37,6 +37,7 @@ function parseSpec(spec: string, inShape: readonly [number, number, number], cla
   };
   const ints = (s: string, what: string): number[] => s === '' ? [] : s.split('-').map((t) => {
     if (!/^[1-9]\d*$/.test(t)) bad(`${what} size '${t}' is not a positive integer`);
+    if (t.length > 15) bad(`${what} size '${t}' is absurdly large`);
     return Number(t);
   });
   if (spec.startsWith('mlp:')) {
@@ -48,14 +49,105 @@ function parseSpec(spec: string, inShape: readonly [number, number, number], cla
   }
   if (spec.startsWith('conv:')) {
     const [convPart = '', fcPart = ''] = spec.slice(5).split('/');
-    const conv = convPart.split('-').map((t) => t === 'pool' ? 'pool' as const : (/^[1-9]\d*$/.test(t) ? Number(t) : bad(`conv item '${t}' is neither a channel count nor 'pool'`)));
+    const conv = convPart.split('-').map((t) => t === 'pool' ? 'pool' as const : (/^[1-9]\d{0,14}$/.test(t) ? Number(t) : bad(`conv item '${t}' is neither a channel count nor 'pool'`)));
     return { conv, fc: ints(fcPart, 'hidden') };
   }
   return bad('unknown model');
 }
 
+/**
+ * Size limits for a network built from a spec (docs/LIMITS.md). A spec comes from the command line or
+ * from a model file's header, so it is checked before anything is allocated. Each limit can be raised
+ * with an environment variable for a real model that needs more.
+ */
+export interface ModelLimits {
+  /** Largest fully connected layer (units) or conv layer (channels). WINNOW_MAX_LAYER_WIDTH, default 65,536. */
+  maxWidth: number;
+  /** Weights + biases over all layers. WINNOW_MAX_PARAMS, default 2^27 (134M: 512 MiB as float32). */
+  maxParams: number;
+  /** Values one sample produces in any layer (conv im2col included). WINNOW_MAX_ACTIVATIONS, default 2^23 (8.4M). */
+  maxActivations: number;
+  /** Layers in the spec. Default 256. */
+  maxLayers: number;
+}
+
+function envLimit(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UserError(`$${name}: expected a positive integer, got '${v}'`);
+  return n;
+}
+
+export function modelLimits(): ModelLimits {
+  return {
+    maxWidth: envLimit('WINNOW_MAX_LAYER_WIDTH', 65_536),
+    maxParams: envLimit('WINNOW_MAX_PARAMS', 2 ** 27),
+    maxActivations: envLimit('WINNOW_MAX_ACTIVATIONS', 2 ** 23),
+    maxLayers: 256,
+  };
+}
+
+/** One weight layer a spec produces: its weight matrix [rows, cols] and bias [rows]. */
+export interface LayerShape {
+  name: string;
+  kind: 'conv' | 'fc';
+  rows: number;
+  cols: number;
+}
+
+/**
+ * The weight layers a spec builds, in order, with their matrix shapes, checked against the size
+ * limits without allocating anything. Throws a UserError naming the spec and the limit.
+ */
+export function modelShapes(spec: string, inShape: readonly [number, number, number], classes: number, limits: ModelLimits = modelLimits()): LayerShape[] {
+  const tooBig = (why: string): never => {
+    throw new UserError(`--model '${spec}': ${why} (see docs/LIMITS.md)`);
+  };
+  if (inShape.some((d) => !Number.isSafeInteger(d) || d < 1)) tooBig(`input shape [${inShape.join(', ')}] must be positive integers`);
+  if (!Number.isSafeInteger(classes) || classes < 1) tooBig(`class count ${classes} must be a positive integer`);
+  const plan = parseSpec(spec, inShape, classes);
+  if (plan.conv.length + plan.fc.length + 1 > limits.maxLayers) tooBig(`${plan.conv.length + plan.fc.length + 1} layers exceeds the limit of ${limits.maxLayers}`);
+  const out: LayerShape[] = [];
+  let params = 0;
+  const add = (l: LayerShape): void => {
+    if (l.rows > limits.maxWidth) tooBig(`layer ${l.name} has ${l.rows} ${l.kind === 'conv' ? 'channels' : 'units'}, more than the limit of ${limits.maxWidth} ($WINNOW_MAX_LAYER_WIDTH)`);
+    params += l.rows * l.cols + l.rows;
+    if (params > limits.maxParams) tooBig(`more than ${limits.maxParams} parameters by layer ${l.name} ($WINNOW_MAX_PARAMS)`);
+    out.push(l);
+  };
+  const activations = (n: number, where: string): void => {
+    if (n > limits.maxActivations) tooBig(`${where} produces ${n} values per sample, more than the limit of ${limits.maxActivations} ($WINNOW_MAX_ACTIVATIONS)`);
+  };
+  let shape: [number, number, number] = [...inShape];
+  activations(shape[0] * shape[1] * shape[2], 'the input');
+  let convIndex = 0;
+  for (const item of plan.conv) {
+    if (item === 'pool') {
+      if (shape[1] < 2 || shape[2] < 2) throw new UserError(`--model '${spec}': pooling a ${shape[1]}×${shape[2]} feature map`);
+      shape = [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2)];
+    } else {
+      const name = `conv${++convIndex}`;
+      if (item > limits.maxWidth) tooBig(`layer ${name} has ${item} channels, more than the limit of ${limits.maxWidth} ($WINNOW_MAX_LAYER_WIDTH)`);
+      activations(shape[0] * 9 * shape[1] * shape[2], `layer ${name}'s im2col buffer`);
+      activations(item * shape[1] * shape[2], `layer ${name}`);
+      add({ name, kind: 'conv', rows: item, cols: shape[0] * 9 });
+      shape = [item, shape[1], shape[2]];
+    }
+  }
+  let width = shape[0] * shape[1] * shape[2];
+  plan.fc.forEach((h, i) => {
+    if (h > limits.maxWidth) tooBig(`layer fc${i + 1} has ${h} units, more than the limit of ${limits.maxWidth} ($WINNOW_MAX_LAYER_WIDTH)`);
+    add({ name: `fc${i + 1}`, kind: 'fc', rows: h, cols: width });
+    width = h;
+  });
+  add({ name: 'out', kind: 'fc', rows: classes, cols: width });
+  return out;
+}
+
 export function buildModel(spec: string, inShape: readonly [number, number, number], classes: number,
   rng: Rng, options: ModelOptions = {}): Sequential {
+  modelShapes(spec, inShape, classes);
   const plan = parseSpec(spec, inShape, classes);
   const layers: Layer[] = [];
   let shape: [number, number, number] = [...inShape];

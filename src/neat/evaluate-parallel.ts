@@ -1,7 +1,9 @@
 // Fitness evaluation of a whole population, inline or on a pool of worker threads. Workers only compute
 // fitness; every evaluation's randomness is derived from (seed, generation, genome index) (tasks/task.ts),
 // and results are placed by genome index, so the number of workers cannot change a run.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { UserError } from '../util/errors.js';
 import type { NeatConfig } from './config.js';
 import type { Genome } from './genome.js';
 import { createTask } from './tasks/index.js';
@@ -30,6 +32,7 @@ export class WorkerPoolEvaluator implements Evaluator {
   private nextJob = 0;
 
   constructor(n: number, spec: TaskSpec, cfg: NeatConfig) {
+    checkWorkers(n);
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./evaluate-worker.js', import.meta.url), { workerData: { spec, cfg } });
       w.unref();
@@ -72,8 +75,25 @@ export class WorkerPoolEvaluator implements Evaluator {
   }
 }
 
+/**
+ * Most worker threads a pool may have: 4 per core, at least 4 and at most 64 (docs/LIMITS.md). Each
+ * worker is a V8 isolate of some tens of MB; thousands abort the process.
+ */
+export function maxWorkers(cores = availableParallelism()): number {
+  return Math.max(4, Math.min(64, 4 * cores));
+}
+
+/** Throws a UserError naming --workers unless 1 ≤ workers ≤ maxWorkers(). */
+export function checkWorkers(workers: number): void {
+  const max = maxWorkers();
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > max) {
+    throw new UserError(`--workers: expected an integer from 1 to ${max} (4 per core, at most 64, on this machine with ${availableParallelism()} cores), got ${workers}`);
+  }
+}
+
 /** workers ≤ 1: evaluate in this thread; otherwise a pool of that many worker threads. */
 export function makeEvaluator(workers: number, spec: TaskSpec, cfg: NeatConfig): Evaluator {
+  checkWorkers(workers);
   if (workers <= 1) return new InlineEvaluator(createTask(spec, cfg));
   return new WorkerPoolEvaluator(workers, spec, cfg);
 }

@@ -2,6 +2,7 @@
 // smallest |w|. Layer-wise prunes a fraction of each layer's remaining weights at that layer's
 // rate (the LTH protocol for LeNet and Conv-2/4/6); global ranks all prunable weights together
 // (the protocol for deep nets). Ties in |w| are broken by index, so the result is deterministic.
+import { UserError } from '../util/errors.js';
 
 export interface PrunableLayer {
   name: string;
@@ -80,10 +81,17 @@ export function oneShotDensities(layers: Array<Pick<PrunableLayer, 'kind' | 'isO
   return layers.map((l) => Math.pow(1 - rateOf(l, rates), hi));
 }
 
-/** Keeps the round(density · size) largest-magnitude weights of a layer (one-shot pruning). */
-export function pruneToDensity(weights: Float32Array, mask: Uint8Array, density: number): Uint8Array {
+/**
+ * Keeps the round(density · size) largest-magnitude weights of a layer (one-shot pruning). A density that
+ * would keep no weight at all (e.g. --one-shot 1e-300) is refused with a UserError naming `layer`.
+ */
+export function pruneToDensity(weights: Float32Array, mask: Uint8Array, density: number, layer = 'a layer'): Uint8Array {
+  if (!(density >= 0 && density <= 1)) throw new UserError(`pruning ${layer} to density ${density}: expected a density in (0, 1]`);
   const order = keptByMagnitude(weights, mask);
   const keep = Math.round(density * weights.length);
+  if (keep === 0 && order.length > 0) {
+    throw new UserError(`pruning ${layer} to density ${density} keeps 0 of its ${weights.length} weights, leaving a network that cannot learn; choose a density of at least ${(0.5 / weights.length).toPrecision(2)}`);
+  }
   const out = Uint8Array.from(mask);
   for (let i = 0; i < order.length - keep; i++) out[order[i]!] = 0;
   return out;

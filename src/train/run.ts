@@ -8,6 +8,7 @@ import type { InitKind } from '../nn/init.js';
 import type { Sequential } from '../nn/sequential.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { randomMask } from '../prune/random.js';
+import { maskWarnings } from '../prune/check.js';
 import { Rng } from '../util/rng.js';
 import { train, type TrainHooks, type TrainResult } from './trainer.js';
 
@@ -38,6 +39,8 @@ export interface TrainRunSummary {
   wallSeconds: number;
   stepSeconds: number;
   history: TrainResult['history'];
+  /** Settings that ruined the run (a density leaving layers without weights, divergence); print them. */
+  warnings: string[];
 }
 
 export function runTraining(be: Backend, data: Dataset, o: TrainRunOptions, hooks: TrainHooks = {}): TrainRunSummary {
@@ -54,6 +57,9 @@ export function trainModel(be: Backend, data: Dataset, o: TrainRunOptions, hooks
       l.setWeights(l.weights.toDense(), randomMask(l.weights.rows * l.weights.cols, o.density, maskRng));
     }
   }
+  const warnings = o.density !== undefined && o.density < 1
+    ? maskWarnings(model.weightLayers().map((l, i, all) => ({ name: l.name, mask: l.weights.toMask(), rows: l.weights.rows, isOutput: i === all.length - 1 })), `--density ${o.density}`)
+    : [];
   const result = train(be, model, data, {
     optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed,
   }, hooks);
@@ -65,6 +71,7 @@ export function trainModel(be: Backend, data: Dataset, o: TrainRunOptions, hooks
     earlyStop: { iteration: e.iteration, valLoss: e.valLoss, valAccuracy: e.valAccuracy, testAccuracy: e.testAccuracy },
     final: { iteration: result.final.iteration, testAccuracy: result.final.testAccuracy, testLoss: result.final.testLoss },
     wallSeconds: result.wallSeconds, stepSeconds: result.stepSeconds, history: result.history,
+    warnings: [...warnings, ...result.warnings],
   };
   return { summary, model };
 }

@@ -46,6 +46,38 @@ export interface TrainResult {
   /** Seconds spent in training steps only (no evaluation). */
   stepSeconds: number;
   iterations: number;
+  /** Problems that make the result meaningless (divergence: see divergenceWarnings); empty when none. */
+  warnings: string[];
+}
+
+/** Training loss more than this many times the starting loss (or ln(classes), if larger) counts as diverged. */
+export const DIVERGENCE_FACTOR = 10;
+
+/**
+ * Warnings when training diverged: a non-finite loss, or a training loss above DIVERGENCE_FACTOR × the
+ * starting loss (the larger of the first record's validation/test loss and ln(classes), the loss of a
+ * uniform guess). `lr` is named in the advice when given.
+ */
+export function divergenceWarnings(history: readonly EvalRecord[], classes: number, lr?: number): string[] {
+  if (history.length === 0) return [];
+  const first = history[0]!;
+  const start = [first.valLoss, first.testLoss, Math.log(Math.max(2, classes))].filter((x) => Number.isFinite(x));
+  const base = Math.max(...start);
+  const limit = DIVERGENCE_FACTOR * base;
+  const advice = `the learning rate${lr !== undefined ? ` (--lr ${lr})` : ''} is probably too high`;
+  // NaN is "no value" for the first record's training loss and for a split that is empty throughout.
+  const absent = { training: false, validation: !Number.isFinite(first.valLoss), test: !Number.isFinite(first.testLoss) };
+  for (const r of history) {
+    const losses = [['training', r.trainLoss], ['validation', r.valLoss], ['test', r.testLoss]] as const;
+    for (const [what, x] of losses) {
+      if (Number.isNaN(x) && (absent[what] || (what === 'training' && r === first))) continue;
+      if (!Number.isFinite(x)) return [`training diverged: the ${what} loss is ${x} at iteration ${r.iteration}; ${advice}`];
+      if (x > limit) {
+        return [`training diverged: the ${what} loss reached ${x.toPrecision(3)} at iteration ${r.iteration}, more than ${DIVERGENCE_FACTOR}× the starting ${base.toPrecision(3)}; ${advice}`];
+      }
+    }
+  }
+  return [];
 }
 
 /** Everything needed to continue training exactly where it stopped. */
@@ -149,6 +181,7 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   return {
     history, earlyStop, final: history[history.length - 1]!, wallSeconds: wall(),
     stepSeconds: stepBefore + stepMs / 1000, iterations: iteration,
+    warnings: divergenceWarnings(history, data.classes, config.optimizer.lr),
   };
 }
 

@@ -121,9 +121,13 @@ test('missing dataset: one UserError listing where it looked and how to get it',
   const dataDir = join(root, 'empty');
   mkdirSync(join(dataDir, 'mnist'), { recursive: true });
   writeFileSync(join(dataDir, 'mnist', 'train-images-idx3-ubyte.gz'), new Uint8Array(0));
+  // An explicit --data-dir is the only place searched: used or refused, never replaced by another copy.
   assertUserError(() => loadDataset('mnist', { dataDir }),
-    'mnist: dataset not found', join(dataDir, 'mnist'), 'only 1 of 4 files', join(root, 'cache', 'winnow', 'mnist'),
-    'winnow data fetch mnist', 'fashion-mnist-mini');
+    'mnist: --data-dir', join(dataDir, 'mnist'), 'only 1 of 4 files', 'missing train-labels-idx1-ubyte[.gz]',
+    'never replaced', 'winnow data fetch mnist', 'fashion-mnist-mini');
+  assert.equal(String((() => { try { loadDataset('mnist', { dataDir }); } catch (e) { return (e as Error).message; } return ''; })()).includes(join(root, 'cache')), false);
+  // Without one, every place is listed.
+  assertUserError(() => loadDataset('mnist'), 'mnist: dataset not found', join(root, 'cache', 'winnow', 'mnist'), 'winnow data fetch mnist');
   assertUserError(() => loadDataset('cifar10'), "unknown dataset 'cifar10'", 'fashion-mnist-mini');
 });
 
