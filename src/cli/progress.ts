@@ -31,7 +31,7 @@ export function progressRenderer(mode: ProgressMode, opts: { rowsToStdout: boole
   if (resolved === 'json') {
     return { emit: (e) => { err(JSON.stringify(e)); if (e.type === 'row') printRow(e); }, stop() {} };
   }
-  if (resolved === 'none') return { emit: (e) => { if (e.type === 'row') printRow(e); else if (e.type === 'warning') err(`warning: ${e.message}`); }, stop() {} };
+  if (resolved === 'none') return { emit: (e) => { if (e.type === 'row') printRow(e); else if (e.type === 'warning') err(`winnow: warning: ${e.message}`); }, stop() {} };
   if (resolved === 'plain') {
     // One line per job and, inside long jobs, at most one step line every 5 seconds.
     let lastStep = 0;
@@ -47,7 +47,7 @@ export function progressRenderer(mode: ProgressMode, opts: { rowsToStdout: boole
           case 'job-done': if (!e.resumed) err(`[${e.index + 1}/${e.total}] ${e.label}: done in ${e.seconds.toFixed(1)} s`); break;
           case 'row': printRow(e); break;
           case 'log': err(e.message); break;
-          case 'warning': err(`warning: ${e.message}`); break;
+          case 'warning': err(`winnow: warning: ${e.message}`); break;
           case 'run-done': err(`run ${e.runId} finished in ${e.seconds.toFixed(1)} s`); break;
         }
       },
@@ -75,7 +75,7 @@ export function progressRenderer(mode: ProgressMode, opts: { rowsToStdout: boole
         case 'row': case 'log': case 'warning': {
           const had = bar !== null;
           stop();
-          if (e.type === 'row') printRow(e); else err(e.type === 'warning' ? `warning: ${e.message}` : e.message);
+          if (e.type === 'row') printRow(e); else err(e.type === 'warning' ? `winnow: warning: ${e.message}` : e.message);
           if (had) start();
           break;
         }

@@ -61,7 +61,7 @@ export function parseTicketRef(arg: string, store?: string): TicketRef | null {
       if (dflt === undefined) throw new UserError(`MODEL '${arg}': ${k}=<n> is required`);
       return dflt;
     }
-    if (!/^\d+$/.test(v)) throw new UserError(`MODEL '${arg}': ${k} must be a non-negative integer, got '${v}'`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UserError(`MODEL '${arg}': ${k} must be a non-negative integer, got '${v}'`);
     return Number(v);
   };
   const branch = kv['branch'] ?? 'ticket';

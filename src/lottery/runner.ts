@@ -117,7 +117,7 @@ function levelMask(ctx: LotteryContext, replicate: number, level: number, layout
   let masks: Record<string, Uint8Array>;
   if (ctx.h.oneShot > 0) {
     const d = oneShotDensities(layers.map((l) => ({ ...l, size: l.weights.length })), rates, ctx.h.oneShot);
-    masks = Object.fromEntries(layers.map((l, i) => [l.name, pruneToDensity(l.weights, l.mask, d[i]!)]));
+    masks = Object.fromEntries(layers.map((l, i) => [l.name, pruneToDensity(l.weights, l.mask, d[i]!, l.name)]));
   } else if (ctx.h.strategy === 'global') {
     masks = pruneGlobal(layers, ctx.h.rateFc, ctx.h.rateOutput);
   } else {
@@ -137,7 +137,7 @@ function randomMasksLike(masks: Record<string, Uint8Array>, rng: Rng): Record<st
 }
 
 /** Trains one branch of one level (resuming from its checkpoint); returns its result and evaluation history. */
-export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: LotteryJob, hooks: LotteryHooks = {}): { result: JobResult; metrics: MetricRow[] } {
+export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: LotteryJob, hooks: LotteryHooks = {}): { result: JobResult; metrics: MetricRow[]; warnings: string[] } {
   const h = ctx.h, seed = h.seed + replicate;
   const model = freshModel(ctx, seed);
   const masks = level === 0 ? null : levelMask(ctx, replicate, level, model);
@@ -185,5 +185,5 @@ export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: L
   };
   const metrics = result.history.map((r) => ({ iteration: r.iteration, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: r.valAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy }));
   rmSync(ckptPath, { force: true });
-  return { result: out, metrics };
+  return { result: out, metrics, warnings: result.warnings };
 }

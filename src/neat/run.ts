@@ -169,6 +169,10 @@ export async function runNeat(opts: RunOptions): Promise<RunResult> {
     const body = readCheckpoint(checkpointPath(outDir));
     if (body.task !== task.name) throw new UserError(`checkpoint ${checkpointPath(outDir)}: it is for task '${body.task}', not '${task.name}'`);
     if (body.seed !== opts.seed) throw new UserError(`checkpoint ${checkpointPath(outDir)}: it is for seed ${body.seed}, not ${opts.seed}`);
+    const g0 = body.population[0];
+    if (g0 && (g0.nIn !== task.nIn || g0.nOut !== task.nOut)) {
+      throw new UserError(`checkpoint ${checkpointPath(outDir)}: its genomes have ${g0.nIn} inputs and ${g0.nOut} outputs, task ${task.name} needs ${task.nIn} and ${task.nOut}`);
+    }
     // The checkpoint's config governs the run; only the generation limit may be raised on resume.
     cfg = { ...body.config, maxGenerations: cfg.maxGenerations };
     state = fromCheckpoint(body);

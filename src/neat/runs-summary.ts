@@ -71,3 +71,13 @@ export function parseRunsSummaryFile(path: string): RunsSummaryFile {
   const what = `summary ${path}`;
   return parseRunsSummary(readUserJson(path, what, { maxBytes: MAX_RUNS_SUMMARY_BYTES }), what);
 }
+
+/** Checks one run's summary (a stored job result of the NEAT experiment); `what` names it in errors. */
+export function parseRunSummary(json: unknown, what: string): RunSummary {
+  const r = RunSummarySchema.safeParse(json);
+  if (!r.success) {
+    const iss = r.error.issues[0]!;
+    throw new UserError(`${what}: field '${iss.path.join('.') || '(root)'}': ${iss.message}`);
+  }
+  return r.data as RunSummary;
+}

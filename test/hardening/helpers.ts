@@ -23,7 +23,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cwd
   const rssFile = join(probeDir, `rss-${process.pid}-${n++}`);
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', probe, cli, ...args], {
-    encoding: 'utf8', cwd: opts.cwd, timeout: opts.timeoutMs ?? 20_000,
+    encoding: 'utf8', cwd: opts.cwd ?? probeDir, timeout: opts.timeoutMs ?? 20_000,
     env: { ...process.env, WINNOW_DATA: '', ...opts.env, WINNOW_RSS_FILE: rssFile },
   });
   const ms = performance.now() - t0;
@@ -39,9 +39,10 @@ export function expectOneLineError(args: string[], pattern: RegExp, opts: { env?
   const r = runCli(args, opts);
   const what = `winnow ${args.join(' ')}`;
   assert.equal(r.status, 2, `${what}: exit ${r.status}, stderr: ${r.stderr.slice(0, 2000)}`);
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  assert.equal(lines.length, 1, `${what}: expected one stderr line, got: ${r.stderr.slice(0, 2000)}`);
-  assert.match(lines[0]!, /^winnow: /, what);
+  // Progress lines of a run that had started may come first; the error is one `winnow:` line, the last.
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('winnow:'));
+  assert.equal(lines.length, 1, `${what}: expected one winnow: line, got: ${r.stderr.slice(0, 2000)}`);
+  assert.equal(r.stderr.trimEnd().split('\n').pop(), lines[0], `${what}: the error is the last line`);
   assert.match(lines[0]!, pattern, what);
   assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: stack trace`);
   assert.ok(r.ms < (opts.maxMs ?? 2000), `${what}: took ${r.ms.toFixed(0)} ms`);

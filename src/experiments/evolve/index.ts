@@ -9,6 +9,7 @@ import { deepMerge, loadConfigFile, resolveConfig, type NeatConfig } from '../..
 import { readCheckpoint } from '../../neat/checkpoint.js';
 import { makeEvaluator, type Evaluator } from '../../neat/evaluate-parallel.js';
 import { checkpointPath, resultSummary, runNeat, type RunSummary } from '../../neat/run.js';
+import { parseRunSummary } from '../../neat/runs-summary.js';
 import { runsChartSvg } from '../../neat/svg.js';
 import { classifyOptions } from '../../neat/tasks/classify.js';
 import { PAPER_MEAN_EVALUATIONS, TASK_NAMES } from '../../neat/tasks/index.js';
@@ -71,17 +72,10 @@ function taskSpec(h: EvolveHparams, seed: number): TaskSpec {
 }
 
 function checkSummary(v: unknown, where: string): EvolveResult {
-  const o = v as Record<string, unknown> | null;
-  if (o === null || typeof o !== 'object') throw new UserError(`${where}: expected a run summary object, found ${JSON.stringify(v)}`);
-  for (const k of ['seed', 'generations', 'evaluations', 'hidden', 'enabled']) {
-    if (!Number.isSafeInteger(o[k])) throw new UserError(`${where}: field '${k}' must be an integer, found ${JSON.stringify(o[k])}`);
-  }
-  for (const k of ['fitness', 'wallSeconds']) if (typeof o[k] !== 'number' && o[k] !== null) throw new UserError(`${where}: field '${k}' must be a number, found ${JSON.stringify(o[k])}`);
-  if (typeof o['solved'] !== 'boolean') throw new UserError(`${where}: field 'solved' must be true or false, found ${JSON.stringify(o['solved'])}`);
-  if (typeof o['task'] !== 'string' || typeof o['outDir'] !== 'string') throw new UserError(`${where}: fields 'task' and 'outDir' must be strings`);
-  const report = o['report'] ?? {};
-  if (typeof report !== 'object' || report === null || Object.values(report).some((x) => typeof x !== 'number')) throw new UserError(`${where}: field 'report' must map names to numbers`);
-  return o as unknown as EvolveResult;
+  const r = parseRunSummary(v, where);
+  const outDir = (v as { outDir?: unknown }).outDir;
+  if (typeof outDir !== 'string') throw new UserError(`${where}: field 'outDir': expected a string, got ${JSON.stringify(outDir)}`);
+  return { ...r, outDir };
 }
 
 export const evolveExperiment: Experiment<EvolveHparams, EvolveSpec, EvolveResult, EvolveContext, EvolveSummary> = {

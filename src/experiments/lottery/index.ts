@@ -69,9 +69,10 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
     return { be, data, h };
   },
   runJob(ctx, spec, env) {
-    const { result, metrics } = trainBranch({
+    const { result, metrics, warnings } = trainBranch({
       be: ctx.be, data: ctx.data, h: ctx.h, dir: (j) => jobDir(env.root, env.runId, lotteryJobKey(j.replicate, j.level, j.branch)), checkpointSeconds: env.checkpointSeconds,
     }, spec, { onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); } });
+    for (const w of warnings) env.emit({ type: 'warning', message: `${spec.label}: ${w}` });
     return { result, metrics };
   },
   checkResult: lotteryResult,

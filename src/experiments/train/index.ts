@@ -70,6 +70,7 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSum
     });
     saveModel(join(env.dir, MODEL_FILE), model, { spec: h.model, inputShape: [data.shape[0], data.shape[1], data.shape[2]], classes: data.classes, dataset: data.name },
       { format: 'fp32', encoding: 'auto', meta: { seed: h.seed, testAccuracy: summary.final.testAccuracy } });
+    for (const w of summary.warnings) env.emit({ type: 'warning', message: w });
     const { history, ...rest } = summary;
     return { result: { ...rest, source: data.source, backendDetail: be.detail }, metrics: history.map((r) => ({ ...r })) };
   },
