@@ -1,4 +1,5 @@
 // The table of named number formats (docs/FORMATS.md §4–§10). Each row quantizes a VALUE LIST:
+// (Long on purpose: one row per format, the table is the module.)
 // for a dense tensor the list is every element in row-major order; for a sparse encoding it is the
 // encoding's stored values (nonzeros, plus filler zeros or 2:4 padding slots), in storage order.
 //

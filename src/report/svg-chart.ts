@@ -1,6 +1,7 @@
 // Standalone SVG charts as plain strings: line charts with optional ± bands (e.g. test accuracy vs
 // % weights remaining, averaged over replicates) and scatter charts with a Pareto frontier.
 // Output is deterministic (same options → byte-identical SVG), so figures diff cleanly in git.
+// (Long on purpose: axes, ticks, legends and both chart kinds share one layout model in one file.)
 import { createHash } from 'node:crypto';
 import { escapeXml } from './escape.js';
 import { paretoFrontier } from './pareto.js';

@@ -1,4 +1,5 @@
 // Sparse storage encodings with exact byte accounting (docs/FORMATS.md §12–§13).
+// (Long on purpose: one table row per encoding holds all of that encoding's behaviour, as quant/formats.ts does.)
 // A payload is [index section][value codes][value scales]; values are the encoding's stored value
 // list, quantized by any number format (src/quant/formats.ts). predictBytes() from mask statistics
 // equals the encoded payload length exactly — asserted on every encode.

@@ -1,6 +1,7 @@
 // The experiment index: <root>/winnow.db, an embedded SQLite database (WAL mode) of runs, their jobs
-// (keyed by a string the experiment chooses, with a JSON result) and the jobs' logged metrics. Files (masks, weights) live in
-// the directory layout of layout.ts; the database makes them queryable for reports and resume.
+// (keyed by a string the experiment chooses, with a JSON result) and the jobs' logged metrics. Files
+// (masks, weights) live in the directory layout of layout.ts; the database makes them queryable for
+// reports and resume. (Over 300 lines: the header checks that keep a damaged file untouched belong here.)
 // A damaged database is reported as a UserError and never modified, so nothing is lost twice.
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
