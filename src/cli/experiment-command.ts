@@ -3,7 +3,8 @@
 // (experiments/launch.ts) with progress rendered for the terminal, a pipe or a machine.
 import { Option, type Command } from 'commander';
 import { launch, resolveHparams, type AnyExperiment, type Launched } from '../experiments/index.js';
-import { choiceFlag, numberFlag } from '../util/flags.js';
+import { availableParallelism } from 'node:os';
+import { choiceFlag, intFlag, numberFlag } from '../util/flags.js';
 import { PROGRESS_MODES, progressRenderer, type ProgressMode } from './progress.js';
 
 export interface CommandFlags { store: string; json?: boolean; progress: ProgressMode; backend: 'native' | 'reference'; report: boolean; checkpointSeconds: number; [k: string]: unknown }
@@ -58,6 +59,9 @@ export function registerExperiment(program: Command, spec: ExperimentCommand): C
     .option('--backend <name>', 'kernel backend: native (C++, falls back to reference with a warning) or reference (plain TypeScript)', choiceFlag('--backend', ['native', 'reference'] as const), 'native')
     .option('--checkpoint-seconds <s>', 'save a resumable checkpoint at the first epoch end after this many seconds (0: every epoch)', numberFlag('--checkpoint-seconds', 0, 86400), 10);
   if (exp.report) cmd.option('--no-report', 'skip writing the report');
+  if (exp.parallel) {
+    cmd.option('--workers <n>', 'run independent jobs on this many worker threads (results do not depend on it)', intFlag('--workers', 1, 64), availableParallelism());
+  }
   spec.options?.(cmd);
   cmd.action(async (flags: CommandFlags) => {
     const presetKey = exp.presets ? exp.presets.flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_m: string, c: string) => c.toUpperCase()) : undefined;
@@ -68,6 +72,7 @@ export function registerExperiment(program: Command, spec: ExperimentCommand): C
     try {
       launched = await launch(exp, h, {
         root: flags.store, emit: (e) => renderer.emit(e), backend: flags.backend, noReport: flags.report === false, checkpointSeconds: flags.checkpointSeconds,
+        ...(exp.parallel ? { workers: flags['workers'] as number } : {}),
       });
     } finally {
       renderer.stop();

@@ -11,6 +11,8 @@ export interface JobSpec {
   key: string;
   /** for people: "rep 0 level 3 ticket" */
   label: string;
+  /** keys of jobs whose outputs this job reads: it starts only after them (with --workers > 1) */
+  after?: string[];
 }
 
 export interface JobOutput<R> {
@@ -48,6 +50,8 @@ export interface Experiment<H, S extends JobSpec, R, C, O> {
   params: Params<H>;
   /** named sets of pinned values, chosen by one flag (the lottery's --protocol) */
   presets?: { flag: string; help: string; values: Record<string, { summary: string; values: Partial<H> }> };
+  /** its jobs may run on worker threads: runJob uses only what open() built and the spec */
+  parallel?: boolean;
   /** hyperparameters that change how much is run, not the results of a job (replicates, seeds): not in the run id */
   outsideIdentity?: readonly (keyof H)[];
   /** the values run ids are measured against, when they differ from today's defaults (so changed defaults get new ids) */

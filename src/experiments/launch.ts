@@ -4,11 +4,12 @@
 // run refuses with a clear message.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore } from '../store/db.js';
+import { openStore, type JobRecord } from '../store/db.js';
 import { describeRun } from '../store/hash.js';
 import { jobDir, runDir, writeHparamsFile } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
-import type { AnyExperiment, Experiment, Finished, JobSpec, RunEnv } from './experiment.js';
+import type { AnyExperiment, Experiment, Finished, JobOutput, JobSpec, RunEnv } from './experiment.js';
+import { JobPool } from './pool.js';
 import type { Params } from './params.js';
 import type { ProgressEvent } from './progress.js';
 
@@ -20,6 +21,8 @@ export interface LaunchOptions {
   /** skip report() */
   noReport?: boolean;
   checkpointSeconds?: number;
+  /** run independent jobs on this many worker threads (experiments marked `parallel`); results do not depend on it */
+  workers?: number;
 }
 
 export interface Launched<H, S extends JobSpec, R, O> {
@@ -47,6 +50,62 @@ function defaults<H>(params: Params<H>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(params).map(([k, p]) => [k, (p as { default: unknown }).default]));
 }
 
+/**
+ * Runs the plan's unfinished jobs — in plan order on this thread, or with `workers` > 1 on a pool of worker
+ * threads as their dependencies (`after`) allow — and returns every job, finished ones read back, in plan order.
+ */
+async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, plan: S[], stored: Map<string, JobRecord>, env: RunEnv, ctx: C,
+  opts: LaunchOptions): Promise<Array<Finished<S, R>>> {
+  const { store, runId, emit } = env;
+  const done: Array<Finished<S, R>> = [];
+  const finish = (spec: S, result: R, resumed: boolean, t0: number): void => {
+    done.push({ spec, result });
+    const index = plan.indexOf(spec);
+    emit({ type: 'job-done', key: spec.key, label: spec.label, index, total: plan.length, resumed, seconds: (performance.now() - t0) / 1000 });
+    exp.afterJob?.(h, done, spec, env);
+  };
+  const pending: S[] = [];
+  for (const spec of plan) {
+    const prior = stored.get(spec.key);
+    if (prior?.status === 'done') finish(spec, exp.checkResult(prior.result, `${store.path}: run ${runId} job ${spec.key}`), true, performance.now());
+    else pending.push(spec);
+  }
+  const workers = exp.parallel ? Math.min(opts.workers ?? 1, pending.length) : 1;
+  const pool = workers > 1 ? new JobPool(workers, { experiment: exp.name, h, root: env.root, runId, backend: env.backend, checkpointSeconds: env.checkpointSeconds }, emit) : null;
+  const execute = (spec: S): Promise<JobOutput<R>> => {
+    if (pool) return pool.run(spec) as Promise<JobOutput<R>>;
+    const dir = jobDir(env.root, runId, spec.key);
+    mkdirSync(dir, { recursive: true });
+    return Promise.resolve(exp.runJob(ctx, spec, { ...env, dir, step: (d, t, info) => emit({ type: 'step', key: spec.key, done: d, total: t, ...(info ? { info } : {}) }) }));
+  };
+  try {
+    const doneKeys = new Set(done.map((d) => d.spec.key));
+    const running = new Map<string, Promise<{ spec: S; out: JobOutput<R>; t0: number }>>();
+    while (pending.length > 0 || running.size > 0) {
+      for (let i = 0; i < pending.length && running.size < workers;) {
+        const spec = pending[i]!;
+        if (!(spec.after ?? []).every((k) => doneKeys.has(k))) { i++; continue; }
+        pending.splice(i, 1);
+        emit({ type: 'job-start', key: spec.key, label: spec.label, index: plan.indexOf(spec), total: plan.length });
+        store.setJobStatus(runId, spec.key, 'running');
+        const t0 = performance.now();
+        const job = execute(spec).then((out) => ({ spec, out, t0 }));
+        job.catch(() => {}); // the race below reports the first failure; later ones are not unhandled
+        running.set(spec.key, job);
+      }
+      if (running.size === 0) throw new Error(`launch: jobs ${pending.map((s) => s.key).join(', ')} wait for jobs that are not in the plan`);
+      const { spec, out, t0 } = await Promise.race(running.values());
+      running.delete(spec.key);
+      store.setJobResult(runId, spec.key, out.result, out.metrics ?? []);
+      doneKeys.add(spec.key);
+      finish(spec, out.result, false, t0);
+    }
+  } finally {
+    await pool?.close();
+  }
+  return done.sort((a, b) => plan.indexOf(a.spec) - plan.indexOf(b.spec));
+}
+
 export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, opts: LaunchOptions): Promise<Launched<H, S, R, O>> {
   const emit = opts.emit ?? (() => {});
   const { id: runId, canonical } = runIdentity(exp as unknown as AnyExperiment, h);
@@ -64,26 +123,7 @@ export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S
     const finished = plan.filter((s) => stored.get(s.key)?.status === 'done').length;
     emit({ type: 'run-start', experiment: exp.name, runId, root: opts.root, jobs: plan.length, done: finished, info: exp.describe ? [exp.describe(h)] : [] });
     ctx = await exp.open(h, env);
-    const done: Array<Finished<S, R>> = [];
-    for (const [index, spec] of plan.entries()) {
-      const prior = stored.get(spec.key);
-      const t0 = performance.now();
-      let result: R;
-      if (prior?.status === 'done') {
-        result = exp.checkResult(prior.result, `${store.path}: run ${runId} job ${spec.key}`);
-      } else {
-        emit({ type: 'job-start', key: spec.key, label: spec.label, index, total: plan.length });
-        const dir = jobDir(opts.root, runId, spec.key);
-        mkdirSync(dir, { recursive: true });
-        store.setJobStatus(runId, spec.key, 'running');
-        const out = await exp.runJob(ctx, spec, { ...env, dir, step: (d, t, info) => emit({ type: 'step', key: spec.key, done: d, total: t, ...(info ? { info } : {}) }) });
-        store.setJobResult(runId, spec.key, out.result, out.metrics ?? []);
-        result = out.result;
-      }
-      done.push({ spec, result });
-      emit({ type: 'job-done', key: spec.key, label: spec.label, index, total: plan.length, resumed: prior?.status === 'done', seconds: (performance.now() - t0) / 1000 });
-      exp.afterJob?.(h, done, spec, env);
-    }
+    const done = await runJobs(exp, h, plan, stored, env, ctx, opts);
     const summary = await exp.summarize(ctx, h, done, env);
     store.setRunStatus(runId, 'done');
     const reportFiles = !opts.noReport && exp.report ? exp.report(h, summary, env) : [];

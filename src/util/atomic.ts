@@ -5,16 +5,19 @@
 // (src/util/fs-errors.ts), and the temporary file is removed on every error path. A process killed
 // mid-write leaves `.<name>.<pid>.tmp` behind; the first atomic write into a directory sweeps such files
 // whose pid is no longer alive, so the space they hold comes back.
+import { threadId } from 'node:worker_threads';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { fsUserError, errnoCode } from './fs-errors.js';
 
-const TMP_RE = /^\..+\.(\d+)\.tmp$/;
+// `.<name>.<pid>.tmp`, or `.<name>.<pid>-<thread>.tmp` from a worker thread (threads of one process may
+// write the same file at once: the same bytes, each through its own temporary file).
+const TMP_RE = /^\..+\.(\d+)(?:-\d+)?\.tmp$/;
 const swept = new Set<string>();
 
 /** The temporary name a write of `path` by process `pid` uses. */
 export function tempPathFor(path: string, pid = process.pid): string {
-  return join(dirname(path), `.${basename(path)}.${pid}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${pid}${threadId ? `-${threadId}` : ''}.tmp`);
 }
 
 /** Whether a process with this id exists (EPERM: it exists but is not ours). */

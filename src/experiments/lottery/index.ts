@@ -60,7 +60,12 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
     return out;
   },
   describe: (h) => `${h.model} on ${h.dataset}: ${plan(h).length} trainings, ${h.replicates} replicate(s) × ${h.levels + 1} levels, controls: ${h.controls.join(', ') || 'none'}; rerun the same command to resume`,
-  plan: (h) => plan(h).map((j) => ({ ...j, key: lotteryJobKey(j.replicate, j.level, j.branch), label: `rep ${j.replicate} level ${j.level} ${j.branch}` })),
+  // Every branch of level L reads the level L−1 ticket (its trained weights make mask_L); replicates are independent.
+  plan: (h) => plan(h).map((j) => ({
+    ...j, key: lotteryJobKey(j.replicate, j.level, j.branch), label: `rep ${j.replicate} level ${j.level} ${j.branch}`,
+    ...(j.level > 0 ? { after: [lotteryJobKey(j.replicate, j.level - 1, 'ticket')] } : {}),
+  })),
+  parallel: true,
   open(h, env) {
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
     const data = loadDataset(h.dataset, { seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
@@ -77,11 +82,18 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
   },
   checkResult: lotteryResult,
   artifacts: (_h, spec) => ['weights-final.wt', ...(spec.branch === 'ticket' ? [spec.level === 0 ? 'weights-init.wt' : 'mask.wt'] : [])],
-  afterJob(h, done, spec, env) {
-    const jobsOfLevel = h.replicates * (spec.level === 0 ? 1 : 1 + h.controls.length);
-    const level = done.filter((d) => d.spec.level === spec.level);
-    if (level.length !== jobsOfLevel) return;
-    env.emit({ type: 'row', table: 'levels', header: levelHeader(h.controls), cells: levelRow(summarize(level.map((d) => d.result)), spec.level, h.controls) });
+  // A level's row prints once all its jobs are done and every level before it has printed.
+  afterJob(h, done, _spec, env) {
+    const complete = (jobs: ReadonlyArray<{ spec: LotterySpec }>): number => {
+      let level = 0;
+      while (level <= h.levels && jobs.filter((d) => d.spec.level === level).length === h.replicates * (level === 0 ? 1 : 1 + h.controls.length)) level++;
+      return level;
+    };
+    const from = complete(done.slice(0, -1)), to = complete(done);
+    for (let level = from; level < to; level++) {
+      const results = done.filter((d) => d.spec.level === level).map((d) => d.result);
+      env.emit({ type: 'row', table: 'levels', header: levelHeader(h.controls), cells: levelRow(summarize(results), level, h.controls) });
+    }
   },
   summarize(ctx, _h, done) {
     const results = done.map((d) => d.result);
