@@ -26,7 +26,7 @@ for (let rep = 0; rep < repeats; rep++) {
   const store = mkdtempSync(join(tmpdir(), 'winnow-bench-lottery-'));
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, 'lottery', '--dataset', 'fashion-mnist-mini', '--validation', '2000', '--levels', String(levels),
-    '--iterations', String(iterations), '--eval-every', String(evalEvery), '--controls', 'none', '--seed', String(rep), '--store', store, '--no-report', '--json'], { encoding: 'utf8' });
+    '--iterations', String(iterations), '--eval-every', String(evalEvery), '--controls', 'none', '--seed', String(rep), '--store', store, '--no-report', '--json', '--workers', '1'], { encoding: 'utf8' });
   winnow.push((performance.now() - t0) / 1000);
   rmSync(store, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`winnow lottery failed: ${r.stderr}`);
