@@ -36,6 +36,8 @@ export interface JobEnv extends RunEnv {
   dir: string;
   /** progress inside the job */
   step(done: number, total: number, info?: Record<string, string | number>): void;
+  /** an evaluation while the job runs: stored at once, so curves can be watched live (`winnow serve`) */
+  metric(row: MetricRow): void;
 }
 
 export interface Finished<S extends JobSpec, R> {

@@ -4,7 +4,7 @@
 // run refuses with a clear message.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore, type JobRecord } from '../store/db.js';
+import { openStore, type JobRecord, type MetricRow } from '../store/db.js';
 import { describeRun } from '../store/hash.js';
 import { jobDir, runDir, writeHparamsFile } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
@@ -57,6 +57,7 @@ function defaults<H>(params: Params<H>): Record<string, unknown> {
 async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, plan: S[], stored: Map<string, JobRecord>, env: RunEnv, ctx: C,
   opts: LaunchOptions): Promise<Array<Finished<S, R>>> {
   const { store, runId, emit } = env;
+  const metric = (key: string) => (row: MetricRow): void => emit({ type: 'metrics', key, row: row as { iteration: number } });
   const done: Array<Finished<S, R>> = [];
   const finish = (spec: S, result: R, resumed: boolean, t0: number): void => {
     done.push({ spec, result });
@@ -76,7 +77,9 @@ async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C
     if (pool) return pool.run(spec) as Promise<JobOutput<R>>;
     const dir = jobDir(env.root, runId, spec.key);
     mkdirSync(dir, { recursive: true });
-    return Promise.resolve(exp.runJob(ctx, spec, { ...env, dir, step: (d, t, info) => emit({ type: 'step', key: spec.key, done: d, total: t, ...(info ? { info } : {}) }) }));
+    return Promise.resolve(exp.runJob(ctx, spec, {
+      ...env, dir, metric: metric(spec.key), step: (d, t, info) => emit({ type: 'step', key: spec.key, done: d, total: t, ...(info ? { info } : {}) }),
+    }));
   };
   try {
     const doneKeys = new Set(done.map((d) => d.spec.key));
@@ -107,10 +110,14 @@ async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C
 }
 
 export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, opts: LaunchOptions): Promise<Launched<H, S, R, O>> {
-  const emit = opts.emit ?? (() => {});
   const { id: runId, canonical } = runIdentity(exp as unknown as AnyExperiment, h);
   const started = performance.now();
   const store = openStore(opts.root);
+  // Evaluations reach the store as they happen (live curves); the job's final metrics replace them.
+  const emit = (e: ProgressEvent): void => {
+    if (e.type === 'metrics') store.setMetric(runId, e.key, e.row);
+    opts.emit?.(e);
+  };
   let release: (() => void) | undefined;
   let ctx: C | undefined;
   try {

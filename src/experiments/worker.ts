@@ -28,7 +28,8 @@ port.on('message', (msg: WorkerRequest) => {
   void opened.then(async (ctx) => {
     const dir = jobDir(init.root, init.runId, spec.key);
     mkdirSync(dir, { recursive: true });
-    const out = await exp.runJob(ctx, spec, { ...env, dir, step: (done, total, info) => env.emit({ type: 'step', key: spec.key, done, total, ...(info ? { info } : {}) }) });
+    const metric = (row: { iteration: number }) => env.emit({ type: 'metrics', key: spec.key, row });
+    const out = await exp.runJob(ctx, spec, { ...env, dir, metric, step: (done, total, info) => env.emit({ type: 'step', key: spec.key, done, total, ...(info ? { info } : {}) }) });
     port.postMessage({ kind: 'done', id: msg.id, result: out.result, metrics: out.metrics ?? [] } satisfies WorkerReply);
   }).catch((e: unknown) => {
     port.postMessage({ kind: 'failed', id: msg.id, message: e instanceof Error ? e.message : String(e), user: e instanceof UserError, stack: e instanceof Error ? e.stack : undefined } satisfies WorkerReply);

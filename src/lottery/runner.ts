@@ -40,6 +40,7 @@ export interface JobResult {
 
 export interface LotteryHooks {
   onStep?(iteration: number, total: number): void;
+  onEval?(row: MetricRow & { iteration: number }): void;
 }
 
 export interface LotteryJob { replicate: number; level: number; branch: Branch }
@@ -170,6 +171,7 @@ export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: L
       saveTrainerState(ckptPath, s);
       lastSave = performance.now();
     },
+    onEval: (r) => hooks.onEval?.({ iteration: r.iteration, trainLoss: r.trainLoss, valLoss: r.valLoss, valAccuracy: r.valAccuracy, testLoss: r.testLoss, testAccuracy: r.testAccuracy }),
     onStep: (it, total) => {
       if (rewindPath && it === h.rewindIter) saveModelState(rewindPath, snapshot(model), { iteration: it });
       hooks.onStep?.(it, total);

@@ -230,6 +230,16 @@ export class ExperimentStore {
     this.guard(() => write.immediate());
   }
 
+  /** Stores one evaluation of a running job (replacing one at the same iteration); the job row must exist. */
+  setMetric(runId: string, key: string, row: MetricRow): void {
+    const { iteration, ...value } = row;
+    if (!Number.isSafeInteger(iteration) || iteration < 0) throw new TypeError(`metrics iteration must be an integer ≥ 0, got ${iteration}`);
+    this.guard(() => this.db.prepare(
+      `INSERT INTO job_metrics (run_id, job_key, iteration, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT(run_id, job_key, iteration) DO UPDATE SET value = excluded.value`,
+    ).run(runId, key, iteration, json(value)));
+  }
+
   /** Sets a job's status (creating the row if absent); 'pending' also drops its result and metrics (recompute). */
   setJobStatus(runId: string, key: string, status: Status): void {
     checkJobKey(key);

@@ -76,7 +76,7 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
   runJob(ctx, spec, env) {
     const { result, metrics, warnings } = trainBranch({
       be: ctx.be, data: ctx.data, h: ctx.h, dir: (j) => jobDir(env.root, env.runId, lotteryJobKey(j.replicate, j.level, j.branch)), checkpointSeconds: env.checkpointSeconds,
-    }, spec, { onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); } });
+    }, spec, { onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); }, onEval: (row) => env.metric(row) });
     for (const w of warnings) env.emit({ type: 'warning', message: `${spec.label}: ${w}` });
     return { result, metrics };
   },

@@ -67,6 +67,7 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSum
       optimizer: { kind: h.optimizer, lr: h.lr || DEFAULT_LR[h.optimizer], momentum: h.momentum, weightDecay: h.weightDecay },
     }, {
       onStep: (it, _total, loss) => { if (it - last >= 20 || it === iterations) { env.step(it, iterations, { loss: loss.toFixed(4) }); last = it; } },
+      onEval: (r) => env.metric({ ...r }),
     });
     saveModel(join(env.dir, MODEL_FILE), model, { spec: h.model, inputShape: [data.shape[0], data.shape[1], data.shape[2]], classes: data.classes, dataset: data.name },
       { format: 'fp32', encoding: 'auto', meta: { seed: h.seed, testAccuracy: summary.final.testAccuracy } });
