@@ -84,3 +84,8 @@ export interface Experiment<H, S extends JobSpec, R, C, O> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExperiment = Experiment<any, any, any, any, any>;
+
+/** Runs a job elsewhere (queue workers, distributed.ts) given the keys of the jobs whose files it reads. */
+export interface RemoteRunner {
+  run(experiment: string, h: unknown, env: RunEnv, spec: JobSpec, reads: string[]): Promise<JobOutput<unknown>>;
+}

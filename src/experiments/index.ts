@@ -22,6 +22,8 @@ export { evaluateGenome } from './evolve/evaluate.js';
 
 export { EXPERIMENTS } from './registry.js';
 export * from './runs.js';
+export { expandSweep, readSweepFile, runSweep, type SweepOptions, type SweepResult, type SweepRun } from './sweep.js';
+export { runQueueWorker, parseQueueUrl, checkReachable, type WorkerOptions } from './distributed.js';
 
 // Commands that run no experiment: model files and datasets.
 export * from './tools/compress.js';

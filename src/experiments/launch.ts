@@ -8,7 +8,7 @@ import { openStore, type JobRecord, type MetricRow } from '../store/db.js';
 import { describeRun } from '../store/hash.js';
 import { jobDir, runDir, writeHparamsFile } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
-import type { AnyExperiment, Experiment, Finished, JobOutput, JobSpec, RunEnv } from './experiment.js';
+import type { AnyExperiment, Experiment, Finished, JobOutput, JobSpec, RemoteRunner, RunEnv } from './experiment.js';
 import { JobPool } from './pool.js';
 import type { Params } from './params.js';
 import type { ProgressEvent } from './progress.js';
@@ -23,6 +23,8 @@ export interface LaunchOptions {
   checkpointSeconds?: number;
   /** run independent jobs on this many worker threads (experiments marked `parallel`); results do not depend on it */
   workers?: number;
+  /** run the jobs on queue workers instead (experiments marked `parallel`; distributed.ts) */
+  remote?: RemoteRunner;
 }
 
 export interface Launched<H, S extends JobSpec, R, O> {
@@ -50,6 +52,15 @@ function defaults<H>(params: Params<H>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(params).map(([k, p]) => [k, (p as { default: unknown }).default]));
 }
 
+/** Every key a job reads, directly or through the jobs it reads. */
+export function readsOf(plan: readonly JobSpec[], spec: JobSpec): string[] {
+  const byKey = new Map(plan.map((s) => [s.key, s]));
+  const out = new Set<string>();
+  const visit = (k: string): void => { if (out.has(k)) return; out.add(k); for (const d of byKey.get(k)?.after ?? []) visit(d); };
+  for (const d of spec.after ?? []) visit(d);
+  return [...out];
+}
+
 /**
  * Runs the plan's unfinished jobs — in plan order on this thread, or with `workers` > 1 on a pool of worker
  * threads as their dependencies (`after`) allow — and returns every job, finished ones read back, in plan order.
@@ -71,9 +82,11 @@ async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C
     if (prior?.status === 'done') finish(spec, exp.checkResult(prior.result, `${store.path}: run ${runId} job ${spec.key}`), true, performance.now());
     else pending.push(spec);
   }
-  const workers = exp.parallel ? Math.min(opts.workers ?? 1, pending.length) : 1;
-  const pool = workers > 1 ? new JobPool(workers, { experiment: exp.name, h, root: env.root, runId, backend: env.backend, checkpointSeconds: env.checkpointSeconds }, emit) : null;
+  const remote = exp.parallel ? opts.remote : undefined;
+  const workers = remote ? Infinity : exp.parallel ? Math.min(opts.workers ?? 1, pending.length) : 1;
+  const pool = !remote && workers > 1 ? new JobPool(workers, { experiment: exp.name, h, root: env.root, runId, backend: env.backend, checkpointSeconds: env.checkpointSeconds }, emit) : null;
   const execute = (spec: S): Promise<JobOutput<R>> => {
+    if (remote) return remote.run(exp.name, h, env, spec, readsOf(plan, spec)) as Promise<JobOutput<R>>;
     if (pool) return pool.run(spec) as Promise<JobOutput<R>>;
     const dir = jobDir(env.root, runId, spec.key);
     mkdirSync(dir, { recursive: true });

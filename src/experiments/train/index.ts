@@ -25,7 +25,7 @@ export type TrainSummary = Omit<TrainRunSummary, 'history'> & { backendDetail: s
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.1, momentum: 0.01, adam: 1.2e-3 };
 const MODEL_FILE = 'model.wnn';
 
-export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSummary, 'history'> & { source: string; backendDetail: string }, null, TrainSummary> = {
+export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSummary, 'history'> & { source: string; backendDetail: string }, TrainHparams, TrainSummary> = {
   name: 'train',
   description: 'train a network and report test accuracy at the early-stopping iteration (minimum validation loss)',
   params: {
@@ -53,9 +53,9 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSum
   },
   describe: (h) => `${h.model} on ${h.dataset}, ${h.optimizer}, seed ${h.seed}${h.density < 1 ? `, density ${h.density}` : ''}`,
   plan: () => [{ key: 'train', label: 'train' }],
-  open: () => null,
-  runJob(_ctx, _spec, env) {
-    const h = env.store.getRun(env.runId)!.hparams as unknown as TrainHparams;
+  parallel: true,
+  open: (h) => h,
+  runJob(h, _spec, env) {
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
     const data = loadDataset(h.dataset, { dataDir: h.dataDir || undefined, seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
     const perEpoch = Math.floor(data.train.count / h.batchSize);
