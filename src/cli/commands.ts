@@ -1,5 +1,6 @@
 // The list of CLI commands. Each module exports register(program) adding one command.
 import type { Command } from 'commander';
+import { registerRemaining } from './experiment-command.js';
 import { register as train } from './train.js';
 import { register as data } from './data.js';
 import { register as evolve } from './evolve.js';
@@ -22,4 +23,6 @@ export const commands: Array<(program: Command) => void> = [
   compare,
   neatVsTickets,
   sweep,
+  // last: a command for each experiment without a file of its own
+  registerRemaining,
 ];

@@ -2,7 +2,7 @@
 // default and parser; --store, --json, --progress, --backend; the launch through the one path
 // (experiments/launch.ts) with progress rendered for the terminal, a pipe or a machine.
 import { Option, type Command } from 'commander';
-import { launch, resolveHparams, type AnyExperiment, type Launched } from '../experiments/index.js';
+import { EXPERIMENTS, launch, resolveHparams, type AnyExperiment, type Launched } from '../experiments/index.js';
 import { availableParallelism } from 'node:os';
 import { choiceFlag, intFlag, numberFlag } from '../util/flags.js';
 import { PROGRESS_MODES, progressRenderer, type ProgressMode } from './progress.js';
@@ -49,8 +49,27 @@ export function givenParams(cmd: Command, exp: AnyExperiment): Record<string, un
   return given;
 }
 
+/** The experiments that have a command, per program. */
+const registered = new WeakMap<Command, Set<AnyExperiment>>();
+
+/**
+ * A command for every registered experiment that has no command file of its own: named after the
+ * experiment (`my_study` → `winnow my-study`), printing its `show` table (or its summary as JSON).
+ */
+export function registerRemaining(program: Command): void {
+  for (const exp of Object.values(EXPERIMENTS)) {
+    if (registered.get(program)?.has(exp)) continue;
+    registerExperiment(program, {
+      experiment: exp, command: exp.name.replace(/_/g, '-'),
+      print: (l) => console.log(exp.show ? exp.show(l.hparams, l.jobs) : JSON.stringify(l.summary, null, 2)),
+    });
+  }
+}
+
 export function registerExperiment(program: Command, spec: ExperimentCommand): Command {
   const exp = spec.experiment;
+  if (!registered.has(program)) registered.set(program, new Set());
+  registered.get(program)!.add(exp);
   const cmd = program.command(spec.command ?? exp.name).description(exp.description);
   addParamOptions(cmd, exp)
     .option('--store <dir>', 'experiment store directory (SQLite index + run directories)', 'runs')

@@ -23,7 +23,12 @@ export { evaluateGenome } from './evolve/evaluate.js';
 export { EXPERIMENTS } from './registry.js';
 export * from './runs.js';
 export { expandSweep, readSweepFile, runSweep, type SweepOptions, type SweepResult, type SweepRun } from './sweep.js';
-export { runQueueWorker, parseQueueUrl, checkReachable, type WorkerOptions } from './distributed.js';
+export type { WorkerOptions } from './distributed.js';
+
+/** `winnow worker` (loads BullMQ only when called). */
+export async function runQueueWorker(o: import('./distributed.js').WorkerOptions): Promise<{ close(): Promise<void> }> {
+  return (await import('./distributed.js')).runQueueWorker(o);
+}
 
 // Commands that run no experiment: model files and datasets.
 export * from './tools/compress.js';

@@ -7,7 +7,6 @@
 import { readUserJson } from '../util/read.js';
 import { UserError } from '../util/errors.js';
 import type { AnyExperiment } from './experiment.js';
-import { checkReachable, RemoteExecutor } from './distributed.js';
 import { launch } from './launch.js';
 import { resolveHparams } from './params.js';
 import type { ProgressEvent } from './progress.js';
@@ -118,6 +117,7 @@ export async function runSweep(runs: SweepRun[], o: SweepOptions): Promise<Sweep
   }
   const serial = runs.find((r) => !r.experiment.parallel);
   if (serial) throw new UserError(`--queue: experiment ${serial.experiment.name} runs only locally (its jobs write outside the store); drop --queue`);
+  const { checkReachable, RemoteExecutor } = await import('./distributed.js'); // BullMQ only when a queue is used
   await checkReachable(o.queue);
   const remote = new RemoteExecutor(o.queue, o.emit ?? (() => {}));
   try {
