@@ -45,7 +45,11 @@ def main():
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--validation", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--controls", default="", help="comma-separated: reinit, random-prune (trained at every level >= 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (set OPENBLAS_NUM_THREADS to match)")
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    controls = [c for c in a.controls.split(",") if c]
     torch.manual_seed(a.seed)
     xtr = torch.tensor(read_idx(find(a.data, "train-images-idx3-ubyte")).reshape(-1, 784), dtype=torch.float32) / 255
     ytr = torch.tensor(read_idx(find(a.data, "train-labels-idx1-ubyte")), dtype=torch.long)
@@ -71,28 +75,16 @@ def main():
             out = model(x)
             return float(loss_fn(out, y)), float((out.argmax(1) == y).float().mean())
 
-    t0 = time.perf_counter()
-    accuracy = []
-    per_epoch = len(xtr) // 60
-    for level in range(a.levels + 1):
-        if level > 0:
+    def train(masks, weights, seed):
+        """One branch: these masks and starting weights, Adam from scratch; test accuracy at early stop."""
+        with torch.no_grad():
             for i, l in enumerate(layers):
-                rate = 0.1 if i == len(layers) - 1 else 0.2
-                w, m = l.weight_orig.detach().abs(), l.weight_mask
-                kept = int(m.sum())
-                k = round(rate * kept)
-                scores = torch.where(m.bool(), w, torch.full_like(w, float("inf")))
-                idx = torch.argsort(scores.flatten())[:k]
-                new = m.clone().flatten()
-                new[idx] = 0
-                l.weight_mask.copy_(new.view_as(m))
-        with torch.no_grad():  # rewind survivors to their initial values
-            for i, l in enumerate(layers):
-                l.weight_orig.copy_(init[f"{2 * i}.weight"])
-                l.bias.copy_(init[f"{2 * i}.bias"])
+                l.weight_mask.copy_(masks[i])
+                l.weight_orig.copy_(weights[f"{2 * i}.weight"])
+                l.bias.copy_(weights[f"{2 * i}.bias"])
         opt = torch.optim.Adam(model.parameters(), lr=1.2e-3, foreach=True)  # the faster multi-tensor Adam
         best = (float("inf"), 0.0)
-        g = torch.Generator().manual_seed(a.seed)
+        g = torch.Generator().manual_seed(seed)
         order = torch.randperm(len(xtr), generator=g)
         for it in range(1, a.iterations + 1):
             pos = (it - 1) % per_epoch
@@ -107,9 +99,49 @@ def main():
                 _, ta = evaluate(xte, yte)
                 if vl < best[0]:
                     best = (vl, ta)
-        accuracy.append(best[1])
+        return best[1]
+
+    def fresh_init():
+        w = {}
+        for i, l in enumerate(layers):
+            t = torch.empty_like(l.weight_orig)
+            torch.nn.init.xavier_normal_(t)
+            w[f"{2 * i}.weight"], w[f"{2 * i}.bias"] = t, torch.zeros_like(l.bias)
+        return w
+
+    t0 = time.perf_counter()
+    accuracy, control_accuracy = [], {c: [] for c in controls}
+    per_epoch = len(xtr) // 60
+    masks = [torch.ones_like(l.weight_orig) for l in layers]
+    trained = None
+    for level in range(a.levels + 1):
+        if level > 0:  # prune the previous ticket's trained weights, layer-wise
+            for i, l in enumerate(layers):
+                rate = 0.1 if i == len(layers) - 1 else 0.2
+                w, m = trained[i].abs(), masks[i]
+                k = round(rate * int(m.sum()))
+                scores = torch.where(m.bool(), w, torch.full_like(w, float("inf")))
+                new = m.clone().flatten()
+                new[torch.argsort(scores.flatten())[:k]] = 0
+                masks[i] = new.view_as(m)
+        accuracy.append(train(masks, init, a.seed))  # survivors reset to their initial values
+        trained = [l.weight_orig.detach() * l.weight_mask for l in layers]
+        trained = [t.clone() for t in trained]
+        if level > 0:
+            for c in controls:
+                if c == "reinit":
+                    control_accuracy[c].append(train(masks, fresh_init(), a.seed))
+                elif c == "random-prune":
+                    rnd = []
+                    for m in masks:
+                        flat = torch.zeros(m.numel())
+                        flat[torch.randperm(m.numel())[:int(m.sum())]] = 1
+                        rnd.append(flat.view_as(m))
+                    control_accuracy[c].append(train(rnd, init, a.seed))
+                else:
+                    raise SystemExit(f"--controls: unknown control {c}")
     print(json.dumps({"seconds": time.perf_counter() - t0, "levels": a.levels, "iterations": a.iterations,
-                      "accuracy": accuracy, "torch": torch.__version__}))
+                      "accuracy": accuracy, "controls": control_accuracy, "threads": a.threads, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
