@@ -68,7 +68,7 @@ export function readsOf(plan: readonly JobSpec[], spec: JobSpec): string[] {
 async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, plan: S[], stored: Map<string, JobRecord>, env: RunEnv, ctx: C,
   opts: LaunchOptions): Promise<Array<Finished<S, R>>> {
   const { store, runId, emit } = env;
-  const metric = (key: string) => (row: MetricRow): void => emit({ type: 'metrics', key, row: row as { iteration: number } });
+  const metric = (key: string) => (row: MetricRow): void => emit({ type: 'metrics', runId, key, row: row as { iteration: number } });
   const done: Array<Finished<S, R>> = [];
   const finish = (spec: S, result: R, resumed: boolean, t0: number): void => {
     done.push({ spec, result });
@@ -127,8 +127,9 @@ export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S
   const started = performance.now();
   const store = openStore(opts.root);
   // Evaluations reach the store as they happen (live curves); the job's final metrics replace them.
+  // A nested run's (compare's lottery) pass through here too, and are its own run's to store.
   const emit = (e: ProgressEvent): void => {
-    if (e.type === 'metrics') store.setMetric(runId, e.key, e.row);
+    if (e.type === 'metrics' && e.runId === runId) store.setMetric(runId, e.key, e.row);
     opts.emit?.(e);
   };
   let release: (() => void) | undefined;

@@ -36,7 +36,7 @@ export default async function queueJob(job: SandboxedJob<RemoteJobData, RemoteJo
     mkdirSync(dir, { recursive: true });
     const out = await exp.runJob(ctx, d.spec, {
       ...env, dir, step: (done, total) => emit({ type: 'step', key: d.spec.key, done, total }),
-      metric: (row) => emit({ type: 'metrics', key: d.spec.key, row: row as { iteration: number } }),
+      metric: (row) => emit({ type: 'metrics', runId: d.runId, key: d.spec.key, row: row as { iteration: number } }),
     });
     const files: Record<string, string> = {};
     for (const f of filesUnder(base)) {

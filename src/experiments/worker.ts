@@ -28,7 +28,7 @@ port.on('message', (msg: WorkerRequest) => {
   void opened.then(async (ctx) => {
     const dir = jobDir(init.root, init.runId, spec.key);
     mkdirSync(dir, { recursive: true });
-    const metric = (row: { iteration: number }) => env.emit({ type: 'metrics', key: spec.key, row });
+    const metric = (row: { iteration: number }) => env.emit({ type: 'metrics', runId: init.runId, key: spec.key, row });
     const out = await exp.runJob(ctx, spec, { ...env, dir, metric, step: (done, total, info) => env.emit({ type: 'step', key: spec.key, done, total, ...(info ? { info } : {}) }) });
     port.postMessage({ kind: 'done', id: msg.id, result: out.result, metrics: out.metrics ?? [] } satisfies WorkerReply);
   }).catch((e: unknown) => {
