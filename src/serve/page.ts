@@ -7,7 +7,7 @@ import type { RunView } from './reader.js';
 
 const shell = (title: string, body: string, data: Record<string, string>): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeXml(title)}</title><link rel="stylesheet" href="/style.css"></head>
+<title>${escapeXml(title)}</title><link rel="icon" href="/favicon.svg"><link rel="stylesheet" href="/style.css"></head>
 <body ${Object.entries(data).map(([k, v]) => `data-${k}="${escapeXml(v)}"`).join(' ')}>
 ${body}
 <script src="/app.js"></script></body></html>
@@ -31,6 +31,8 @@ export function runPage(run: RunView): string {
 <section><h2>Hyperparameters</h2><table id="hparams"><tbody></tbody></table></section>
 </main>`, { page: 'run', run: run.id });
 }
+
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M1 14 L5 8 L8 10 L15 2" fill="none" stroke="#0969da" stroke-width="2"/></svg>';
 
 export const STYLE_CSS = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0 2rem 2rem; color: #222; background: #fafafa; }

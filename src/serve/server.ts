@@ -10,7 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../util/errors.js';
-import { APP_JS, STYLE_CSS, listPage, runPage } from './page.js';
+import { APP_JS, FAVICON_SVG, STYLE_CSS, listPage, runPage } from './page.js';
 import { StoreReader, type JobView, type ReaderOptions, type RunView } from './reader.js';
 
 export interface ServeOptions extends ReaderOptions {
@@ -160,6 +160,7 @@ export async function serve(opts: ServeOptions): Promise<Served> {
     const [a, b, c] = parts;
     if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', listPage(opts.store));
     if (url.pathname === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', APP_JS);
+    if (url.pathname === '/favicon.svg' || url.pathname === '/favicon.ico') return send(res, 200, 'image/svg+xml', FAVICON_SVG, SVG_HEADERS);
     if (url.pathname === '/style.css') return send(res, 200, 'text/css; charset=utf-8', STYLE_CSS);
     if (a === 'run' && b !== undefined && parts.length === 2) {
       const run = reader.run(b);
