@@ -71,6 +71,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const sv = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v)); if (text !== undefined) e.textContent = text; return e; };
 const fmt = (v) => typeof v !== 'number' ? String(v) : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toExponential(3) : v.toFixed(4);
 const jobsText = (r) => r.jobsDone + '/' + (r.jobsPlanned ?? r.jobsStarted) + (r.jobsRunning ? ' (' + r.jobsRunning + ' running)' : '');
+/** About five round tick values in [lo, hi]. */
+const ticks = (lo, hi) => { const raw = (hi - lo) / 5, p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p, step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p; const out = []; for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v); return out; };
 const td = (text, cls) => el('td', cls ? { class: cls } : {}, text);
 
 async function listPage() {
@@ -96,8 +98,8 @@ async function listPage() {
 function runPage(runId) {
   const series = new Map();   // job key -> rows [{iteration, ...}]
   const hidden = new Set();
-  let jobs = [];
   let metric = '';
+  let runState = '';
   let pending = false;
   const metricSel = $('#metric');
   const logx = $('#logx');
@@ -122,7 +124,7 @@ function runPage(runId) {
     const W = 900, H = 360, L = 60, R = 16, T = 14, B = 40;
     const pts = keys.map((k) => (series.get(k) || []).filter((r) => typeof r[metric] === 'number' && Number.isFinite(r[metric])).map((r) => [r.iteration, r[metric]]));
     const total = pts.reduce((s, p) => s + p.length, 0);
-    if (!metric || total === 0) { chart.replaceChildren(el('p', { class: 'empty' }, 'no evaluations yet')); chart.setAttribute('data-points', '0'); $('#legend').replaceChildren(); return; }
+    if (!metric || total === 0) { chart.replaceChildren(el('p', { class: 'empty' }, runState === 'running' || runState === '' ? 'no evaluations yet' : 'this run logged no evaluations')); chart.setAttribute('data-points', '0'); $('#legend').replaceChildren(); return; }
     const visible = keys.map((k, i) => hidden.has(k) ? [] : pts[i]).flat();
     const all = visible.length ? visible : pts.flat();
     const useLog = logx.checked;
@@ -135,13 +137,12 @@ function runPage(runId) {
     const X = (x) => L + ((xf(x) - x0) / (x1 - x0)) * (W - L - R);
     const Y = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
     const svg = sv('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': metric + ' against iteration', 'data-points': total });
-    for (let i = 0; i <= 4; i++) {
-      const yv = y0 + ((y1 - y0) * i) / 4, yy = Y(yv);
-      svg.append(sv('line', { x1: L, x2: W - R, y1: yy, y2: yy, stroke: '#eee' }), sv('text', { x: L - 6, y: yy + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#555' }, fmt(+yv.toPrecision(3))));
-      const xv = x0 + ((x1 - x0) * i) / 4, xx = L + (i / 4) * (W - L - R);
-      const lab = useLog ? Math.round(Math.pow(10, xv) - 1) : Math.round(xv);
-      svg.append(sv('text', { x: xx, y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#555' }, String(lab)));
+    for (const yv of ticks(y0, y1)) {
+      const yy = Y(yv);
+      svg.append(sv('line', { x1: L, x2: W - R, y1: yy, y2: yy, stroke: '#eee' }), sv('text', { x: L - 6, y: yy + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#555' }, String(+yv.toPrecision(6))));
     }
+    const xticks = useLog ? [0, 1, 2, 3, 4, 5, 6, 7].map((e) => Math.pow(10, e)).filter((v) => xf(v) >= x0 && xf(v) <= x1) : ticks(x0, x1);
+    for (const xv of xticks) svg.append(sv('text', { x: X(xv), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#555' }, String(+xv.toPrecision(6))));
     svg.append(sv('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#888' }), sv('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#888' }));
     svg.append(sv('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 12, fill: '#333' }, 'iteration'));
     svg.append(sv('text', { x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle', 'font-size': 12, fill: '#333', transform: 'rotate(-90 14 ' + (T + H - B) / 2 + ')' }, metric));
@@ -168,6 +169,7 @@ function runPage(runId) {
   logx.addEventListener('change', schedule);
 
   function showRun(r) {
+    if (r.state !== runState) { runState = r.state; schedule(); }
     $('#run-state').textContent = r.state + (r.pid ? ' (pid ' + r.pid + ')' : '');
     $('#run-state').className = 'state-' + r.state;
     $('#run-jobs').textContent = 'jobs done ' + jobsText(r);
@@ -181,7 +183,6 @@ function runPage(runId) {
     return Object.entries(res).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean').slice(0, 8).map(([k, v]) => k + ' ' + fmt(v)).join(' · ');
   }
   function showJobs(list) {
-    jobs = list;
     const rows = list.map((j) => {
       const tr = el('tr', { 'data-job': j.key });
       tr.append(td(j.key), td(j.status, 'status-' + j.status), td(String((series.get(j.key) || []).length), 'num'), td(resultText(j.result)));

@@ -197,7 +197,7 @@ test('serve: reads only (the database file is byte-identical after serving), and
   rmSync(root, { recursive: true, force: true });
 });
 
-test('serve CLI: a missing store and a port in use are one-line errors (exit 2); --port 0 prints the URL', async () => {
+test('serve CLI: a missing store and a port in use are one-line errors (exit 2); --host 0.0.0.0 prints a URL with the token it requires', async () => {
   const missing = join(tmpdir(), `winnow-serve-missing-${process.pid}`);
   let r = spawnSync(process.execPath, [cli, 'serve', '--store', missing, '--port', '0'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
@@ -223,15 +223,16 @@ test('serve CLI: a missing store and a port in use are one-line errors (exit 2);
     blocker.close();
   }
 
-  // --port 0: the URL on stdout's first line; SIGTERM stops it cleanly.
-  const child = spawn(process.execPath, [cli, 'serve', '--store', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // --host 0.0.0.0 --port 0: the URL with its token on stdout's first line; without the token, 401; SIGTERM stops it cleanly.
+  const child = spawn(process.execPath, [cli, 'serve', '--store', root, '--port', '0', '--host', '0.0.0.0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const url = await new Promise<string>((ok, fail) => {
+    const [port, token] = await new Promise<[string, string]>((ok, fail) => {
       let out = '';
-      child.stdout.on('data', (c: Buffer) => { out += c.toString(); const m = /^(http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(out); if (m) ok(m[1]!); });
+      child.stdout.on('data', (c: Buffer) => { out += c.toString(); const m = /^http:\/\/0\.0\.0\.0:(\d+)\/\?token=([A-Za-z0-9_-]{32})\n/.exec(out); if (m) ok([m[1]!, m[2]!]); });
       child.on('exit', (code) => fail(new Error(`serve exited ${code} before printing its URL`)));
     });
-    assert.equal((await get(`${url}api/runs`)).status, 200);
+    assert.equal((await get(`http://127.0.0.1:${port}/api/runs`)).status, 401);
+    assert.equal((await get(`http://127.0.0.1:${port}/api/runs?token=${token}`)).status, 200);
   } finally {
     const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
     child.kill('SIGTERM');
