@@ -35,6 +35,11 @@ module.exports = {
       from: { path: '^src/(util|report)/' }, to: { path: '^src/', pathNot: '^src/(util|report)/' },
     },
     {
+      name: 'serve-reads-the-store', severity: 'error',
+      comment: 'the dashboard reads the store and the files runs leave; it runs no experiment (the CLI passes it what it needs)',
+      from: { path: '^src/serve/' }, to: { path: '^src/', pathNot: '^src/(serve|store|report|util)/' },
+    },
+    {
       name: 'store-knows-no-algorithm', severity: 'error',
       from: { path: '^src/store/' }, to: { path: '^src/', pathNot: '^src/(store|util)/' },
     },

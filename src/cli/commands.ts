@@ -11,6 +11,7 @@ import { register as infer } from './infer.js';
 import { register as compare } from './compare.js';
 import { register as neatVsTickets } from './neat-vs-tickets.js';
 import { register as sweep } from './sweep.js';
+import { register as serve } from './serve.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -23,6 +24,7 @@ export const commands: Array<(program: Command) => void> = [
   compare,
   neatVsTickets,
   sweep,
+  serve,
   // last: a command for each experiment without a file of its own
   registerRemaining,
 ];

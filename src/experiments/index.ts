@@ -34,3 +34,4 @@ export async function runQueueWorker(o: import('./distributed.js').WorkerOptions
 export * from './tools/compress.js';
 export * from './tools/infer.js';
 export * from './tools/data.js';
+export { serve, type ServeOptions, type Served } from '../serve/index.js';
