@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../util/atomic.js';
 import { UserError } from '../../util/errors.js';
 import { choiceFlag, intFlag, numberFlag } from '../../util/flags.js';
 import type { Experiment, JobSpec } from '../experiment.js';
-import { isGptSpec } from '../../models/gpt.js';
+import { gptConfig, isGptSpec } from '../../models/gpt.js';
 import { isTextDatasetSpec } from '../../data/text.js';
 import { LM_DEFAULTS, checkLmResult, runLmJob, type LmResult } from './lm.js';
 
@@ -61,6 +61,7 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, ClassifierResult
     if (given.has('epochs') && given.has('iterations')) throw new UserError('--epochs and --iterations are mutually exclusive: give one');
     if (isGptSpec(h.model)) {
       if (given.has('epochs')) throw new UserError('--epochs: a gpt model trains for --iterations (random windows, no epochs)');
+      gptConfig(h.model, 1); // the spec's shape and limits, before a run starts
       const out = { ...h };
       for (const [k, v] of Object.entries(LM_DEFAULTS)) if (!given.has(k as keyof TrainHparams)) (out as Record<string, unknown>)[k] = v;
       if (!isTextDatasetSpec(out.dataset)) throw new UserError(`--dataset ${out.dataset}: a gpt model needs text (shakespeare-char or text:FILE)`);
@@ -70,7 +71,7 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, ClassifierResult
     if (isTextDatasetSpec(h.dataset)) throw new UserError(`--dataset ${h.dataset}: text datasets train language models (--model gpt:…)`);
     return h;
   },
-  describe: (h) => `${h.model} on ${h.dataset}, ${h.optimizer}, seed ${h.seed}${h.density < 1 ? `, density ${h.density}` : ''}`,
+  describe: (h) => `${h.model} on ${h.dataset}, ${isGptSpec(h.model) ? 'AdamW' : h.optimizer}, seed ${h.seed}${h.density < 1 ? `, density ${h.density}` : ''}`,
   plan: () => [{ key: 'train', label: 'train' }],
   open: () => null,
   runJob(_ctx, _spec, env) {
