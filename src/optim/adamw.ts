@@ -10,20 +10,20 @@ export class AdamW {
   private step = 0;
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
+  /** zeros: sgdStep(w, 0, lr, wd) is exactly the decoupled decay w ← w − lr·wd·w, on the backend's kernel */
+  private readonly zeros: Float32Array;
 
   constructor(private readonly params: ReadonlyArray<Param & { decay: boolean }>, readonly config: AdamWConfig) {
     this.m = params.map((p) => new Float32Array(p.value.length));
     this.v = params.map((p) => new Float32Array(p.value.length));
+    this.zeros = new Float32Array(params.reduce((m, p) => Math.max(m, p.value.length), 0));
   }
 
   update(be: Backend, lr: number): void {
     this.step++;
     const c = this.config;
     this.params.forEach((p, i) => {
-      if (p.decay && c.weightDecay > 0) {
-        const f = 1 - lr * c.weightDecay, w = p.value;
-        for (let j = 0; j < w.length; j++) w[j]! *= f;
-      }
+      if (p.decay && c.weightDecay > 0) be.sgdStep(p.value, this.zeros, p.value.length, lr, c.weightDecay);
       be.adamStep(p.value, p.grad, this.m[i]!, this.v[i]!, p.value.length, lr, c.beta1, c.beta2, c.eps, this.step);
     });
   }
