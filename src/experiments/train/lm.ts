@@ -9,14 +9,19 @@ import { saveLm } from '../../io/lm-io.js';
 import { trainLm, type LmTrainSummary } from '../../train/lm.js';
 import { UserError } from '../../util/errors.js';
 import type { JobEnv, JobOutput } from '../experiment.js';
-import type { TrainHparams } from './index.js';
+
+/** The train experiment's hyperparameters this branch reads. */
+export interface LmHparams {
+  model: string; dataset: string; iterations: number; batchSize: number; lr: number; weightDecay: number; density: number;
+  seed: number; evalEvery: number; minLr: number; warmup: number; gradClip: number; evalIters: number;
+}
 
 export type LmResult = Omit<LmTrainSummary, 'history'> & { source: string; backend: string; backendDetail: string; modelBytes: number };
 
 /** Defaults of the LM recipe for the flags the user did not give (nanoGPT's shakespeare-char "baby" run). */
-export const LM_DEFAULTS: Partial<TrainHparams> = { dataset: 'shakespeare-char', batchSize: 12, lr: 1e-3, weightDecay: 0.1, iterations: 2000, evalEvery: 250 };
+export const LM_DEFAULTS: Partial<LmHparams> = { dataset: 'shakespeare-char', batchSize: 12, lr: 1e-3, weightDecay: 0.1, iterations: 2000, evalEvery: 250 };
 
-export function runLmJob(h: TrainHparams, env: JobEnv, modelFile: string): JobOutput<LmResult> {
+export function runLmJob(h: LmHparams, env: JobEnv, modelFile: string): JobOutput<LmResult> {
   const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
   const data = loadTextDataset(h.dataset);
   const minLr = h.minLr > 0 ? h.minLr : h.lr / 10;
