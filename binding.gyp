@@ -6,7 +6,7 @@
     "kernel_sources": [
       "native/gemm.cc", "native/sparse.cc", "native/elementwise.cc", "native/loss.cc",
       "native/optim.cc", "native/gather.cc", "native/conv.cc", "native/pool.cc", "native/kernels.cc",
-      "native/neat.cc", "native/infer.cc"
+      "native/neat.cc", "native/infer.cc", "native/transformer.cc"
     ],
     # -O3 is added (common.gypi's Release already has it; never remove flags with "cflags!").
     # -fno-math-errno lets sqrt vectorize without changing any result; -fPIC for the static libs.

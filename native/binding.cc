@@ -458,6 +458,72 @@ napi_value js_maxPoolBackward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// ---- transformer glue (transformer.cc) ----------------------------------------------------------
+
+// geluForward(x, y, len)
+napi_value js_geluForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "geluForward", 3);
+  int64_t lx, ly;
+  const float* x = a.f32(0, "x", &lx);
+  float* y = a.f32(1, "y", &ly);
+  const int64_t len = a.count(2, "len");
+  if (a.failed || !a.need("x", lx, len) || !a.need("y", ly, len)) return nullptr;
+  K->geluForward(x, y, len);
+  return undefinedValue(env);
+}
+
+// geluBackward(x, dy, dx, len)
+napi_value js_geluBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "geluBackward", 4);
+  int64_t lx, ldy, ldx;
+  const float* x = a.f32(0, "x", &lx);
+  const float* dy = a.f32(1, "dy", &ldy);
+  float* dx = a.f32(2, "dx", &ldx);
+  const int64_t len = a.count(3, "len");
+  if (a.failed || !a.need("x", lx, len) || !a.need("dy", ldy, len) || !a.need("dx", ldx, len)) return nullptr;
+  K->geluBackward(x, dy, dx, len);
+  return undefinedValue(env);
+}
+
+// layerNormForward(x, gamma, beta, d, n, y, mean, rstd)
+napi_value js_layerNormForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "layerNormForward", 8);
+  int64_t lx, lg, lb, ly, lm, lr;
+  const float* x = a.f32(0, "x", &lx);
+  const float* gamma = a.f32(1, "gamma", &lg);
+  const float* beta = a.f32(2, "beta", &lb);
+  const int64_t d = a.count(3, "d"), n = a.count(4, "n");
+  float* y = a.f32(5, "y", &ly);
+  float* mean = a.f32(6, "mean", &lm);
+  float* rstd = a.f32(7, "rstd", &lr);
+  if (a.failed || !a.need("x", lx, prod({d, n})) || !a.need("gamma", lg, d) || !a.need("beta", lb, d) ||
+      !a.need("y", ly, prod({d, n})) || !a.need("mean", lm, n) || !a.need("rstd", lr, n)) return nullptr;
+  if (d == 0 && n > 0) return a.fail("d must be at least 1"), nullptr;
+  K->layerNormForward(x, gamma, beta, d, n, y, mean, rstd);
+  return undefinedValue(env);
+}
+
+// layerNormBackward(dy, x, gamma, mean, rstd, d, n, dx, dgamma, dbeta, accumulate)
+napi_value js_layerNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "layerNormBackward", 11);
+  int64_t ldy, lx, lg, lm, lr, ldx, ldg, ldb;
+  const float* dy = a.f32(0, "dy", &ldy);
+  const float* x = a.f32(1, "x", &lx);
+  const float* gamma = a.f32(2, "gamma", &lg);
+  const float* mean = a.f32(3, "mean", &lm);
+  const float* rstd = a.f32(4, "rstd", &lr);
+  const int64_t d = a.count(5, "d"), n = a.count(6, "n");
+  float* dx = a.f32(7, "dx", &ldx);
+  float* dgamma = a.f32(8, "dgamma", &ldg);
+  float* dbeta = a.f32(9, "dbeta", &ldb);
+  const bool accumulate = a.boolean(10, "accumulate");
+  if (a.failed || !a.need("dy", ldy, prod({d, n})) || !a.need("x", lx, prod({d, n})) || !a.need("gamma", lg, d) ||
+      !a.need("mean", lm, n) || !a.need("rstd", lr, n) || !a.need("dx", ldx, prod({d, n})) || !a.need("dgamma", ldg, d) ||
+      !a.need("dbeta", ldb, d)) return nullptr;
+  K->layerNormBackward(dy, x, gamma, mean, rstd, d, n, dx, dgamma, dbeta, accumulate);
+  return undefinedValue(env);
+}
+
 // ---- NEAT programs (neat.cc) ------------------------------------------------------------------
 
 // Checks one program's node range [k0, k0+nEval) of start/act/bias against the connection arrays; sources

@@ -40,6 +40,14 @@
   X(void, maxPoolForward, (const float* x, int64_t c, int64_t h, int64_t w, int64_t batch, int64_t k,                \
                            int64_t stride, float* y, int32_t* argmax))                                               \
   X(void, maxPoolBackward, (const float* dy, const int32_t* argmax, int64_t outLen, float* dx, int64_t inLen))       \
+  /* transformer glue (transformer.cc): tanh-GELU and LayerNorm over [d×n], forward and backward */                 \
+  X(void, geluForward, (const float* x, float* y, int64_t len))                                                      \
+  X(void, geluBackward, (const float* x, const float* dy, float* dx, int64_t len))                                   \
+  X(void, layerNormForward, (const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y,  \
+                             float* mean, float* rstd))                                                              \
+  X(void, layerNormBackward, (const float* dy, const float* x, const float* gamma, const float* mean,                \
+                              const float* rstd, int64_t d, int64_t n, float* dx, float* dgamma, float* dbeta,        \
+                              bool accumulate))                                                                      \
   /* NEAT programs (neat.cc): one program over B columns of values [nSlots×B], in place; zeroes the computed */     \
   /* rows first unless keepState. */                                                                                 \
   X(void, neatForward, (int64_t nIn, int64_t nEval, const int32_t* start, const int32_t* src, const double* weight, \

@@ -110,6 +110,17 @@ export interface Backend {
   /** dx = 0, then dx[argmax[i]] += dy[i] for i < outLen. */
   maxPoolBackward(dy: F32, argmax: I32, outLen: number, dx: F32, inLen: number): void;
 
+  // ---- transformer glue ([d × n] batch-last) ------------------------------------------------
+  /** y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (GPT-2's tanh-GELU) for i < len. */
+  geluForward(x: F32, y: F32, len: number): void;
+  /** dx = dy · gelu'(x) for i < len (dx may alias dy). */
+  geluBackward(x: F32, dy: F32, dx: F32, len: number): void;
+  /** LayerNorm over the d features of each of n columns (ε = 1e-5, biased variance); writes y and the column mean and 1/σ. */
+  layerNormForward(x: F32, gamma: F32, beta: F32, d: number, n: number, y: F32, mean: F32, rstd: F32): void;
+  /** Its backward: dgamma, dbeta overwritten; dx written, or added to when accumulate. */
+  layerNormBackward(dy: F32, x: F32, gamma: F32, mean: F32, rstd: F32, d: number, n: number,
+    dx: F32, dgamma: F32, dbeta: F32, accumulate: boolean): void;
+
   // ---- NEAT programs (float64; a compiled program is src/neat/network.ts's Program) ----------
   /**
    * One topologically ordered program over B columns of values [(nIn + nEval) × B], in place. Rows

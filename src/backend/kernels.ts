@@ -10,6 +10,7 @@ export const KERNEL_NAMES = [
   'biasActivation', 'reluBackward', 'rowSum', 'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns',
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',
+  'geluForward', 'geluBackward', 'layerNormForward', 'layerNormBackward',
   'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;
 

@@ -12,6 +12,7 @@ import { register as compare } from './compare.js';
 import { register as neatVsTickets } from './neat-vs-tickets.js';
 import { register as sweep } from './sweep.js';
 import { register as serve } from './serve.js';
+import { register as generate } from './generate.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -23,6 +24,7 @@ export const commands: Array<(program: Command) => void> = [
   infer,
   compare,
   neatVsTickets,
+  generate,
   sweep,
   serve,
   // last: a command for each experiment without a file of its own

@@ -35,3 +35,4 @@ export * from './tools/compress.js';
 export * from './tools/infer.js';
 export * from './tools/data.js';
 export { serve, type ServeOptions, type Served } from '../serve/index.js';
+export * from './tools/generate.js';

@@ -14,23 +14,29 @@ import { writeFileAtomic } from '../../util/atomic.js';
 import { UserError } from '../../util/errors.js';
 import { choiceFlag, intFlag, numberFlag } from '../../util/flags.js';
 import type { Experiment, JobSpec } from '../experiment.js';
+import { gptConfig, isGptSpec } from '../../models/gpt.js';
+import { isTextDatasetSpec } from '../../data/text.js';
+import { LM_DEFAULTS, checkLmResult, runLmJob, type LmResult } from './lm.js';
 
 export interface TrainHparams {
   model: string; dataset: string; dataDir: string; epochs: number; iterations: number; batchSize: number;
   optimizer: OptimizerKind; lr: number; momentum: number; weightDecay: number; init: InitKind;
   density: number; seed: number; evalEvery: number; validation: number; save: string;
+  /** language models (gpt:…) only */
+  minLr: number; warmup: number; gradClip: number; evalIters: number;
 }
-export type TrainSummary = Omit<TrainRunSummary, 'history'> & { backendDetail: string; source: string; saved: { path: string; bytes: number } | null };
+type ClassifierResult = Omit<TrainRunSummary, 'history'> & { source: string; backendDetail: string };
+export type TrainSummary = (ClassifierResult | LmResult) & { saved: { path: string; bytes: number } | null };
 
 const DEFAULT_LR: Record<OptimizerKind, number> = { sgd: 0.1, momentum: 0.01, adam: 1.2e-3 };
 const MODEL_FILE = 'model.wnn';
 
-export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSummary, 'history'> & { source: string; backendDetail: string }, TrainHparams, TrainSummary> = {
+export const trainExperiment: Experiment<TrainHparams, JobSpec, ClassifierResult | LmResult, TrainHparams, TrainSummary> = {
   name: 'train',
   description: 'train a network and report test accuracy at the early-stopping iteration (minimum validation loss)',
   params: {
-    model: { flag: '--model <spec>', help: 'lenet300 | conv2 | conv4 | conv6 | mlp:784-300-10 | conv:32-pool/128', parse: String, default: 'lenet300' },
-    dataset: { flag: '--dataset <name>', help: 'fashion-mnist | mnist | fashion-mnist-mini (embedded) | synthetic:blobs | synthetic:images', parse: String, default: 'fashion-mnist' },
+    model: { flag: '--model <spec>', help: 'lenet300 | conv2 | conv4 | conv6 | mlp:784-300-10 | conv:32-pool/128 | gpt:LAYERS-HEADS-WIDTH-CONTEXT[-untied] (a language model, e.g. gpt:4-4-128-64)', parse: String, default: 'lenet300' },
+    dataset: { flag: '--dataset <name>', help: 'fashion-mnist | mnist | fashion-mnist-mini (embedded) | synthetic:blobs | synthetic:images; for gpt: shakespeare-char (embedded) | text:FILE', parse: String, default: 'fashion-mnist' },
     dataDir: { flag: '--data-dir <dir>', help: 'directory holding the IDX files (else $WINNOW_DATA, the user cache, system paths)', parse: String, default: '' },
     epochs: { flag: '--epochs <n>', help: 'training length in epochs (0: 1 epoch unless --iterations)', parse: intFlag('--epochs', 1, 100000), default: 0 },
     iterations: { flag: '--iterations <n>', help: 'training length in optimizer steps (instead of --epochs)', parse: intFlag('--iterations', 1), default: 0 },
@@ -44,18 +50,33 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSum
     seed: { flag: '--seed <n>', help: 'random seed (init, data order, masks)', parse: intFlag('--seed', 0, 2 ** 32 - 1), default: 0 },
     evalEvery: { flag: '--eval-every <n>', help: 'evaluate on validation and test every n iterations (0: once per epoch)', parse: intFlag('--eval-every', 1), default: 0 },
     validation: { flag: '--validation <n>', help: 'training images held out for validation (-1: 5000 for the full datasets)', parse: intFlag('--validation', 0), default: -1 },
+    minLr: { flag: '--min-lr <rate>', help: 'gpt: learning rate at the end of the cosine decay (0: --lr / 10)', parse: numberFlag('--min-lr', 0, 100), default: 0 },
+    warmup: { flag: '--warmup <n>', help: 'gpt: linear warmup iterations', parse: intFlag('--warmup', 0), default: 100 },
+    gradClip: { flag: '--grad-clip <norm>', help: 'gpt: clip the global gradient norm to this (0: off)', parse: numberFlag('--grad-clip', 0, 1e6), default: 1 },
+    evalIters: { flag: '--eval-iters <n>', help: 'gpt: random batches per split for each loss estimate', parse: intFlag('--eval-iters', 1, 100000), default: 20 },
     save: { flag: '--save <path>', help: 'also write the trained network (final weights, fp32, smallest lossless encoding) here, for compress/infer', parse: String, default: '' },
   },
   outsideIdentity: ['save'],
   resolve(h, given) {
     if (given.has('epochs') && given.has('iterations')) throw new UserError('--epochs and --iterations are mutually exclusive: give one');
+    if (isGptSpec(h.model)) {
+      if (given.has('epochs')) throw new UserError('--epochs: a gpt model trains for --iterations (random windows, no epochs)');
+      gptConfig(h.model, 1); // the spec's shape and limits, before a run starts
+      const out = { ...h };
+      for (const [k, v] of Object.entries(LM_DEFAULTS)) if (!given.has(k as keyof TrainHparams)) (out as Record<string, unknown>)[k] = v;
+      if (!isTextDatasetSpec(out.dataset)) throw new UserError(`--dataset ${out.dataset}: a gpt model needs text (shakespeare-char or text:FILE)`);
+      for (const k of ['optimizer', 'momentum', 'init', 'validation'] as const) if (given.has(k)) throw new UserError(`--${k}: not used by gpt models (AdamW, nanoGPT's initialization, the 90/10 split)`);
+      return out;
+    }
+    if (isTextDatasetSpec(h.dataset)) throw new UserError(`--dataset ${h.dataset}: text datasets train language models (--model gpt:…)`);
     return h;
   },
-  describe: (h) => `${h.model} on ${h.dataset}, ${h.optimizer}, seed ${h.seed}${h.density < 1 ? `, density ${h.density}` : ''}`,
+  describe: (h) => `${h.model} on ${h.dataset}, ${isGptSpec(h.model) ? 'AdamW' : h.optimizer}, seed ${h.seed}${h.density < 1 ? `, density ${h.density}` : ''}`,
   plan: () => [{ key: 'train', label: 'train' }],
   parallel: true,
   open: (h) => h,
   runJob(h, _spec, env) {
+    if (isGptSpec(h.model)) return runLmJob(h, env, MODEL_FILE);
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
     const data = loadDataset(h.dataset, { dataDir: h.dataDir || undefined, seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
     const perEpoch = Math.floor(data.train.count / h.batchSize);
@@ -77,10 +98,11 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, Omit<TrainRunSum
   },
   checkResult(v, where) {
     const o = v as Record<string, unknown> | null;
+    if (o !== null && typeof o === 'object' && o['kind'] === 'lm') return checkLmResult(o, where);
     if (o === null || typeof o !== 'object' || typeof o['model'] !== 'string' || typeof o['iterations'] !== 'number' || typeof o['earlyStop'] !== 'object') {
       throw new UserError(`${where}: expected a training summary {model, iterations, earlyStop, final, …}`);
     }
-    return o as unknown as Omit<TrainRunSummary, 'history'> & { source: string; backendDetail: string };
+    return o as unknown as ClassifierResult;
   },
   artifacts: () => [MODEL_FILE],
   summarize(_ctx, h, done, env) {

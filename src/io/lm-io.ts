@@ -1,0 +1,81 @@
+// Language models ↔ winnow model files (the same container as src/io/model-io.ts, docs/FORMATS.md):
+// every weight matrix `<name>.weight` ([rows, cols] as the layer stores it, [out, in]; zeros where
+// pruned) in the smallest lossless fp32 encoding, so a sparse model is stored sparse; every bias and
+// LayerNorm vector fp32 dense. The header's meta: { kind: "winnow-lm", spec, vocab (the characters in
+// id order), … }. Loading rebuilds the spec, checks every tensor's name and exact shape, and takes each
+// matrix's nonzeros as its mask.
+import { Gpt, type GptConfig } from '../nn/gpt/model.js';
+import { gptConfig } from '../models/gpt.js';
+import { CharTokenizer } from '../data/text.js';
+import { decodeTensor, encodeTensor, matrixView } from '../sparse/encodings.js';
+import { UserError } from '../util/errors.js';
+import { loadModelFile, serializeModelFile, type ModelFile } from './modelfile.js';
+import { writeFileAtomic } from '../util/atomic.js';
+
+export const LM_KIND = 'winnow-lm';
+
+export function isLmFile(file: ModelFile): boolean { return file.meta['kind'] === LM_KIND; }
+
+export function serializeLm(model: Gpt, spec: string, tokenizer: CharTokenizer, meta: Record<string, unknown> = {}): Uint8Array {
+  const matrices = new Set(model.weightLayers().map((l) => `${l.name}.weight`));
+  const byName = new Map(model.weightLayers().map((l) => [`${l.name}.weight`, l]));
+  const tensors = model.params().map((p) => {
+    if (matrices.has(p.name)) {
+      const l = byName.get(p.name)!;
+      return encodeTensor(p.name, l.weights.toDense(), [l.weights.rows, l.weights.cols], 'fp32', 'auto');
+    }
+    return encodeTensor(p.name, Float32Array.from(p.value), [p.value.length], 'fp32', 'dense');
+  });
+  return serializeModelFile(tensors, { ...meta, kind: LM_KIND, spec, vocab: [...tokenizer.chars] });
+}
+
+export function saveLm(path: string, model: Gpt, spec: string, tokenizer: CharTokenizer, meta: Record<string, unknown> = {}): number {
+  const bytes = serializeLm(model, spec, tokenizer, meta);
+  writeFileAtomic(path, bytes);
+  return bytes.length;
+}
+
+export interface LoadedLm { model: Gpt; spec: string; config: GptConfig; tokenizer: CharTokenizer; meta: Record<string, unknown> }
+
+export function lmFromFile(file: ModelFile, where: string): LoadedLm {
+  const meta = file.meta;
+  if (meta['kind'] !== LM_KIND) throw new UserError(`${where}: not a language model (meta.kind is ${JSON.stringify(meta['kind'])}, expected "${LM_KIND}")`);
+  const spec = meta['spec'], vocab = meta['vocab'];
+  if (typeof spec !== 'string') throw new UserError(`${where}: meta.spec must be a string`);
+  if (!Array.isArray(vocab) || vocab.some((c) => typeof c !== 'string')) throw new UserError(`${where}: meta.vocab must be an array of characters`);
+  let tokenizer: CharTokenizer, config: GptConfig;
+  try {
+    tokenizer = new CharTokenizer(vocab as string[]);
+    config = gptConfig(spec, tokenizer.size, 'meta.spec');
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${where}: ${e.message}`);
+    throw e;
+  }
+  const model = new Gpt(config, { storage: 'auto' });
+  const byName = new Map(file.tensors.map((t) => [t.name, t]));
+  const used = new Set<string>();
+  const take = (name: string, shape: readonly number[]): Float32Array => {
+    const t = byName.get(name);
+    if (!t) throw new UserError(`${where}: tensor '${name}' is missing (the spec '${spec}' needs it)`);
+    const [r, c] = matrixView(t.shape), [wr, wc] = matrixView(shape);
+    if (r !== wr || c !== wc) throw new UserError(`${where}: tensor '${name}' has shape [${t.shape.join(', ')}], the spec '${spec}' needs [${shape.join(', ')}]`);
+    used.add(name);
+    return decodeTensor(t);
+  };
+  for (const l of model.weightLayers()) {
+    const w = take(`${l.name}.weight`, [l.weights.rows, l.weights.cols]);
+    const mask = new Uint8Array(w.length);
+    let nnz = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) { mask[i] = 1; nnz++; }
+    l.setWeights(w, nnz === w.length ? null : mask);
+  }
+  const matrices = new Set(model.weightLayers().map((l) => `${l.name}.weight`));
+  for (const p of model.params()) if (!matrices.has(p.name)) p.value.set(take(p.name, [p.value.length]));
+  const extra = file.tensors.filter((t) => !used.has(t.name)).map((t) => t.name);
+  if (extra.length) throw new UserError(`${where}: tensor(s) ${extra.map((n) => `'${n}'`).join(', ')} do not belong to the spec '${spec}'`);
+  return { model, spec, config, tokenizer, meta };
+}
+
+export function loadLm(path: string): LoadedLm {
+  return lmFromFile(loadModelFile(path), path);
+}

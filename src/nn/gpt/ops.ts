@@ -1,0 +1,100 @@
+// The attention and embedding kernels (GELU and LayerNorm are backend kernels: native/transformer.cc,
+// src/backend/transformer-reference.ts), batch-last like every winnow kernel: an activation is
+// [features × N] row-major with N = B·T columns, column b·T + t for sequence b, position t.
+// Each has a slow, obvious twin in reference.ts; test/nn/gpt-ops.test.ts diffs them on awkward
+// shapes and checks every backward numerically. Attention runs on the backend's GEMM (one product
+// per sequence and head, on strided views of the fused QKV activation), so no layer transposes.
+import type { Backend, F32, I32 } from '../../backend/backend.js';
+
+/** Causal softmax of a [T × T] score matrix in place, row by row (row i keeps columns j ≤ i; the rest become 0). */
+export function causalSoftmaxRows(s: F32, T: number): void {
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    let m = -Infinity;
+    for (let j = 0; j <= i; j++) if (s[o + j]! > m) m = s[o + j]!;
+    let sum = 0;
+    for (let j = 0; j <= i; j++) { const e = Math.exp(s[o + j]! - m); s[o + j] = e; sum += e; }
+    const inv = 1 / sum;
+    for (let j = 0; j <= i; j++) s[o + j]! *= inv;
+    for (let j = i + 1; j < T; j++) s[o + j] = 0;
+  }
+}
+
+/** Softmax backward in place over causal rows: ds = p ⊙ (dp − Σ_k p·dp), written over dp. */
+export function causalSoftmaxBackwardRows(p: F32, dp: F32, T: number): void {
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    let dot = 0;
+    for (let j = 0; j <= i; j++) dot += p[o + j]! * dp[o + j]!;
+    for (let j = 0; j <= i; j++) dp[o + j] = p[o + j]! * (dp[o + j]! - dot);
+    for (let j = i + 1; j < T; j++) dp[o + j] = 0;
+  }
+}
+
+/**
+ * Causal multi-head self-attention from the fused projection qkv [3D × N] (rows: Q heads, K heads,
+ * V heads; head h owns rows h·hd … (h+1)·hd − 1 of each) to y [D × N]; keeps the probabilities
+ * p [B·H × T × T] for the backward. Per sequence b and head h: P = softmax(QᵀK/√hd, causal), Y = V·Pᵀ.
+ */
+export function attentionForward(be: Backend, qkv: F32, B: number, T: number, H: number, D: number, y: F32, p: F32): void {
+  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const q = qkv.subarray(h * hd * N + b * T), k = qkv.subarray((D + h * hd) * N + b * T), v = qkv.subarray((2 * D + h * hd) * N + b * T);
+      const ph = p.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
+      be.gemm(true, false, T, T, hd, scale, q, N, k, N, 0, ph, T);
+      causalSoftmaxRows(ph, T);
+      be.gemm(false, true, hd, T, T, 1, v, N, ph, T, 0, y.subarray(h * hd * N + b * T), N);
+    }
+  }
+}
+
+/** The attention backward: dqkv [3D × N] overwritten from dy [D × N]; dp [T × T] is scratch. */
+export function attentionBackward(be: Backend, dy: F32, qkv: F32, p: F32, B: number, T: number, H: number, D: number, dqkv: F32, dp: F32): void {
+  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const qo = h * hd * N + b * T, ko = (D + h * hd) * N + b * T, vo = (2 * D + h * hd) * N + b * T;
+      const ph = p.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
+      const dyh = dy.subarray(h * hd * N + b * T);
+      be.gemm(true, false, T, T, hd, 1, dyh, N, qkv.subarray(vo), N, 0, dp, T); // dP = dYᵀ·V
+      be.gemm(false, false, hd, T, T, 1, dyh, N, ph, T, 0, dqkv.subarray(vo), N); // dV = dY·P
+      causalSoftmaxBackwardRows(ph, dp, T); // dS
+      be.gemm(false, true, hd, T, T, scale, qkv.subarray(ko), N, dp, T, 0, dqkv.subarray(qo), N); // dQ = K·dSᵀ/√hd
+      be.gemm(false, false, hd, T, T, scale, qkv.subarray(qo), N, dp, T, 0, dqkv.subarray(ko), N); // dK = Q·dS/√hd
+    }
+  }
+}
+
+/** A [rows × D] table read row by row: dense row-major values, or CSR (only the kept entries). */
+export interface Table {
+  dense: F32 | null;
+  csr: { rowPtr: I32; colIdx: I32; values: F32 } | null;
+}
+
+/** out[d, j] (+)= table[idx[j], d] for j < N. */
+export function gatherRows(t: Table, D: number, idx: I32 | ((j: number) => number), N: number, out: F32, accumulate: boolean): void {
+  const at = typeof idx === 'function' ? idx : (j: number): number => idx[j]!;
+  if (!accumulate) out.fill(0, 0, D * N);
+  if (t.dense) {
+    const w = t.dense;
+    for (let j = 0; j < N; j++) { const r = at(j) * D; for (let d = 0; d < D; d++) out[d * N + j]! += w[r + d]!; }
+  } else {
+    const { rowPtr, colIdx, values } = t.csr!;
+    for (let j = 0; j < N; j++) { const r = at(j); for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) out[colIdx[q]! * N + j]! += values[q]!; }
+  }
+}
+
+/** The gather's adjoint: grad[idx[j], d] += dx[d, j] (dense grad [rows × D], or the CSR-ordered grad at kept entries). */
+export function scatterAddRows(t: Table, grad: F32, D: number, idx: I32 | ((j: number) => number), N: number, dx: F32): void {
+  const at = typeof idx === 'function' ? idx : (j: number): number => idx[j]!;
+  if (t.dense) {
+    for (let j = 0; j < N; j++) { const r = at(j) * D; for (let d = 0; d < D; d++) grad[r + d]! += dx[d * N + j]!; }
+  } else {
+    const { rowPtr, colIdx } = t.csr!;
+    for (let j = 0; j < N; j++) { const r = at(j); for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) grad[q]! += dx[colIdx[q]! * N + j]!; }
+  }
+}
+
+/** a[i] += b[i] */
+export function addInto(a: F32, b: F32, len: number): void { for (let i = 0; i < len; i++) a[i]! += b[i]!; }
