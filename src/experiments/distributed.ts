@@ -58,13 +58,15 @@ export class RemoteExecutor implements RemoteRunner {
   private queue: Queue;
   private events: QueueEvents;
   private ready: Promise<unknown>;
+  private failure: Error | undefined;
 
   constructor(private url: string, emit: (e: ProgressEvent) => void) {
     this.queue = new Queue(QUEUE_NAME, { connection: connection(url) });
     this.events = new QueueEvents(QUEUE_NAME, { connection: connection(url) });
     this.events.on('progress', ({ data }) => {
       const e = data as ProgressEvent;
-      if (e && typeof e === 'object' && (e.type === 'step' || e.type === 'metrics')) emit(e);
+      if (!e || typeof e !== 'object' || (e.type !== 'step' && e.type !== 'metrics')) return;
+      try { emit(e); } catch (err) { this.failure ??= err as Error; } // e.g. a full disk: reported by run()
     });
     this.events.setMaxListeners(0); // one waiter per queued job
     this.ready = this.events.waitUntilReady();
@@ -82,6 +84,7 @@ export class RemoteExecutor implements RemoteRunner {
     });
     if (await job.isFailed()) { await job.retry('failed'); job = (await Job.fromId(this.queue, jobId))!; }
     const out = (await job.waitUntilFinished(this.events)) as RemoteJobResult;
+    if (this.failure) throw this.failure;
     for (const [path, b64] of Object.entries(out.files)) writeFileAtomic(join(root, path), Buffer.from(b64, 'base64'));
     return { result: out.result, metrics: out.metrics };
   }

@@ -23,19 +23,28 @@ export class JobPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
       w.on('message', (m: WorkerReply) => {
-        if (m.kind === 'event') { emit(m.event); return; }
+        if (m.kind === 'event') {
+          // Storing an event can fail (a full disk): that ends the run, as a failed job would.
+          try { emit(m.event); } catch (e) { this.fail(e as Error); }
+          return;
+        }
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);
         if (!p) return;
         if (m.kind === 'done') p.resolve({ result: m.result, metrics: m.metrics });
         else p.reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
       });
-      w.on('error', (e) => { for (const p of this.waiting.values()) p.reject(e); this.waiting.clear(); });
+      w.on('error', (e) => this.fail(e));
       this.workers.push({ w, busy: false });
     }
   }
 
   get size(): number { return this.workers.length; }
+
+  private fail(e: Error): void {
+    for (const p of this.waiting.values()) p.reject(e);
+    this.waiting.clear();
+  }
 
   /** Runs a job on an idle worker (the caller never has more jobs in flight than workers). */
   run(spec: JobSpec): Promise<JobOutput<unknown>> {
