@@ -47,17 +47,42 @@ export function rigLLayerUpdate(m: LayerMask, grad: Float32Array, fraction: numb
   const k = Math.floor(fraction * active);
   if (k <= 0 || active === size) return { mask: m, grown: new Set() };
   const order = byMagnitude(m.values);
-  const dropped = new Set<number>();
-  for (let i = 0; i < k; i++) dropped.add(m.positions[order[i]!]!);
-  const kept = new Map<number, number>();
-  m.positions.forEach((p, i) => { if (!dropped.has(p)) kept.set(p, m.values[i]!); });
-  const cand: number[] = [];
-  for (let p = 0; p < size; p++) if (!kept.has(p)) cand.push(p);
-  cand.sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!) || a - b);
+  const keptFlag = new Uint8Array(size);
+  for (const p of m.positions) keptFlag[p] = 1;
+  for (let i = 0; i < k; i++) keptFlag[m.positions[order[i]!]!] = 0;
+  const grown = topGrowth(grad, keptFlag, k);
+  const values = new Map<number, number>();
+  m.positions.forEach((p, i) => { if (keptFlag[p]) values.set(p, m.values[i]!); });
+  for (const p of grown) keptFlag[p] = 1;
+  const positions = new Int32Array(active);
+  let c = 0;
+  for (let p = 0; p < size; p++) if (keptFlag[p]) positions[c++] = p;
+  return { mask: { positions, values: Float32Array.from(positions, (p) => values.get(p) ?? 0) }, grown };
+}
+
+/**
+ * The k positions not flagged in `kept` with the largest |grad|, ties by lower index: the k-th largest value is
+ * found by a native sort of the candidates' magnitudes, then positions above it and ties at it (in index order).
+ */
+export function topGrowth(grad: Float32Array, kept: Uint8Array, k: number): Set<number> {
   const grown = new Set<number>();
-  for (let i = 0; i < k && i < cand.length; i++) { grown.add(cand[i]!); kept.set(cand[i]!, 0); }
-  const positions = Int32Array.from([...kept.keys()].sort((a, b) => a - b));
-  return { mask: { positions, values: Float32Array.from(positions, (p) => kept.get(p)!) }, grown };
+  const mags = new Float32Array(grad.length);
+  let c = 0;
+  for (let p = 0; p < grad.length; p++) if (!kept[p]) mags[c++] = Math.abs(grad[p]!);
+  k = Math.min(k, c);
+  if (k === 0) return grown;
+  const cand = mags.subarray(0, c).sort();
+  const thr = cand[c - k]!;
+  let above = 0;
+  for (let i = c - k; i < c; i++) if (cand[i]! > thr) above++;
+  let ties = k - above;
+  for (let p = 0; p < grad.length; p++) {
+    if (kept[p]) continue;
+    const a = Math.abs(grad[p]!);
+    if (a > thr) grown.add(p);
+    else if (a === thr && ties > 0) { grown.add(p); ties--; }
+  }
+  return grown;
 }
 
 /**
