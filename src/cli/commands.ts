@@ -10,6 +10,7 @@ import { register as infer } from './infer.js';
 import { register as compare } from './compare.js';
 import { register as neatVsTickets } from './neat-vs-tickets.js';
 import { register as sparseTrain } from './sparse-train.js';
+import { register as sparseStudy } from './sparse-study.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -22,4 +23,5 @@ export const commands: Array<(program: Command) => void> = [
   compare,
   neatVsTickets,
   sparseTrain,
+  sparseStudy,
 ];

@@ -7,6 +7,7 @@ import { lotteryExperiment } from './lottery/index.js';
 import { neatVsTicketsExperiment } from './neat-vs-tickets/index.js';
 import { trainExperiment } from './train/index.js';
 import { sparseTrainExperiment } from './sparse-train/index.js';
+import { sparseStudyExperiment } from './sparse-study/index.js';
 
 export const EXPERIMENTS: Record<string, AnyExperiment> = {
   lottery: lotteryExperiment,
@@ -15,4 +16,5 @@ export const EXPERIMENTS: Record<string, AnyExperiment> = {
   neat_vs_tickets: neatVsTicketsExperiment,
   train: trainExperiment,
   sparse_train: sparseTrainExperiment,
+  sparse_study: sparseStudyExperiment,
 };
