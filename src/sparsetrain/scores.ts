@@ -57,12 +57,28 @@ export function synflowScores(model: Sequential, masks: Uint8Array[] | null = nu
  * (or the lowest with `lowest`), ties by lower (layer, index). Returns one 0/1 mask per layer.
  */
 export function keepTop(scores: Float64Array[], keep: number, lowest = false, within: Uint8Array[] | null = null): Uint8Array[] {
-  const cand: Array<[number, number, number]> = [];
-  scores.forEach((s, l) => { for (let j = 0; j < s.length; j++) if (!within || within[l]![j]) cand.push([s[j]!, l, j]); });
-  const sign = lowest ? 1 : -1;
-  cand.sort((a, b) => sign * (a[0] - b[0]) || a[1] - b[1] || a[2] - b[2]);
   const masks = scores.map((s) => new Uint8Array(s.length));
-  for (let i = 0; i < Math.min(keep, cand.length); i++) masks[cand[i]![1]]![cand[i]![2]] = 1;
+  const sign = lowest ? -1 : 1;
+  const total = scores.reduce((n, s) => n + s.length, 0);
+  const vals = new Float64Array(total);
+  let c = 0;
+  scores.forEach((s, l) => { for (let j = 0; j < s.length; j++) if (!within || within[l]![j]) vals[c++] = sign * s[j]!; });
+  keep = Math.min(keep, c);
+  if (keep <= 0) return masks;
+  // The keep-th largest (native numeric sort), then everything above it and ties at it in (layer, index) order.
+  const sorted = vals.subarray(0, c).sort();
+  const thr = sorted[c - keep]!;
+  let above = 0;
+  for (let i = c - keep; i < c; i++) if (sorted[i]! > thr) above++;
+  let ties = keep - above;
+  scores.forEach((s, l) => {
+    for (let j = 0; j < s.length; j++) {
+      if (within && !within[l]![j]) continue;
+      const v = sign * s[j]!;
+      if (v > thr) masks[l]![j] = 1;
+      else if (v === thr && ties > 0) { masks[l]![j] = 1; ties--; }
+    }
+  });
   return masks;
 }
 
