@@ -132,3 +132,16 @@ test('ablations: shuffle keeps per-layer counts, reinit keeps the mask, invert o
   assert.throws(() => runSparseTraining(be, data, { ...base, method: 'rigl', ablation: 'invert' }), /--ablation invert needs a scoring method/);
   assert.throws(() => runSparseTraining(be, data, { ...base, density: 0 }), /--density: expected a number in \(0, 1\]/);
 });
+
+test('quickselect returns the value of every rank, with ties and awkward sizes', async () => {
+  const { kthSmallest } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(11);
+  for (const n of [1, 2, 3, 7, 100, 1001]) {
+    for (const levels of [2, 1000]) {
+      const a = Float32Array.from({ length: n }, () => rng.int(levels));
+      const sorted = Float32Array.from(a).sort();
+      for (let r = 0; r < n; r += Math.max(1, Math.floor(n / 13))) assert.equal(kthSmallest(Float32Array.from(a), r), sorted[r]);
+      assert.equal(kthSmallest(Float32Array.from(a), n - 1), sorted[n - 1]);
+    }
+  }
+});
