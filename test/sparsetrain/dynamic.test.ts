@@ -145,3 +145,13 @@ test('quickselect returns the value of every rank, with ties and awkward sizes',
     }
   }
 });
+
+test('every method runs on a conv model (conv + pool + fc), at the target density', () => {
+  const images = loadDataset('synthetic:images?train=200&test=50', { seed: 2 });
+  for (const method of METHODS) {
+    const r = runSparseTraining(be, images, { ...base, model: 'conv:4-pool/8', method, density: 0.3, iterations: 30, evalEvery: 30, deltaT: 10, scoreBatch: 40 }).summary;
+    const total = r.layers.reduce((s, l) => s + l.shape[0] * l.shape[1], 0);
+    assert.ok(Math.abs(r.density * total - 0.3 * total) <= r.layers.length, `${method}: density ${r.density}`);
+    assert.equal(r.maskUpdates > 0, method === 'rigl' || method === 'set', method);
+  }
+});
