@@ -13,6 +13,8 @@ import { register as neatVsTickets } from './neat-vs-tickets.js';
 import { register as sweep } from './sweep.js';
 import { register as serve } from './serve.js';
 import { register as generate } from './generate.js';
+import { register as sparseTrain } from './sparse-train.js';
+import { register as sparseStudy } from './sparse-study.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -24,6 +26,8 @@ export const commands: Array<(program: Command) => void> = [
   infer,
   compare,
   neatVsTickets,
+  sparseTrain,
+  sparseStudy,
   generate,
   sweep,
   serve,

@@ -16,6 +16,8 @@ export { lotteryExperiment, evolveExperiment, compareExperiment, neatVsTicketsEx
 export { compareText } from './compare/index.js';
 export type { NeatVsTicketsSummary } from './neat-vs-tickets/index.js';
 export type { TrainSummary } from './train/index.js';
+export { sparseStudyExperiment, sparseStudyText, type SparseStudySummary } from './sparse-study/index.js';
+export { sparseTrainExperiment, sparseTrainTable, formatAccuracy, type SparseTrainRunSummary } from './sparse-train/index.js';
 export type { StudyResult } from '../compare/study.js';
 export type { EvolveHparams, EvolveSummary, EvolveResult } from './evolve/index.js';
 export { evaluateGenome } from './evolve/evaluate.js';

@@ -6,6 +6,8 @@ import { evolveExperiment } from './evolve/index.js';
 import { lotteryExperiment } from './lottery/index.js';
 import { neatVsTicketsExperiment } from './neat-vs-tickets/index.js';
 import { trainExperiment } from './train/index.js';
+import { sparseTrainExperiment } from './sparse-train/index.js';
+import { sparseStudyExperiment } from './sparse-study/index.js';
 
 export const EXPERIMENTS: Record<string, AnyExperiment> = {
   lottery: lotteryExperiment,
@@ -13,4 +15,6 @@ export const EXPERIMENTS: Record<string, AnyExperiment> = {
   compare: compareExperiment,
   neat_vs_tickets: neatVsTicketsExperiment,
   train: trainExperiment,
+  sparse_train: sparseTrainExperiment,
+  sparse_study: sparseStudyExperiment,
 };

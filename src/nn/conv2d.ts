@@ -52,6 +52,7 @@ export class Conv2d extends WeightLayer {
     be.rowSum(dy, rows, cols, this.biasGrad);
     const col = this.col.get(this.weights.cols * cols);
     this.weights.computeGrad(be, dy, col, cols);
+    if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, cols, 1, dy, cols, col, cols, 0, this.denseGradOut, this.weights.cols);
     if (!needInput) return null;
     const dcol = this.dcol.get(this.weights.cols * cols);
     this.weights.backwardInput(be, dy, cols, dcol);

@@ -22,6 +22,11 @@ export abstract class WeightLayer implements Layer {
   readonly biasGrad: F32;
   readonly activation: Activation;
   protected readonly storageOptions: StorageOptions;
+  /**
+   * When set to a [rows × cols] array, the next backward also writes the dense weight gradient dY·Xᵀ there (every
+   * position, kept or not): what dynamic sparse training (RigL) grows from, requested only at its update steps.
+   */
+  denseGradOut: F32 | null = null;
 
   protected constructor(name: string, rows: number, cols: number, activation: Activation, options: StorageOptions) {
     this.name = name;

@@ -96,6 +96,14 @@ export interface TrainHooks {
   /** Called after every step with the iteration just finished. */
   onStep?(iteration: number, total: number, loss: number): void;
   onEval?(record: EvalRecord): void;
+  /** Called before each step with the iteration about to run (0-based): e.g. to request dense gradients. */
+  beforeStep?(iteration: number): void;
+  /**
+   * Called after each optimizer step with the iteration just finished; may change the model's masks (re-laying
+   * its layers out). Returns how the optimizer's state maps onto the new parameters, or null when nothing
+   * changed. Its time counts as step time.
+   */
+  afterUpdate?(iteration: number): ((state: OptimizerState) => OptimizerState) | null;
   /** Called every `checkpointEvery` iterations with the full resumable state (the caller may skip saving some). */
   onCheckpoint?(state: TrainerState): void;
   checkpointEvery?: number;
@@ -129,7 +137,7 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   let history: EvalRecord[] = [];
   let lossSum = 0, lossCount = 0, wallBefore = 0, stepBefore = 0;
   if (hooks.resume) restore(model, hooks.resume.model); // re-lays out the weights: before the optimizer binds to them
-  const optimizer = new Optimizer(model.params(), config.optimizer);
+  let optimizer = new Optimizer(model.params(), config.optimizer);
   if (hooks.resume) {
     const s = hooks.resume;
     optimizer.setState(s.optimizer);
@@ -162,10 +170,17 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
     if (epoch !== orderEpoch) { order = epochOrder(config.seed, epoch, train.count); orderEpoch = epoch; }
     const idx = order!.subarray(pos * B, pos * B + B);
     const t0 = performance.now();
+    hooks.beforeStep?.(iteration);
     be.gatherColumns(train.images, feat, idx, B, x);
     for (let b = 0; b < B; b++) labels[b] = train.labels[idx[b]!]!;
     const loss = model.lossAndGrad(be, x, labels, B) / B;
     optimizer.update(be);
+    const remap = hooks.afterUpdate?.(iteration + 1);
+    if (remap) {
+      const s = remap(optimizer.getState());
+      optimizer = new Optimizer(model.params(), config.optimizer);
+      optimizer.setState(s);
+    }
     stepMs += performance.now() - t0;
     if (!Number.isFinite(loss)) throw new UserError(`training diverged: the loss became ${loss} at iteration ${iteration + 1} (--lr ${config.optimizer.lr} too high?)`);
     lossSum += loss; lossCount++;

@@ -1,0 +1,183 @@
+// Dynamic sparse training: the mask changes while the sparse network trains.
+//   SET  (Mocanu et al., Nature Communications 2018; dcmocanu/sparse-evolutionary-artificial-neural-networks):
+//        after every epoch, per layer, remove the fraction ζ = 0.3 of the negative weights closest to zero and ζ of
+//        the positive ones (the SET code's largestNegative/smallestPositive thresholds), regrow as many at random
+//        empty positions with fresh values from the layer's initializer.
+//   RigL (Evci et al., ICML 2020; google-research/rigl, sparse_optimizers.py): every ΔT = 100 steps until T_end
+//        (75% of training), after the optimizer step, per layer drop k = floor(f(t)·active) smallest |w|,
+//        f(t) = α/2·(1 + cos(π t / T_end)), α = 0.3, and grow k where |∂L/∂W| of the same step's dense gradient is
+//        largest among the positions not kept; grown weights and their optimizer state start at zero. Ties break
+//        by index (the official code breaks them with random noise).
+// A layer that is fully dense (ERK can make small layers dense) has nothing to regrow into and is left alone.
+// The masks live in the layers' own storage (CSR below the sparse threshold); the dense gradient is requested
+// from the layers only for the step before an update (WeightLayer.denseGradOut) and dropped after it.
+import type { Sequential } from '../nn/sequential.js';
+import type { WeightLayer } from '../nn/weight-layer.js';
+import { initWeights, type InitKind } from '../nn/init.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import type { Rng } from '../util/rng.js';
+
+/** Kept positions of a layer (row-major indices, ascending) and their values. */
+export interface LayerMask { positions: Int32Array; values: Float32Array }
+
+export function layerMask(l: WeightLayer): LayerMask {
+  const mask = l.weights.toMask(), dense = l.weights.toDense();
+  const positions: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) positions.push(i);
+  return { positions: Int32Array.from(positions), values: Float32Array.from(positions, (p) => dense[p]!) };
+}
+
+/** Indices (into `values`) sorted by ascending |value|, ties by index. */
+function byMagnitude(values: Float32Array): number[] {
+  return Array.from(values.keys()).sort((a, b) => Math.abs(values[a]!) - Math.abs(values[b]!) || a - b);
+}
+
+/** RigL's drop fraction at step t: α/2·(1 + cos(π t / T_end)). */
+export function rigLDropFraction(t: number, tEnd: number, alpha: number): number {
+  return (alpha / 2) * (1 + Math.cos((Math.PI * t) / tEnd));
+}
+
+/**
+ * One RigL update of one layer: drop the k = floor(fraction · active) smallest |w|, grow k at the largest |grad|
+ * (dense, [size]) among positions not kept after the drop (a just-dropped position may come back, at zero).
+ * Returns the new kept positions (ascending), values (grown ones 0) and which positions were grown.
+ */
+export function rigLLayerUpdate(m: LayerMask, grad: Float32Array, fraction: number): { mask: LayerMask; grown: Set<number> } {
+  const active = m.positions.length, size = grad.length;
+  const k = Math.floor(fraction * active);
+  if (k <= 0 || active === size) return { mask: m, grown: new Set() };
+  const order = byMagnitude(m.values);
+  const keptFlag = new Uint8Array(size);
+  for (const p of m.positions) keptFlag[p] = 1;
+  for (let i = 0; i < k; i++) keptFlag[m.positions[order[i]!]!] = 0;
+  const grown = topGrowth(grad, keptFlag, k);
+  const values = new Map<number, number>();
+  m.positions.forEach((p, i) => { if (keptFlag[p]) values.set(p, m.values[i]!); });
+  for (const p of grown) keptFlag[p] = 1;
+  const positions = new Int32Array(active);
+  let c = 0;
+  for (let p = 0; p < size; p++) if (keptFlag[p]) positions[c++] = p;
+  return { mask: { positions, values: Float32Array.from(positions, (p) => values.get(p) ?? 0) }, grown };
+}
+
+/**
+ * The value of rank r (0-based, ascending) of a, by quickselect (Hoare partition, middle pivot); reorders a.
+ * Linear on average, where a full sort of the ~230k candidates of LeNet's first layer dominated an update.
+ */
+export function kthSmallest(a: Float32Array, r: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) { const t = a[i]!; a[i] = a[j]!; a[j] = t; i++; j--; }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r]!;
+  }
+  return a[r]!;
+}
+
+/**
+ * The k positions not flagged in `kept` with the largest |grad|, ties by lower index: the k-th largest value is
+ * found by a native sort of the candidates' magnitudes, then positions above it and ties at it (in index order).
+ */
+export function topGrowth(grad: Float32Array, kept: Uint8Array, k: number): Set<number> {
+  const grown = new Set<number>();
+  const mags = new Float32Array(grad.length);
+  let c = 0;
+  for (let p = 0; p < grad.length; p++) if (!kept[p]) mags[c++] = Math.abs(grad[p]!);
+  k = Math.min(k, c);
+  if (k === 0) return grown;
+  const thr = kthSmallest(mags.subarray(0, c), c - k);
+  let above = 0;
+  for (let i = 0; i < c; i++) if (mags[i]! > thr) above++;
+  let ties = k - above;
+  for (let p = 0; p < grad.length; p++) {
+    if (kept[p]) continue;
+    const a = Math.abs(grad[p]!);
+    if (a > thr) grown.add(p);
+    else if (a === thr && ties > 0) { grown.add(p); ties--; }
+  }
+  return grown;
+}
+
+/**
+ * One SET update of one layer: remove floor(ζ·negatives) negative weights closest to zero and floor(ζ·positives)
+ * positive ones (zero counts as positive), regrow as many at uniformly random empty positions (a just-removed
+ * position may come back) with values from `fresh`. Returns the new mask and the regrown positions.
+ */
+export function setLayerUpdate(m: LayerMask, size: number, zeta: number, rng: Rng, fresh: (k: number) => Float32Array): { mask: LayerMask; grown: Set<number> } {
+  if (m.positions.length === size) return { mask: m, grown: new Set() };
+  const neg: number[] = [], pos: number[] = [];
+  m.values.forEach((v, i) => (v < 0 ? neg : pos).push(i));
+  neg.sort((a, b) => m.values[b]! - m.values[a]! || a - b); // closest to zero first
+  pos.sort((a, b) => m.values[a]! - m.values[b]! || a - b);
+  const drop = new Set<number>([...neg.slice(0, Math.floor(zeta * neg.length)), ...pos.slice(0, Math.floor(zeta * pos.length))].map((i) => m.positions[i]!));
+  const kept = new Map<number, number>();
+  m.positions.forEach((p, i) => { if (!drop.has(p)) kept.set(p, m.values[i]!); });
+  const k = drop.size, values = fresh(k), grown = new Set<number>();
+  // Rejection sampling among the positions not kept: there are at least k of them (the dropped ones).
+  while (grown.size < k) {
+    const p = rng.int(size);
+    if (!kept.has(p) && !grown.has(p)) grown.add(p);
+  }
+  let gi = 0;
+  for (const p of grown) kept.set(p, values[gi++]!);
+  const positions = Int32Array.from([...kept.keys()].sort((a, b) => a - b));
+  return { mask: { positions, values: Float32Array.from(positions, (p) => kept.get(p)!) }, grown };
+}
+
+/** Installs new masks in the model's layers (storage chosen again from the density). */
+export function installMasks(model: Sequential, masks: ReadonlyArray<LayerMask | null>): void {
+  model.weightLayers().forEach((l, i) => {
+    const m = masks[i];
+    if (!m) return;
+    const size = l.weights.rows * l.weights.cols;
+    const dense = new Float32Array(size), mask = new Uint8Array(size);
+    m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
+    const bias = Float32Array.from(l.bias);
+    l.setWeights(dense, mask);
+    l.bias.set(bias);
+  });
+}
+
+/** Value-array index of every kept position of a layer: identity for dense storage, the CSR order otherwise. */
+function valueIndex(storage: 'dense' | 'sparse', positions: Int32Array): Map<number, number> {
+  const out = new Map<number, number>();
+  positions.forEach((p, j) => out.set(p, storage === 'dense' ? p : j));
+  return out;
+}
+
+/**
+ * Moves optimizer state (buffers per parameter, in model.params() order: weight then bias per weight layer)
+ * from the old masks to the new: a kept weight keeps its state, a grown one starts at zero.
+ */
+export function remapOptimizerState(state: OptimizerState, before: Array<{ storage: 'dense' | 'sparse'; mask: LayerMask }>,
+  after: Array<{ storage: 'dense' | 'sparse'; size: number; mask: LayerMask; grown: Set<number> }>): OptimizerState {
+  const params = 2 * before.length, per = state.buffers.length / params;
+  const buffers = state.buffers.slice();
+  after.forEach((a, l) => {
+    const b = before[l]!;
+    const from = valueIndex(b.storage, b.mask.positions), to = valueIndex(a.storage, a.mask.positions);
+    const len = a.storage === 'dense' ? a.size : a.mask.positions.length;
+    for (let k = 0; k < per; k++) {
+      const old = state.buffers[per * 2 * l + k]!, fresh = new Float32Array(len);
+      for (const [p, j] of to) {
+        if (a.grown.has(p)) continue;
+        const i = from.get(p);
+        if (i !== undefined) fresh[j] = old[i]!;
+      }
+      buffers[per * 2 * l + k] = fresh;
+    }
+  });
+  return { step: state.step, buffers };
+}
+
+/** Fresh values for regrown weights from a layer's initializer. */
+export function freshValues(l: WeightLayer, init: InitKind, rng: Rng): (k: number) => Float32Array {
+  return (k) => { const out = new Float32Array(k); const { fanIn, fanOut } = l.fans(); initWeights(out, init, fanIn, fanOut, rng); return out; };
+}

@@ -1,0 +1,189 @@
+// One sparse training run from plain options: build the model, choose the initial mask by the method (random
+// per-layer budget, or a pruning-at-initialization score), apply the ablation, train with the method's mask
+// updates (SET, RigL), and count the cost: multiply-adds of every step (forward, input gradients, weight
+// gradients at the kept weights), of the dense gradients at RigL's update steps, and the wall time (mask updates
+// included, as step time).
+import type { Backend } from '../backend/backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { features } from '../data/dataset.js';
+import { buildModel } from '../models/build.js';
+import { density as modelDensity } from '../models/state.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { initWeights, type InitKind } from '../nn/init.js';
+import type { Sequential } from '../nn/sequential.js';
+import type { WeightLayer } from '../nn/weight-layer.js';
+import type { OptimizerConfig } from '../optim/optimizer.js';
+import { maskWarnings } from '../prune/check.js';
+import { randomMask } from '../prune/random.js';
+import { train, type TrainResult } from '../train/trainer.js';
+import { UserError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { layerCounts, layerDensities, type BudgetLayer, type Distribution } from './budget.js';
+import { freshValues, installMasks, layerMask, remapOptimizerState, rigLDropFraction, rigLLayerUpdate, setLayerUpdate, type LayerMask } from './dynamic.js';
+import { scoreMasks, type ScoreBatch } from './scores.js';
+
+export const METHODS = ['static', 'set', 'rigl', 'snip', 'grasp', 'synflow'] as const;
+export type Method = typeof METHODS[number];
+export const ABLATIONS = ['none', 'shuffle', 'reinit', 'invert'] as const;
+export type Ablation = typeof ABLATIONS[number];
+
+export interface SparseTrainOptions {
+  model: string;
+  method: Method;
+  density: number;
+  distribution: Distribution;
+  ablation: Ablation;
+  optimizer: OptimizerConfig;
+  batchSize: number;
+  iterations: number;
+  evalEvery: number;
+  seed: number;
+  init: InitKind;
+  /** SET: fraction of each sign removed per epoch */
+  zeta: number;
+  /** RigL */
+  alpha: number;
+  deltaT: number;
+  /** RigL stops updating the mask after this fraction of the iterations */
+  endFraction: number;
+  /** SNIP: samples in the scoring batch; GraSP: samples per class */
+  scoreBatch: number;
+  sparseThreshold?: number;
+}
+
+export const DEFAULTS = { zeta: 0.3, alpha: 0.3, deltaT: 100, endFraction: 0.75, snipBatch: 100, graspPerClass: 10 };
+
+export interface SparseTrainSummary {
+  model: string; dataset: string; method: Method; ablation: Ablation; distribution: Distribution; seed: number;
+  targetDensity: number; density: number;
+  layers: Array<{ name: string; shape: [number, number]; density: number; storage: string }>;
+  iterations: number; epochs: number;
+  earlyStop: { iteration: number; valLoss: number; testAccuracy: number };
+  final: { iteration: number; testAccuracy: number };
+  /** multiply-adds of training (steps + mask updates) and of the initial mask choice (scores) */
+  macs: { steps: number; maskUpdates: number; scoring: number };
+  /** seconds: scoring the initial mask, training steps (mask updates included), mask updates alone, all with evaluation */
+  seconds: { scoring: number; steps: number; maskUpdates: number; wall: number };
+  maskUpdates: number;
+  warnings: string[];
+}
+
+function budgetLayer(l: WeightLayer): BudgetLayer {
+  if (l instanceof Conv2d) return { name: l.name, outChannels: l.shape.outChannels, inChannels: l.shape.inChannels, kernel: l.shape.kernel };
+  return { name: l.name, outChannels: l.weights.rows, inChannels: l.weights.cols, kernel: 1 };
+}
+
+/** Columns each weight layer multiplies per sample (1 for dense layers, OH·OW for convolutions). */
+function columnsPerSample(l: WeightLayer): number { return l instanceof Conv2d ? l.outShape[1]! * l.outShape[2]! : 1; }
+
+/** Multiply-adds of one training step of n samples at the current masks. */
+export function stepMacs(model: Sequential, n: number): number {
+  return model.weightLayers().reduce((s, l, i) => s + l.weights.nnz * columnsPerSample(l) * n * (i === 0 ? 2 : 3), 0);
+}
+
+/** A class-balanced batch (GraSP: perClass samples of each class) or a random one (SNIP), from the training split. */
+export function scoreBatch(data: Dataset, method: 'snip' | 'grasp', size: number, rng: Rng): ScoreBatch {
+  const feat = features(data), order = rng.permutation(data.train.count);
+  let idx: number[];
+  if (method === 'snip') idx = Array.from(order.subarray(0, Math.min(size, data.train.count)));
+  else {
+    const taken = new Array<number>(data.classes).fill(0);
+    idx = [];
+    for (const i of order) { const c = data.train.labels[i]!; if (taken[c]! < size) { taken[c]!++; idx.push(i); } }
+  }
+  const n = idx.length, x = new Float64Array(feat * n), labels = new Int32Array(n);
+  idx.forEach((i, b) => { labels[b] = data.train.labels[i]!; for (let f = 0; f < feat; f++) x[f * n + b] = data.train.images[i * feat + f]!; });
+  return { x, labels, n };
+}
+
+export function validateOptions(o: Pick<SparseTrainOptions, 'method' | 'density' | 'ablation'>): void {
+  if (!(o.density > 0 && o.density <= 1)) throw new UserError(`--density: expected a number in (0, 1], got ${o.density}`);
+  if (o.ablation === 'invert' && !['snip', 'grasp', 'synflow'].includes(o.method)) {
+    throw new UserError(`--ablation invert needs a scoring method (snip, grasp or synflow), not --method ${o.method}, whose initial mask is random`);
+  }
+}
+
+export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOptions,
+  onStep?: (iteration: number, total: number, loss: number) => void): { summary: SparseTrainSummary; model: Sequential; history: TrainResult['history'] } {
+  validateOptions(o);
+  if ((o.method === 'snip' || o.method === 'grasp') && data.train.count === 0) throw new UserError(`--method ${o.method} scores weights on training data, but ${data.name} has no training images`);
+  const rng = new Rng(o.seed);
+  const model = buildModel(o.model, data.shape, data.classes, rng, { init: o.init, sparseThreshold: o.sparseThreshold });
+  const layers = model.weightLayers();
+  const maskRng = rng.stream('sparse-mask');
+  const t0 = performance.now();
+  let scoringMacs = 0;
+  // The initial masks.
+  let masks: Uint8Array[];
+  if (o.method === 'static' || o.method === 'set' || o.method === 'rigl') {
+    const dens = layerDensities(layers.map(budgetLayer), o.density, o.distribution);
+    const counts = layerCounts(layers.map(budgetLayer), dens);
+    masks = layers.map((l, i) => randomMask(l.weights.rows * l.weights.cols, counts[i]! / (l.weights.rows * l.weights.cols), maskRng));
+  } else {
+    const batch = o.method === 'synflow' ? null
+      : scoreBatch(data, o.method, o.method === 'snip' ? o.scoreBatch : Math.max(1, Math.round(o.scoreBatch / 10)), rng.stream('score-batch'));
+    masks = scoreMasks(model, o.method, o.density, batch, o.ablation === 'invert');
+    const dense = stepMacs(model, 1);
+    scoringMacs = o.method === 'synflow' ? 100 * dense : o.method === 'snip' ? dense * batch!.n : 2 * dense * batch!.n;
+  }
+  if (o.ablation === 'shuffle') masks = masks.map((m) => randomMask(m.length, Math.max(1, m.reduce((s, v) => s + v, 0)) / m.length, maskRng));
+  if (o.ablation === 'reinit') {
+    const reinit = rng.stream('reinit');
+    for (const l of layers) { const w = new Float32Array(l.weights.rows * l.weights.cols); const f = l.fans(); initWeights(w, o.init, f.fanIn, f.fanOut, reinit); l.setWeights(w, null); }
+  }
+  layers.forEach((l, i) => { const b = Float32Array.from(l.bias); l.setWeights(l.weights.toDense(), masks[i]!); l.bias.set(b); });
+  const scoringSeconds = (performance.now() - t0) / 1000;
+  const warnings = maskWarnings(layers.map((l, i, all) => ({ name: l.name, mask: l.weights.toMask(), rows: l.weights.rows, isOutput: i === all.length - 1 })), `--method ${o.method} --density ${o.density}`);
+
+  // Mask updates during training.
+  const perEpoch = Math.floor(data.train.count / o.batchSize);
+  const tEnd = Math.floor(o.endFraction * o.iterations);
+  const rigLDue = (it: number): boolean => o.method === 'rigl' && it % o.deltaT === 0 && it <= tEnd && it < o.iterations;
+  const setDue = (it: number): boolean => o.method === 'set' && it % perEpoch === 0 && it < o.iterations;
+  const setRng = rng.stream('set');
+  let macsSteps = 0, macsUpdates = 0, updates = 0, updateMs = 0;
+  let perStep = stepMacs(model, o.batchSize);
+  const result = train(be, model, data, { optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed }, {
+    beforeStep(it) {
+      if (rigLDue(it + 1)) for (const l of model.weightLayers()) l.denseGradOut = new Float32Array(l.weights.rows * l.weights.cols);
+    },
+    afterUpdate(it) {
+      macsSteps += perStep;
+      if (!rigLDue(it) && !setDue(it)) return null;
+      const u0 = performance.now();
+      const ls = model.weightLayers();
+      const before = ls.map((l) => ({ storage: l.weights.storage, mask: layerMask(l) }));
+      const next = ls.map((l, i) => {
+        const size = l.weights.rows * l.weights.cols;
+        if (o.method === 'rigl') {
+          const g = l.denseGradOut!;
+          l.denseGradOut = null;
+          macsUpdates += size * columnsPerSample(l) * o.batchSize;
+          return rigLLayerUpdate(before[i]!.mask, g, rigLDropFraction(it, tEnd, o.alpha));
+        }
+        return setLayerUpdate(before[i]!.mask, size, o.zeta, setRng, freshValues(l, o.init, setRng));
+      });
+      installMasks(model, next.map((x) => x.mask));
+      const after = model.weightLayers().map((l, i) => ({ storage: l.weights.storage, size: l.weights.rows * l.weights.cols, mask: next[i]!.mask, grown: next[i]!.grown }));
+      perStep = stepMacs(model, o.batchSize);
+      updates++;
+      updateMs += performance.now() - u0;
+      return (s) => remapOptimizerState(s, before, after);
+    },
+    onStep,
+  });
+  const e = result.earlyStop;
+  const summary: SparseTrainSummary = {
+    model: o.model, dataset: data.name, method: o.method, ablation: o.ablation, distribution: o.distribution, seed: o.seed,
+    targetDensity: o.density, density: modelDensity(model),
+    layers: model.weightLayers().map((l) => ({ name: l.name, shape: [l.weights.rows, l.weights.cols], density: l.weights.density, storage: l.weights.storage })),
+    iterations: result.iterations, epochs: result.iterations * o.batchSize / data.train.count,
+    earlyStop: { iteration: e.iteration, valLoss: e.valLoss, testAccuracy: e.testAccuracy },
+    final: { iteration: result.final.iteration, testAccuracy: result.final.testAccuracy },
+    macs: { steps: macsSteps, maskUpdates: macsUpdates, scoring: scoringMacs },
+    seconds: { scoring: scoringSeconds, steps: result.stepSeconds, maskUpdates: updateMs / 1000, wall: scoringSeconds + result.wallSeconds },
+    maskUpdates: updates,
+    warnings: [...warnings, ...result.warnings],
+  };
+  return { summary, model, history: result.history };
+}
