@@ -207,7 +207,7 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
   if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
-  K->spmm(rows, rowPtr, colIdx, values, x, n, beta, y);
+  K->spmm(rows, rowPtr, colIdx, values, x, cols, n, beta, y);
   return undefinedValue(env);
 }
 
@@ -229,7 +229,7 @@ napi_value js_spmmT(napi_env env, napi_callback_info info) {
   if (end < 0) return nullptr;
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv)) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
-  K->spmmT(cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
+  K->spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
   return undefinedValue(env);
 }
 
@@ -249,7 +249,7 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   const int64_t xRows = n > 0 ? lx / n : 2147483647;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
-  K->sddmm(rows, rowPtr, colIdx, dy, x, n, out);
+  K->sddmm(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out);
   return undefinedValue(env);
 }
 
@@ -687,7 +687,7 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);
     } else if (L.sparse) {
-      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, n, 0.f, dst);
+      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst);
     } else if (!K->gemm(false, false, L.rows, n, L.cols, 1.f, L.values.data(), L.cols, in, n, 0.f, dst, n)) {
       return a.fail("out of memory for the GEMM packing buffers"), nullptr;
     }
