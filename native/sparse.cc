@@ -49,10 +49,13 @@ const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t
     std::free(buf.p);
     buf.p = static_cast<float*>(q); buf.cap = need;
   }
-  for (int64_t r = 0; r < srcRows; r++) {
+  const int64_t full = n / W;
+  const int tail = (int)(n - full * W);
+  for (int64_t r = 0; r < srcRows; r++) {  // vector moves copy the bits exactly; the padding lanes get 0
     float* d = buf.p + r * stride;
-    std::memcpy(d, src + r * n, (size_t)n * sizeof(float));
-    for (int64_t j = n; j < stride; j++) d[j] = 0.f;
+    const float* s = src + r * n;
+    for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
+    if (tail) store(d + full * W, loadn(s + full * W, tail));
   }
   *ld = stride;
   return buf.p;
@@ -163,7 +166,7 @@ void sddmmRowCached(int64_t q0, int64_t q1, const int32_t* colIdx, const float* 
     constexpr int L = NVEC - 1;  // the (possibly partial) last vector is masked
     a0 = fma(d[L], loadn(s0 + L * W, last), a0); a1 = fma(d[L], loadn(s1 + L * W, last), a1);
     a2 = fma(d[L], loadn(s2 + L * W, last), a2); a3 = fma(d[L], loadn(s3 + L * W, last), a3);
-    out[q] = hsum(a0); out[q + 1] = hsum(a1); out[q + 2] = hsum(a2); out[q + 3] = hsum(a3);
+    hsum4(a0, a1, a2, a3, out + q);
   }
   for (; q < q1; q++) {
     const float* s0 = x + (int64_t)colIdx[q] * ld;
