@@ -137,9 +137,9 @@ int64_t checkCompressed(Args& a, const char* ptrName, const int32_t* ptr, int64_
   const int64_t end = ptr[count];
   if (!a.need(idxName, idxLen, end)) return -1;
   if (end > limit) { a.fail("%s[%lld] = %lld exceeds the value count %lld", ptrName, (long long)count, (long long)end, (long long)limit); return -1; }
-  uint32_t bad = 0;  // OR of out-of-range flags: a branch-free scan the compiler vectorizes
-  for (int64_t q = ptr[0]; q < end; q++) bad |= (uint32_t)((uint32_t)idx[q] >= (uint64_t)bound);
-  if (bad) {
+  // Vectorized scan (a per-ISA kernel). A bound above 2^31 only rejects negative entries: as 2^31 it
+  // does the same in the kernel's unsigned compare.
+  if (K->anyOutside(idx + ptr[0], end - ptr[0], bound < 2147483648LL ? bound : 2147483648LL)) {
     for (int64_t q = ptr[0]; q < end; q++)
       if ((uint32_t)idx[q] >= (uint64_t)bound) { a.fail("%s[%lld] = %d is outside [0, %lld)", idxName, (long long)q, idx[q], (long long)bound); return -1; }
   }
@@ -147,9 +147,7 @@ int64_t checkCompressed(Args& a, const char* ptrName, const int32_t* ptr, int64_
 }
 
 bool checkRange(Args& a, const char* name, const int32_t* v, int64_t from, int64_t to, int64_t bound) {
-  uint32_t bad = 0;
-  for (int64_t i = from; i < to; i++) bad |= (uint32_t)((uint32_t)v[i] >= (uint64_t)bound);
-  if (!bad) return true;
+  if (to <= from || !K->anyOutside(v + from, to - from, bound < 2147483648LL ? bound : 2147483648LL)) return true;
   for (int64_t i = from; i < to; i++)
     if ((uint32_t)v[i] >= (uint64_t)bound) return a.fail("%s[%lld] = %d is outside [0, %lld)", name, (long long)i, v[i], (long long)bound);
   return true;

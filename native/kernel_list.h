@@ -55,11 +55,14 @@
   /* Independent FMA chains for `iters` iterations; returns the floating-point operations performed. */             \
   X(double, fmaPeak, (int64_t iters, float* sink))
 
-// Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc).
+// Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc),
+// and the index range scan of the argument checks (gather.cc).
 #define WINNOW_INTERNAL_KERNELS(X)                                                                                   \
   X(void, csrMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,               \
                       const float* x, float* y))                                                                     \
-  X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))
+  X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))                        \
+  /* Whether any v[0..len) lies outside [0, bound), 0 ≤ bound ≤ 2^31 (binding.cc's index checks, vectorized). */\
+  X(bool, anyOutside, (const int32_t* v, int64_t len, int64_t bound))
 
 // JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
 #define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward)
