@@ -137,9 +137,9 @@ int64_t checkCompressed(Args& a, const char* ptrName, const int32_t* ptr, int64_
   const int64_t end = ptr[count];
   if (!a.need(idxName, idxLen, end)) return -1;
   if (end > limit) { a.fail("%s[%lld] = %lld exceeds the value count %lld", ptrName, (long long)count, (long long)end, (long long)limit); return -1; }
-  uint32_t bad = 0;  // OR of out-of-range flags: a branch-free scan the compiler vectorizes
-  for (int64_t q = ptr[0]; q < end; q++) bad |= (uint32_t)((uint32_t)idx[q] >= (uint64_t)bound);
-  if (bad) {
+  // Vectorized scan (a per-ISA kernel). A bound above 2^31 only rejects negative entries: as 2^31 it
+  // does the same in the kernel's unsigned compare.
+  if (K->anyOutside(idx + ptr[0], end - ptr[0], bound < 2147483648LL ? bound : 2147483648LL)) {
     for (int64_t q = ptr[0]; q < end; q++)
       if ((uint32_t)idx[q] >= (uint64_t)bound) { a.fail("%s[%lld] = %d is outside [0, %lld)", idxName, (long long)q, idx[q], (long long)bound); return -1; }
   }
@@ -147,9 +147,7 @@ int64_t checkCompressed(Args& a, const char* ptrName, const int32_t* ptr, int64_
 }
 
 bool checkRange(Args& a, const char* name, const int32_t* v, int64_t from, int64_t to, int64_t bound) {
-  uint32_t bad = 0;
-  for (int64_t i = from; i < to; i++) bad |= (uint32_t)((uint32_t)v[i] >= (uint64_t)bound);
-  if (!bad) return true;
+  if (to <= from || !K->anyOutside(v + from, to - from, bound < 2147483648LL ? bound : 2147483648LL)) return true;
   for (int64_t i = from; i < to; i++)
     if ((uint32_t)v[i] >= (uint64_t)bound) return a.fail("%s[%lld] = %d is outside [0, %lld)", name, (long long)i, v[i], (long long)bound);
   return true;
@@ -207,7 +205,7 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
   if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
-  K->spmm(rows, rowPtr, colIdx, values, x, n, beta, y);
+  K->spmm(rows, rowPtr, colIdx, values, x, cols, n, beta, y);
   return undefinedValue(env);
 }
 
@@ -229,7 +227,7 @@ napi_value js_spmmT(napi_env env, napi_callback_info info) {
   if (end < 0) return nullptr;
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv)) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
-  K->spmmT(cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
+  K->spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
   return undefinedValue(env);
 }
 
@@ -249,7 +247,7 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   const int64_t xRows = n > 0 ? lx / n : 2147483647;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
-  K->sddmm(rows, rowPtr, colIdx, dy, x, n, out);
+  K->sddmm(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out);
   return undefinedValue(env);
 }
 
@@ -753,7 +751,7 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);
     } else if (L.sparse) {
-      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, n, 0.f, dst);
+      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst);
     } else if (!K->gemm(false, false, L.rows, n, L.cols, 1.f, L.values.data(), L.cols, in, n, 0.f, dst, n)) {
       return a.fail("out of memory for the GEMM packing buffers"), nullptr;
     }

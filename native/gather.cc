@@ -15,4 +15,14 @@ void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64
   }
 }
 
+// The index checks of binding.cc run before every sparse kernel call (O(nnz)); compiled per ISA
+// level, this unsigned compare vectorizes (the baseline build of binding.cc scanned it at about a
+// third of the kernel time of a 2%-dense spmm at batch 60).
+bool anyOutside(const int32_t* v, int64_t len, int64_t bound) {
+  const uint32_t b = (uint32_t)bound;  // bound ≤ 2^31: negative entries become ≥ 2^31 ≥ b
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < len; i++) bad |= (uint32_t)((uint32_t)v[i] >= b);
+  return bad != 0;
+}
+
 }}  // namespace winnow::WINNOW_ISA_NS

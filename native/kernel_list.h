@@ -14,12 +14,14 @@
   /* C[m×n] = alpha·op(A)·op(B) + beta·C; false only when the packing buffers cannot be allocated. */                \
   X(bool, gemm, (bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,         \
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc))                                    \
+  /* The sparse kernels also get the row count of their dense source (x, dy, x), which they may copy to an */      \
+  /* aligned scratch first (sparse.cc). */                                                                            \
   X(void, spmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,    \
-                 int64_t n, float beta, float* y))                                                                   \
+                 int64_t cols, int64_t n, float beta, float* y))                                                     \
   X(void, spmmT, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,                   \
-                  const float* values, const float* dy, int64_t n, float beta, float* dx))                           \
+                  const float* values, const float* dy, int64_t rows, int64_t n, float beta, float* dx))             \
   X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
-                  int64_t n, float* out))                                                                            \
+                  int64_t xRows, int64_t n, float* out))                                                             \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \
@@ -61,11 +63,14 @@
   /* Independent FMA chains for `iters` iterations; returns the floating-point operations performed. */             \
   X(double, fmaPeak, (int64_t iters, float* sink))
 
-// Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc).
+// Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc),
+// and the index range scan of the argument checks (gather.cc).
 #define WINNOW_INTERNAL_KERNELS(X)                                                                                   \
   X(void, csrMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,               \
                       const float* x, float* y))                                                                     \
-  X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))
+  X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))                        \
+  /* Whether any v[0..len) lies outside [0, bound), 0 ≤ bound ≤ 2^31 (binding.cc's index checks, vectorized). */\
+  X(bool, anyOutside, (const int32_t* v, int64_t len, int64_t bound))
 
 // JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
 #define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward)

@@ -26,6 +26,17 @@ static inline __mmask16 tailMask(int cnt) { return (__mmask16)((1u << cnt) - 1u)
 static inline V loadn(const float* p, int cnt) { return _mm512_maskz_loadu_ps(tailMask(cnt), p); }
 static inline void storen(float* p, V v, int cnt) { _mm512_mask_storeu_ps(p, tailMask(cnt), v); }
 static inline float hsum(V v) { return _mm512_reduce_add_ps(v); }
+// out[k] = hsum(a_k) for four vectors, bit for bit: the same tree as GCC's _mm512_reduce_add_ps
+// (lane j + lane j+8, then j + j+4, j + j+2, j + j+1), with the four reductions sharing each shuffle.
+static inline void hsum4(V a0, V a1, V a2, V a3, float* out) {
+  const V s01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(a0, a1, _MM_SHUFFLE(3, 2, 3, 2)));
+  const V s23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(a2, a3, _MM_SHUFFLE(3, 2, 3, 2)));
+  V t = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(3, 1, 3, 1)));
+  t = _mm512_add_ps(t, _mm512_permute_ps(t, _MM_SHUFFLE(1, 0, 3, 2)));
+  t = _mm512_add_ps(t, _mm512_permute_ps(t, _MM_SHUFFLE(2, 3, 0, 1)));
+  const V r = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), t);
+  _mm_storeu_ps(out, _mm512_castps512_ps128(r));
+}
 #elif defined(__AVX2__)
 constexpr int W = 8;
 using V = __m256;
@@ -65,6 +76,12 @@ static inline V mul(V a, V b) { return a * b; }
 static inline V loadn(const float* p, int cnt) { V v = zero(); std::memcpy(&v, p, sizeof(float) * cnt); return v; }
 static inline void storen(float* p, V v, int cnt) { std::memcpy(p, &v, sizeof(float) * cnt); }
 static inline float hsum(V v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+#endif
+
+#if !defined(__AVX512F__)
+static inline void hsum4(V a0, V a1, V a2, V a3, float* out) {
+  out[0] = hsum(a0); out[1] = hsum(a1); out[2] = hsum(a2); out[3] = hsum(a3);
+}
 #endif
 
 }}  // namespace winnow::simd

@@ -3,8 +3,23 @@
 //   spmm : Y[rows×n]  = W·X + beta·Y         (CSR rows of W; X is [cols×n])
 //   spmmT: dX[cols×n] = Wᵀ·dY + beta·dX      (CSC index of W, gather form: no atomics, no scatter)
 //   sddmm: out[p]     = dY[row(p),:]·X[col(p),:]  (the weight gradient at the nonzeros only)
+// What bounds them (measured with bench/kernels and a C++ loop over the kernels, layer-1 of
+// LeNet-300-100 at 2%, batch 60, AVX-512 on Zen 5):
+//   - the accumulators must stay in registers: an epilogue that indexed them at run time made GCC
+//     spill all of them to the stack on every nonzero (−25% time once removed);
+//   - every nonzero reads a whole source row (n floats) gathered by index, and with n = 60 three rows
+//     in four start off a 64-byte line, so most vector loads split two lines: the source rows are
+//     first copied to an aligned scratch with a padded stride when the rows are reused enough
+//     (nnz ≥ source rows) to pay for the copy;
+//   - rows of W are short (≈16 nonzeros; CSC columns ≈6), so two rows run side by side for more
+//     independent FMA chains.
+// None of this changes the arithmetic: each output is summed in the same order as before (two chains,
+// even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
+// bit-identical to the plain loops at each ISA level.
 #include "dispatch.h"
 #include "simd.h"
+#include <cstdlib>
+#include <cstring>
 
 namespace winnow { namespace WINNOW_ISA_NS {
 namespace {
@@ -14,95 +29,151 @@ constexpr int CV = 4;  // vectors per column chunk: 64 columns on AVX-512 (batch
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// out[j0 .. j0+cnt) = Σ_q val(q)·src[idx[q]·n + j0 ..] + beta·out, for cnt ≤ NVEC·W columns.
-// Two accumulator sets (even/odd nonzeros) give 2·NVEC independent FMA chains.
+// The source rows [srcRows × n] copied to a scratch with stride ld = n rounded up to whole vectors and
+// a vector-aligned start (padding lanes zero), or src itself (ld = n) when that would not pay: rows
+// already aligned, the generic build (4 lanes), too few nonzeros per source row, or a copy over 8 MiB.
+// The scratch is per thread and grows as needed; the values are copied exactly.
+const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t nnz, int64_t* ld) {
+  *ld = n;
+  constexpr int64_t A = (int64_t)sizeof(V);  // bytes per vector
+  if (W < 8 || n <= 0 || srcRows <= 0) return src;
+  if ((reinterpret_cast<uintptr_t>(src) % A == 0) && n % W == 0) return src;
+  const int64_t stride = (n + W - 1) / W * W;
+  if (nnz < srcRows || srcRows * stride > ((int64_t)8 << 20) / (int64_t)sizeof(float)) return src;
+  struct Buf { float* p = nullptr; int64_t cap = 0; ~Buf() { std::free(p); } };
+  static thread_local Buf buf;
+  const int64_t need = srcRows * stride;
+  if (need > buf.cap) {
+    void* q = std::aligned_alloc(A, (size_t)need * sizeof(float));
+    if (!q) return src;  // no memory for the scratch: run on the unaligned rows
+    std::free(buf.p);
+    buf.p = static_cast<float*>(q); buf.cap = need;
+  }
+  const int64_t full = n / W;
+  const int tail = (int)(n - full * W);
+  for (int64_t r = 0; r < srcRows; r++) {  // vector moves copy the bits exactly; the padding lanes get 0
+    float* d = buf.p + r * stride;
+    const float* s = src + r * n;
+    for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
+    if (tail) store(d + full * W, loadn(s + full * W, tail));
+  }
+  *ld = stride;
+  return buf.p;
+}
+
+// Chunk j0 of the outputs of two rows at once (a then b; nb = 0 for a lone row), for cnt ≤ NVEC·W columns:
+//   out[j0 .. j0+cnt) = Σ_q val(q)·src[idx[q]·n + j0 ..] + beta·out.
+// Each row keeps two accumulator sets, even and odd nonzeros (counted from the row's first), summed in
+// row order: the result is the same, bit for bit, whether a row runs alone or beside another. Two rows
+// side by side give 4·NVEC independent FMA chains, which hides the FMA latency of short rows.
 // PERM: the value of entry q is values[perm[q]] (CSC over CSR-ordered values).
 template <int NVEC, bool PERM>
-inline void rowChunk(int64_t q0, int64_t q1, const int32_t* idx, const int32_t* perm, const float* values,
-                     const float* src, int64_t n, int64_t j0, int64_t cnt, float beta, float* out) {
-  int c[NVEC];
-  for (int v = 0; v < NVEC; v++) { int64_t r = cnt - (int64_t)v * W; c[v] = (int)(r < 0 ? 0 : r > W ? W : r); }
-  V acc0[NVEC], acc1[NVEC];
-  for (int v = 0; v < NVEC; v++) { acc0[v] = zero(); acc1[v] = zero(); }
-  int64_t q = q0;
-  for (; q + 1 < q1; q += 2) {
-    const V w0 = set1(values[PERM ? perm[q] : q]);
-    const V w1 = set1(values[PERM ? perm[q + 1] : q + 1]);
-    const float* s0 = src + (int64_t)idx[q] * n + j0;
-    const float* s1 = src + (int64_t)idx[q + 1] * n + j0;
-    for (int v = 0; v < NVEC - 1; v++) {
-      acc0[v] = fma(w0, load(s0 + v * W), acc0[v]);
-      acc1[v] = fma(w1, load(s1 + v * W), acc1[v]);
+struct Chunk {
+  const int32_t* idx; const int32_t* perm; const float* values; const float* src; int64_t ld, j0; int last;
+
+  // acc[0..NVEC) += val(q) · src row idx[q]
+  inline void add1(V* acc, int64_t q) const {
+    const V w = set1(values[PERM ? perm[q] : q]);
+    const float* s = src + (int64_t)idx[q] * ld + j0;
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC - 1; v++) acc[v] = fma(w, load(s + v * W), acc[v]);
+    acc[NVEC - 1] = fma(w, loadn(s + (NVEC - 1) * W, last), acc[NVEC - 1]);
+  }
+  inline void finish(const V* e, const V* o, float beta, float* out, int64_t cnt) const {
+    float* p = out + j0;
+    const V vb = set1(beta);
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) {
+      const int64_t r = cnt - (int64_t)v * W;
+      const int c = (int)(r > W ? W : r);
+      V x = add(e[v], o[v]);
+      if (beta != 0.f) x = fma(vb, loadn(p + v * W, c), x);  // beta == 0 never reads out
+      if (c == W) store(p + v * W, x); else storen(p + v * W, x, c);
     }
-    acc0[NVEC - 1] = fma(w0, loadn(s0 + (NVEC - 1) * W, c[NVEC - 1]), acc0[NVEC - 1]);
-    acc1[NVEC - 1] = fma(w1, loadn(s1 + (NVEC - 1) * W, c[NVEC - 1]), acc1[NVEC - 1]);
   }
-  if (q < q1) {
-    const V w0 = set1(values[PERM ? perm[q] : q]);
-    const float* s0 = src + (int64_t)idx[q] * n + j0;
-    for (int v = 0; v < NVEC - 1; v++) acc0[v] = fma(w0, load(s0 + v * W), acc0[v]);
-    acc0[NVEC - 1] = fma(w0, loadn(s0 + (NVEC - 1) * W, c[NVEC - 1]), acc0[NVEC - 1]);
+};
+
+template <int NVEC, bool PERM>
+inline void rowChunks(const Chunk<NVEC, PERM>& k, int64_t qa0, int64_t qa1, int64_t qb0, int64_t qb1, bool two,
+                      int64_t cnt, float beta, float* outA, float* outB) {
+  V ae[NVEC], ao[NVEC], be[NVEC], bo[NVEC];
+#pragma GCC unroll 4
+  for (int v = 0; v < NVEC; v++) { ae[v] = zero(); ao[v] = zero(); be[v] = zero(); bo[v] = zero(); }
+  const int64_t pa = (qa1 - qa0) >> 1, pb = two ? (qb1 - qb0) >> 1 : 0, pm = pa < pb ? pa : pb;
+  int64_t i = 0;
+  for (; i < pm; i++) {
+    k.add1(ae, qa0 + 2 * i); k.add1(be, qb0 + 2 * i);
+    k.add1(ao, qa0 + 2 * i + 1); k.add1(bo, qb0 + 2 * i + 1);
   }
-  float* o = out + j0;
-  const V vb = set1(beta);
-  for (int v = 0; v < NVEC; v++) {
-    if (c[v] == 0) break;
-    V r = add(acc0[v], acc1[v]);
-    if (beta != 0.f) r = fma(vb, loadn(o + v * W, c[v]), r);  // beta == 0 never reads out
-    if (c[v] == W) store(o + v * W, r); else storen(o + v * W, r, c[v]);
-  }
+  for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
+  if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
+  k.finish(ae, ao, beta, outA, cnt);
+  if (!two) return;
+  for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
+  if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
+  k.finish(be, bo, beta, outB, cnt);
+}
+
+template <int NVEC, bool PERM>
+void rowsAt(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
+            const float* src, int64_t ld, int64_t n, int64_t j0, int64_t cnt, float beta, float* dst) {
+  const Chunk<NVEC, PERM> k{idx, perm, values, src, ld, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
+  int64_t r = 0;
+  for (; r + 1 < rows; r += 2)
+    rowChunks(k, ptr[r], ptr[r + 1], ptr[r + 1], ptr[r + 2], true, cnt, beta, dst + r * n, dst + (r + 1) * n);
+  if (r < rows) rowChunks(k, ptr[r], ptr[r + 1], 0, 0, false, cnt, beta, dst + r * n, nullptr);
 }
 
 template <bool PERM>
 void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
-                const float* src, int64_t n, float beta, float* dst) {
-  if (n <= 0) return;
-  for (int64_t r = 0; r < rows; r++) {
-    const int64_t q0 = ptr[r], q1 = ptr[r + 1];
-    float* out = dst + r * n;
-    for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
-      const int64_t cnt = imin(CV * W, n - j0);
-      switch ((cnt + W - 1) / W) {  // as many vectors as the chunk needs
-        case 1: rowChunk<1, PERM>(q0, q1, idx, perm, values, src, n, j0, cnt, beta, out); break;
-        case 2: rowChunk<2, PERM>(q0, q1, idx, perm, values, src, n, j0, cnt, beta, out); break;
-        case 3: rowChunk<3, PERM>(q0, q1, idx, perm, values, src, n, j0, cnt, beta, out); break;
-        default: rowChunk<4, PERM>(q0, q1, idx, perm, values, src, n, j0, cnt, beta, out); break;
-      }
+                const float* src0, int64_t srcRows, int64_t n, float beta, float* dst) {
+  if (n <= 0 || rows <= 0) return;
+  int64_t ld;
+  const float* src = alignedSource(src0, srcRows, n, (int64_t)ptr[rows] - ptr[0], &ld);
+  for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
+    const int64_t cnt = imin(CV * W, n - j0);
+    switch ((cnt + W - 1) / W) {  // as many vectors as the chunk needs
+      case 1: rowsAt<1, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
+      case 2: rowsAt<2, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
+      case 3: rowsAt<3, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
+      default: rowsAt<4, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
     }
   }
 }
 
-// Dot products of one dY row (cached in NVEC registers, n ≤ NVEC·W) with X rows, four nonzeros at a time.
+// Dot products of one dY row (cached in NVEC registers, n ≤ NVEC·W) with X rows (stride ld), four
+// nonzeros at a time.
 template <int NVEC>
-void sddmmRowCached(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dyRow, const float* x, int64_t n,
-                    float* out) {
-  int c[NVEC];
-  for (int v = 0; v < NVEC; v++) { int64_t r = n - (int64_t)v * W; c[v] = (int)(r < 0 ? 0 : r > W ? W : r); }
+void sddmmRowCached(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dyRow, const float* x, int64_t ld,
+                    int64_t n, float* out) {
+  const int last = (int)(n - (int64_t)(NVEC - 1) * W);  // lanes of the last vector, 1..W
   V d[NVEC];
-  for (int v = 0; v < NVEC; v++) d[v] = loadn(dyRow + v * W, c[v]);
+#pragma GCC unroll 4
+  for (int v = 0; v < NVEC - 1; v++) d[v] = load(dyRow + v * W);
+  d[NVEC - 1] = loadn(dyRow + (NVEC - 1) * W, last);
   int64_t q = q0;
   for (; q + 3 < q1; q += 4) {
-    const float* s0 = x + (int64_t)colIdx[q] * n;
-    const float* s1 = x + (int64_t)colIdx[q + 1] * n;
-    const float* s2 = x + (int64_t)colIdx[q + 2] * n;
-    const float* s3 = x + (int64_t)colIdx[q + 3] * n;
+    const float* s0 = x + (int64_t)colIdx[q] * ld;
+    const float* s1 = x + (int64_t)colIdx[q + 1] * ld;
+    const float* s2 = x + (int64_t)colIdx[q + 2] * ld;
+    const float* s3 = x + (int64_t)colIdx[q + 3] * ld;
     V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-    for (int v = 0; v < NVEC; v++) {
-      // Full vectors use plain loads; the (possibly partial) last one is masked.
-      if (c[v] == W) {
-        a0 = fma(d[v], load(s0 + v * W), a0); a1 = fma(d[v], load(s1 + v * W), a1);
-        a2 = fma(d[v], load(s2 + v * W), a2); a3 = fma(d[v], load(s3 + v * W), a3);
-      } else {
-        a0 = fma(d[v], loadn(s0 + v * W, c[v]), a0); a1 = fma(d[v], loadn(s1 + v * W, c[v]), a1);
-        a2 = fma(d[v], loadn(s2 + v * W, c[v]), a2); a3 = fma(d[v], loadn(s3 + v * W, c[v]), a3);
-      }
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC - 1; v++) {
+      a0 = fma(d[v], load(s0 + v * W), a0); a1 = fma(d[v], load(s1 + v * W), a1);
+      a2 = fma(d[v], load(s2 + v * W), a2); a3 = fma(d[v], load(s3 + v * W), a3);
     }
-    out[q] = hsum(a0); out[q + 1] = hsum(a1); out[q + 2] = hsum(a2); out[q + 3] = hsum(a3);
+    constexpr int L = NVEC - 1;  // the (possibly partial) last vector is masked
+    a0 = fma(d[L], loadn(s0 + L * W, last), a0); a1 = fma(d[L], loadn(s1 + L * W, last), a1);
+    a2 = fma(d[L], loadn(s2 + L * W, last), a2); a3 = fma(d[L], loadn(s3 + L * W, last), a3);
+    hsum4(a0, a1, a2, a3, out + q);
   }
   for (; q < q1; q++) {
-    const float* s0 = x + (int64_t)colIdx[q] * n;
+    const float* s0 = x + (int64_t)colIdx[q] * ld;
     V a0 = zero();
-    for (int v = 0; v < NVEC; v++) a0 = fma(d[v], loadn(s0 + v * W, c[v]), a0);
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC - 1; v++) a0 = fma(d[v], load(s0 + v * W), a0);
+    a0 = fma(d[NVEC - 1], loadn(s0 + (NVEC - 1) * W, last), a0);
     out[q] = hsum(a0);
   }
 }
@@ -128,27 +199,30 @@ void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dy
 }  // namespace
 
 void spmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-          int64_t n, float beta, float* y) {
-  sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, n, beta, y);
+          int64_t cols, int64_t n, float beta, float* y) {
+  sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, cols, n, beta, y);
 }
 
 void spmmT(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
-           const float* dy, int64_t n, float beta, float* dx) {
-  sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
+           const float* dy, int64_t rows, int64_t n, float beta, float* dx) {
+  sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
 }
 
-void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x, int64_t n,
-           float* out) {
+void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x0,
+           int64_t xRows, int64_t n, float* out) {
+  if (rows <= 0) return;
+  if (n <= 0) { for (int64_t q = rowPtr[0]; q < rowPtr[rows]; q++) out[q] = 0.f; return; }
+  int64_t ld = n;
+  const float* x = n <= CV * W ? alignedSource(x0, xRows, n, (int64_t)rowPtr[rows] - rowPtr[0], &ld) : x0;
   for (int64_t r = 0; r < rows; r++) {
     const int64_t q0 = rowPtr[r], q1 = rowPtr[r + 1];
     if (q0 == q1) continue;
     const float* d = dy + r * n;
-    if (n <= 0) { for (int64_t q = q0; q < q1; q++) out[q] = 0.f; continue; }
     switch ((n + W - 1) / W) {
-      case 1: sddmmRowCached<1>(q0, q1, colIdx, d, x, n, out); break;
-      case 2: sddmmRowCached<2>(q0, q1, colIdx, d, x, n, out); break;
-      case 3: sddmmRowCached<3>(q0, q1, colIdx, d, x, n, out); break;
-      case 4: sddmmRowCached<4>(q0, q1, colIdx, d, x, n, out); break;
+      case 1: sddmmRowCached<1>(q0, q1, colIdx, d, x, ld, n, out); break;
+      case 2: sddmmRowCached<2>(q0, q1, colIdx, d, x, ld, n, out); break;
+      case 3: sddmmRowCached<3>(q0, q1, colIdx, d, x, ld, n, out); break;
+      case 4: sddmmRowCached<4>(q0, q1, colIdx, d, x, ld, n, out); break;
       default: sddmmRowLong(q0, q1, colIdx, d, x, n, out); break;
     }
   }

@@ -20,7 +20,8 @@ export class Conv2d extends WeightLayer {
   private y: F32 = new Float32Array(0);
 
   constructor(name: string, shape: Conv2dShape, activation: Activation, options: StorageOptions = {}) {
-    super(name, shape.outChannels, shape.inChannels * shape.kernel * shape.kernel, activation, options);
+    super(name, shape.outChannels, shape.inChannels * shape.kernel * shape.kernel, activation, options,
+      outSize(shape.height, shape.kernel, shape.stride, shape.pad) * outSize(shape.width, shape.kernel, shape.stride, shape.pad));
     this.shape = shape;
     this.inShape = [shape.inChannels, shape.height, shape.width];
     this.outShape = [shape.outChannels, outSize(shape.height, shape.kernel, shape.stride, shape.pad),

@@ -2,14 +2,14 @@
 // matrix with its storage choice, the bias, and re-laying the weights out when a mask changes.
 import type { F32, U8 } from '../backend/backend.js';
 import type { Layer, Param } from './layer.js';
-import { WeightMatrix, type Storage } from './weights.js';
+import { WeightMatrix, type SparseSwitch, type Storage } from './weights.js';
 
 export type Activation = 'relu' | 'none';
 
 export interface StorageOptions {
   storage?: Storage | 'auto';
-  /** Density below which 'auto' stores a layer sparse. */
-  sparseThreshold?: number;
+  /** Density below which 'auto' stores a layer sparse, or a switch measured per layer shape (sparse-switch.ts). */
+  sparseThreshold?: number | SparseSwitch;
 }
 
 export abstract class WeightLayer implements Layer {
@@ -27,12 +27,15 @@ export abstract class WeightLayer implements Layer {
    * position, kept or not): what dynamic sparse training (RigL) grows from, requested only at its update steps.
    */
   denseGradOut: F32 | null = null;
+  /** Activation columns per sample the weights multiply: 1 for fc, output positions for conv. */
+  private readonly colsPerSample: number;
 
-  protected constructor(name: string, rows: number, cols: number, activation: Activation, options: StorageOptions) {
+  protected constructor(name: string, rows: number, cols: number, activation: Activation, options: StorageOptions, colsPerSample = 1) {
     this.name = name;
     this.activation = activation;
     this.storageOptions = options;
-    this.weights = new WeightMatrix(rows, cols, new Float32Array(rows * cols), null, options.storage ?? 'auto', options.sparseThreshold);
+    this.colsPerSample = colsPerSample;
+    this.weights = new WeightMatrix(rows, cols, new Float32Array(rows * cols), null, options.storage ?? 'auto', options.sparseThreshold, colsPerSample);
     this.bias = new Float32Array(rows);
     this.biasGrad = new Float32Array(rows);
   }
@@ -43,7 +46,7 @@ export abstract class WeightLayer implements Layer {
   /** Replaces weights and mask; the storage (dense or sparse) is chosen again from the new density. */
   setWeights(dense: F32, mask: U8 | null): void {
     this.weights = new WeightMatrix(this.weights.rows, this.weights.cols, dense, mask,
-      this.storageOptions.storage ?? 'auto', this.storageOptions.sparseThreshold);
+      this.storageOptions.storage ?? 'auto', this.storageOptions.sparseThreshold, this.colsPerSample);
   }
 
   params(): Param[] {

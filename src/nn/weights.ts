@@ -6,10 +6,17 @@
 import type { Backend, F32, I32, U8 } from '../backend/backend.js';
 
 /**
- * Below this density a layer is stored sparse. Measured with bench/kernels (layer-1 shape of
- * LeNet-300-100, batch 60, fwd + bwd + weight gradient): sparse wins below roughly 30% density.
+ * Below this density a layer is stored sparse, unless a measured switch is given (sparse-switch.ts).
+ * Measured with bench/kernels (layer-1 shape of LeNet-300-100, batch 60, fwd + bwd + weight
+ * gradient): sparse won below roughly 30% density on the machine that fixed it, 17–35% on others.
  */
 export const DEFAULT_SPARSE_THRESHOLD = 0.3;
+
+/**
+ * A per-layer threshold: the density below which a rows × cols weight matrix, applied to
+ * `colsPerSample` activation columns per sample (1 for fc, output positions for conv), is stored sparse.
+ */
+export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) => number;
 
 export type Storage = 'dense' | 'sparse';
 
@@ -33,10 +40,11 @@ export class WeightMatrix {
 
   /**
    * Builds the storage from dense weights and a mask (null = keep all). Entries with mask 0 are
-   * dropped (sparse) or zeroed (dense). storage 'auto' picks sparse below `threshold` density.
+   * dropped (sparse) or zeroed (dense). storage 'auto' picks sparse below `threshold` density (a
+   * number, or a switch asked for this shape; consulted only for 'auto').
    */
   constructor(rows: number, cols: number, dense: F32, mask: U8 | null,
-    storage: Storage | 'auto' = 'auto', threshold = DEFAULT_SPARSE_THRESHOLD) {
+    storage: Storage | 'auto' = 'auto', threshold: number | SparseSwitch = DEFAULT_SPARSE_THRESHOLD, colsPerSample = 1) {
     if (dense.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} weights, got ${dense.length}`);
     if (mask && mask.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} mask, got ${mask.length}`);
     this.rows = rows; this.cols = cols;
@@ -44,7 +52,8 @@ export class WeightMatrix {
     if (mask) { nnz = 0; for (let i = 0; i < mask.length; i++) nnz += mask[i] ? 1 : 0; }
     this.nnz = nnz;
     const density = rows * cols === 0 ? 1 : nnz / (rows * cols);
-    this.storage = storage === 'auto' ? (density < threshold ? 'sparse' : 'dense') : storage;
+    const limit = storage !== 'auto' ? 0 : typeof threshold === 'function' ? threshold(rows, cols, colsPerSample) : threshold;
+    this.storage = storage === 'auto' ? (density < limit ? 'sparse' : 'dense') : storage;
     if (this.storage === 'dense') {
       this.value = Float32Array.from(dense);
       this.mask = mask && nnz < rows * cols ? Uint8Array.from(mask, (m) => (m ? 1 : 0)) : null;

@@ -6,6 +6,7 @@ import { buildModel } from '../models/build.js';
 import { density as modelDensity } from '../models/state.js';
 import type { InitKind } from '../nn/init.js';
 import type { Sequential } from '../nn/sequential.js';
+import { measuredSparseSwitch } from '../nn/sparse-switch.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { randomMask } from '../prune/random.js';
 import { maskWarnings } from '../prune/check.js';
@@ -22,7 +23,11 @@ export interface TrainRunOptions {
   init?: InitKind;
   /** Random mask keeping this fraction of every weight layer's weights (1 = dense). */
   density?: number;
-  sparseThreshold?: number;
+  /**
+   * Density below which a layer is stored sparse: a fixed number, or 'measured' (the default): the
+   * dense/sparse break-even of each layer shape timed on this machine and cached (nn/sparse-switch.ts).
+   */
+  sparseThreshold?: number | 'measured';
 }
 
 export interface TrainRunSummary {
@@ -50,7 +55,9 @@ export function runTraining(be: Backend, data: Dataset, o: TrainRunOptions, hook
 /** As runTraining, also returning the trained network (for `winnow train --save`). */
 export function trainModel(be: Backend, data: Dataset, o: TrainRunOptions, hooks: TrainHooks = {}): { summary: TrainRunSummary; model: Sequential } {
   const rng = new Rng(o.seed);
-  const model = buildModel(o.model, data.shape, data.classes, rng, { init: o.init, sparseThreshold: o.sparseThreshold });
+  const threshold = o.sparseThreshold ?? 'measured';
+  const sparseThreshold = threshold === 'measured' ? measuredSparseSwitch(be, o.batchSize) : threshold;
+  const model = buildModel(o.model, data.shape, data.classes, rng, { init: o.init, sparseThreshold });
   if (o.density !== undefined && o.density < 1) {
     const maskRng = rng.stream('density-mask');
     for (const l of model.weightLayers()) {

@@ -83,6 +83,9 @@ test('out-of-bounds and ill-typed calls throw clear errors and leave outputs unt
     [() => nb.spmmT(2, 2, Int32Array.from([0, 1, 2]), Int32Array.from([0, 1]), Int32Array.from([0, 5]), f(2), f(4), 2, 0, y), /perm\[1\] = 5/],
     [() => nb.spmmT(2, 2, Int32Array.from([0, 1, 2]), Int32Array.from([0, -1]), Int32Array.from([0, 1]), f(2), f(4), 2, 0, y), /rowIdx\[1\] = -1/],
     [() => nb.sddmm(2, Int32Array.from([0, 1, 2]), Int32Array.from([0, 2]), f(4), f(4), 2, y), /colIdx\[1\] = 2 is outside \[0, 2\)/],
+    // The index scan is a vectorized per-ISA kernel: a negative entry, and a bad entry deep in a long run (vector body, not the tail).
+    [() => nb.spmm(2, 2, Int32Array.from([0, 1, 2]), Int32Array.from([-1, 0]), f(2), f(4), 2, 0, y), /colIdx\[0\] = -1 is outside \[0, 2\)/],
+    [() => nb.spmm(1, 50, Int32Array.from([0, 100]), Int32Array.from({ length: 100 }, (_, i) => (i === 37 ? 50 : i % 50)), f(100), f(100), 2, 0, y), /colIdx\[37\] = 50 is outside \[0, 50\)/],
     [() => nb.sddmm(2, Int32Array.from([0, 1, 2]), Int32Array.from([0, 1]), f(4), f(4), 2, f(1)), /exceeds the value count/],
     [() => nb.softmaxCrossEntropy(f(4), Int32Array.from([0, 2]), 2, 2, y), /labels\[1\] = 2 is outside/],
     [() => nb.gatherColumns(f(6), 3, Int32Array.from([2]), 1, y), /idx\[0\] = 2 is outside \[0, 2\)/],

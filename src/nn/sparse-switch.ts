@@ -1,0 +1,150 @@
+// The dense/sparse switch of a weight layer, measured on the machine at hand.
+//
+// A layer stored sparse costs spmm + spmmT + sddmm per training step, ≈ a + b·density; stored dense it
+// costs three GEMMs, independent of the density. Where the two meet depends on the core (vector width,
+// cache sizes, GEMM efficiency) and on the shape: bench/kernels measured the LeNet-300-100 layer-1
+// break-even at 17% on one machine and 24–35% on another, against the fixed 30% used before.
+//
+// measuredSparseSwitch(be, batch) returns a SparseSwitch: for each layer shape (rows × cols, n = batch ×
+// output positions columns per step) it times, on `be`, the dense step once and the sparse step at two
+// densities (5% and 40%, same random mask per density), fits the line through them and returns the
+// density where it crosses the dense time (clamped to [0, 1]). A shape costs a few milliseconds to
+// calibrate; conv layers (huge n) are timed at n ≤ 256, where both costs are already linear in n.
+//
+// Results are cached per process and on disk, in `$XDG_CACHE_HOME/winnow/sparse-switch.json` (or
+// ~/.cache/winnow), keyed by backend, ISA, CPU model and shape, so a machine measures each shape once and
+// later runs reuse the same choice: with the cache in place, the same seed gives identical results.
+// Dense and sparse storage sum in different orders, so results may differ between machines whose switch
+// falls on different sides of a layer's density; runs that must match stored results bit for bit pass
+// a fixed threshold (the lottery experiment records its --sparse-threshold, 0.3 by default).
+// The reference backend is not measured (its timings say nothing about native kernels): it gets
+// DEFAULT_SPARSE_THRESHOLD.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Backend } from '../backend/backend.js';
+import { DEFAULT_SPARSE_THRESHOLD, type SparseSwitch } from './weights.js';
+
+export interface SwitchOptions {
+  /** Cache file; null: no disk cache. Default `$XDG_CACHE_HOME/winnow/sparse-switch.json`. */
+  cacheFile?: string | null;
+  /** Clock in seconds (tests inject one). */
+  now?: () => number;
+  /** Measure even for the reference backend (tests). */
+  measureReference?: boolean;
+}
+
+const FORMAT = 1;
+const LOW = 0.05, HIGH = 0.4;  // the two densities the sparse step is timed at
+const MAX_N = 256;             // calibration columns cap (conv layers)
+const memo = new Map<string, number>();
+
+export function defaultSwitchCacheFile(): string {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'winnow', 'sparse-switch.json');
+}
+
+/** A per-layer threshold measured on `be` for training at batch size `batch`. */
+export function measuredSparseSwitch(be: Backend, batch: number, opts: SwitchOptions = {}): SparseSwitch {
+  if (be.name === 'reference' && !opts.measureReference) return () => DEFAULT_SPARSE_THRESHOLD;
+  const cacheFile = opts.cacheFile === undefined ? defaultSwitchCacheFile() : opts.cacheFile;
+  const now = opts.now ?? (() => Number(process.hrtime.bigint()) / 1e9);
+  const machine = `${be.name}/${be.detail}/${cpus()[0]?.model ?? 'unknown'}`;
+  return (rows, cols, colsPerSample) => {
+    const n = Math.max(1, Math.min(MAX_N, batch * colsPerSample));
+    const key = `v${FORMAT} ${machine} ${rows}x${cols} n=${n}`;
+    const hit = memo.get(key) ?? (cacheFile ? readCache(cacheFile)[key] : undefined);
+    if (typeof hit === 'number' && hit >= 0 && hit <= 1) { memo.set(key, hit); return hit; }
+    const t = breakEven(be, rows, cols, n, now);
+    memo.set(key, t);
+    if (cacheFile) writeCache(cacheFile, key, t);
+    return t;
+  };
+}
+
+/** Forgets the per-process results (tests). */
+export function clearSwitchMemo(): void { memo.clear(); }
+
+function readCache(file: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {};
+  } catch {
+    return {};  // missing or unreadable: measure again
+  }
+}
+
+// Best effort: a cache that cannot be written only costs a new measurement next time.
+function writeCache(file: string, key: string, value: number): void {
+  try {
+    const all = readCache(file);
+    all[key] = value;
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(all, null, 1));
+    renameSync(tmp, file);
+  } catch { /* read-only home, full disk: keep the in-process value */ }
+}
+
+/** Deterministic pseudo-random CSR at `density` (with its CSC index) and values. */
+function layer(rows: number, cols: number, density: number) {
+  let s = 0x9e3779b9 ^ Math.round(density * 1e6);
+  const rnd = () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return (s >>> 0) / 4294967296; };
+  const rowPtr = new Int32Array(rows + 1), idx: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) if (rnd() < density) idx.push(c);
+    rowPtr[r + 1] = idx.length;
+  }
+  const colIdx = Int32Array.from(idx), nnz = idx.length;
+  const colPtr = new Int32Array(cols + 1);
+  for (let p = 0; p < nnz; p++) colPtr[colIdx[p]! + 1]!++;
+  for (let c = 0; c < cols; c++) colPtr[c + 1]! += colPtr[c]!;
+  const next = colPtr.slice(0, cols), rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
+  for (let r = 0; r < rows; r++) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
+    const q = next[colIdx[p]!]!++;
+    rowIdx[q] = r; perm[q] = p;
+  }
+  const values = new Float32Array(nnz).map(() => rnd() - 0.5);
+  return { rowPtr, colIdx, colPtr, rowIdx, perm, values };
+}
+
+/** Minimum seconds per call over a few timed batches (the minimum resists a busy machine). */
+function minTime(fn: () => void, now: () => number): number {
+  fn();
+  let best = Infinity, inner = 1;
+  const t0 = now();
+  fn();
+  const once = Math.max(now() - t0, 1e-7);
+  inner = Math.max(1, Math.min(50, Math.round(2e-3 / once)));  // ≈ 2 ms per sample
+  for (let r = 0; r < 5; r++) {
+    const a = now();
+    for (let i = 0; i < inner; i++) fn();
+    best = Math.min(best, (now() - a) / inner);
+  }
+  return best;
+}
+
+/** The density where the sparse step's time (a line through LOW and HIGH) meets the dense step's. */
+export function breakEven(be: Backend, rows: number, cols: number, n: number, now: () => number): number {
+  const x = new Float32Array(cols * n).fill(0.5), dy = new Float32Array(rows * n).fill(0.25);
+  const y = new Float32Array(rows * n), dx = new Float32Array(cols * n);
+  const w = new Float32Array(rows * cols).fill(0.01), dW = new Float32Array(rows * cols);
+  const dense = minTime(() => {
+    be.gemm(false, false, rows, n, cols, 1, w, cols, x, n, 0, y, n);
+    be.gemm(true, false, cols, n, rows, 1, w, cols, dy, n, 0, dx, n);
+    be.gemm(false, true, rows, cols, n, 1, dy, n, x, n, 0, dW, cols);
+  }, now);
+  const sparseAt = (d: number): number => {
+    const l = layer(rows, cols, d), g = new Float32Array(l.values.length);
+    return minTime(() => {
+      be.spmm(rows, cols, l.rowPtr, l.colIdx, l.values, x, n, 0, y);
+      be.spmmT(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, n, 0, dx);
+      be.sddmm(rows, l.rowPtr, l.colIdx, dy, x, n, g);
+    }, now);
+  };
+  const lo = sparseAt(LOW), hi = sparseAt(HIGH);
+  const slope = (hi - lo) / (HIGH - LOW);
+  if (!(slope > 0)) return lo < dense ? 1 : 0;
+  const t = LOW + (dense - lo) / slope;
+  return Math.min(1, Math.max(0, t));
+}

@@ -1,0 +1,97 @@
+// The measured dense/sparse switch (src/nn/sparse-switch.ts): the break-even it finds on a backend whose
+// costs are known (a fake clock advanced by a cost model), clamping, the per-shape and on-disk cache, the
+// reference backend's fixed default, and the storage it picks per layer; then once on the native
+// backend (a threshold in [0, 1], the same on a second ask).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend } from '../../src/backend/backend.js';
+import { getBackend } from '../../src/backend/index.js';
+import { breakEven, clearSwitchMemo, measuredSparseSwitch } from '../../src/nn/sparse-switch.js';
+import { DEFAULT_SPARSE_THRESHOLD, WeightMatrix } from '../../src/nn/weights.js';
+import { Conv2d } from '../../src/nn/conv2d.js';
+import { Linear } from '../../src/nn/linear.js';
+
+/** A backend whose calls only advance a clock: dense costs `perFlop` per multiply-add, sparse `perNnz`·n per nonzero plus `callCost`. */
+function costModel(perFlopDense: number, perNnzCol: number, callCost: number, detail = 'fake') {
+  let t = 0;
+  const be = {
+    name: 'native', detail,
+    gemm: (_ta: boolean, _tb: boolean, m: number, n: number, k: number) => { t += m * n * k * perFlopDense; return true; },
+    spmm: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _v: Float32Array, _x: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
+    spmmT: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _pm: Int32Array, _v: Float32Array, _d: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
+    sddmm: (_r: number, _p: Int32Array, idx: Int32Array, _d: Float32Array, _x: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
+  } as unknown as Backend;
+  return { be, now: () => t };
+}
+
+test('breakEven: the density where the modelled sparse step meets the dense one', () => {
+  // dense step: 3·rows·cols·n·1 ; sparse step: 3·(10 + nnz·n·4) → equal at nnz/(rows·cols) ≈ 1/4 (minus the call cost)
+  const rows = 100, cols = 200, n = 32;
+  const { be, now } = costModel(1, 4, 10);
+  const t = breakEven(be, rows, cols, n, now);
+  const exact = (rows * cols * n - 10) / (4 * n * rows * cols);
+  assert.ok(Math.abs(t - exact) < 0.01, `break-even ${t}, expected ≈ ${exact}`);
+  // sparse never cheaper → 0; always cheaper → 1
+  assert.equal(breakEven(costModel(1, 1e6, 0).be, rows, cols, n, costModel(1, 1e6, 0).now), 0);
+  const cheap = costModel(1, 0.01, 0);
+  assert.equal(breakEven(cheap.be, rows, cols, n, cheap.now), 1);
+});
+
+test('measuredSparseSwitch: per shape, cached in the process and on disk; reference gets the fixed default', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-switch-'));
+  try {
+    clearSwitchMemo();
+    const file = join(dir, 'sub', 'sparse-switch.json');
+    const a = costModel(1, 4, 10, 'fake-a');
+    const sw = measuredSparseSwitch(a.be, 32, { cacheFile: file, now: a.now });
+    const t1 = sw(100, 200, 1);
+    assert.ok(t1 > 0.2 && t1 < 0.3, `threshold ${t1}`);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    assert.deepEqual(Object.values(stored), [t1]);
+    assert.match(Object.keys(stored)[0]!, /native\/fake-a\/.* 100x200 n=32$/);
+    // A second process (memo cleared) with a clock that would measure differently reads the disk cache.
+    clearSwitchMemo();
+    const b = costModel(1, 1, 0, 'fake-a');
+    assert.equal(measuredSparseSwitch(b.be, 32, { cacheFile: file, now: b.now })(100, 200, 1), t1);
+    // Another shape, or conv columns (n = batch × positions, capped at 256), is measured on its own.
+    const t2 = measuredSparseSwitch(b.be, 32, { cacheFile: file, now: b.now })(100, 200, 49);
+    assert.ok(t2 > 0.9, `threshold ${t2} for cheap sparse kernels`);
+    assert.ok(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object).some((k) => k.endsWith('n=256')));
+    // The reference backend is not measured.
+    assert.equal(measuredSparseSwitch(getBackend('reference'), 32, { cacheFile: null })(100, 200, 1), DEFAULT_SPARSE_THRESHOLD);
+  } finally {
+    clearSwitchMemo();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a switch decides the storage of each layer from its own shape (conv: output positions per sample)', () => {
+  const asked: Array<[number, number, number]> = [];
+  const sw = (rows: number, cols: number, per: number) => { asked.push([rows, cols, per]); return rows === 30 ? 0.5 : 0.1; };
+  const mask = (len: number, keep: number) => Uint8Array.from({ length: len }, (_, i) => (i % keep === 0 ? 1 : 0));
+  const wide = new WeightMatrix(30, 40, new Float32Array(1200), mask(1200, 4), 'auto', sw);   // 25% < 50%
+  const narrow = new WeightMatrix(20, 40, new Float32Array(800), mask(800, 4), 'auto', sw);   // 25% ≥ 10%
+  assert.equal(wide.storage, 'sparse');
+  assert.equal(narrow.storage, 'dense');
+  assert.equal(new WeightMatrix(30, 40, new Float32Array(1200), mask(1200, 4), 'dense', sw).storage, 'dense');
+  const fc = new Linear('fc', 40, 30, 'relu', { sparseThreshold: sw });
+  fc.setWeights(fc.weights.toDense(), mask(1200, 4));
+  assert.equal(fc.weights.storage, 'sparse');
+  asked.length = 0;
+  const conv = new Conv2d('c', { inChannels: 2, height: 7, width: 5, outChannels: 3, kernel: 3, stride: 1, pad: 1 }, 'relu', { sparseThreshold: sw });
+  conv.setWeights(conv.weights.toDense(), mask(3 * 18, 4));
+  assert.deepEqual(asked, [[3, 18, 35], [3, 18, 35]]);
+});
+
+test('measuredSparseSwitch on the native backend: a threshold in [0, 1], stable once measured', () => {
+  const be = getBackend('native');
+  clearSwitchMemo();
+  const sw = measuredSparseSwitch(be, 60, { cacheFile: null });
+  const t = sw(300, 784, 1);
+  assert.ok(t >= 0 && t <= 1, `threshold ${t}`);
+  assert.equal(sw(300, 784, 1), t);
+  clearSwitchMemo();
+});
