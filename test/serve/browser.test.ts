@@ -65,9 +65,9 @@ test('dashboard in chromium: the run page\'s curve grows while a lottery run tra
     await page.goto(url);
     await page.locator('#runs td', { hasText: 'no runs in this store yet' }).waitFor({ timeout: 10000 });
 
-    // A lottery run of several seconds: 7 jobs (levels 0-2) of 4000 iterations, an evaluation every 50, one at a time.
+    // A lottery run of ten seconds or more: 7 jobs (levels 0-2) of 16000 iterations, an evaluation every 200, one at a time.
     const lottery = spawn(process.execPath, [cli, 'lottery', '--dataset', 'synthetic:blobs?features=8&classes=3&train=600&test=200', '--model', 'mlp:8-12-3',
-      '--iterations', '4000', '--eval-every', '50', '--levels', String(LEVELS), '--workers', '1', '--backend', 'reference', '--store', store, '--progress', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--iterations', '16000', '--eval-every', '200', '--levels', String(LEVELS), '--workers', '1', '--backend', 'reference', '--store', store, '--progress', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(lottery);
     const lot = collect(lottery);
 
