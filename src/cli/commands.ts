@@ -9,6 +9,7 @@ import { register as compress } from './compress.js';
 import { register as infer } from './infer.js';
 import { register as compare } from './compare.js';
 import { register as neatVsTickets } from './neat-vs-tickets.js';
+import { register as importWeights } from './import-weights.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -20,4 +21,5 @@ export const commands: Array<(program: Command) => void> = [
   infer,
   compare,
   neatVsTickets,
+  importWeights,
 ];

@@ -27,3 +27,4 @@ export * from './runs.js';
 export * from './tools/compress.js';
 export * from './tools/infer.js';
 export * from './tools/data.js';
+export * from './tools/import-weights.js';

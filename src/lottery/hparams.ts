@@ -38,4 +38,6 @@ export interface LotteryHparams {
   replicates: number;
   seed: number;
   sparseThreshold: number;
+  /** A winnow model file (e.g. from import-weights) whose weights are θ0 instead of a random init ('' = random). */
+  initFrom: string;
 }

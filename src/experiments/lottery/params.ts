@@ -39,6 +39,7 @@ export const LOTTERY_PARAMS: Params<LotteryHparams> = {
   controls: { flag: '--controls <list>', help: 'comma-separated control branches: reinit, random-prune, finetune (or none)', parse: parseControls, default: ['reinit', 'random-prune'] },
   replicates: { flag: '--replicates <n>', help: 'independent replicates (seeds seed, seed+1, …); summaries are mean ± std', parse: intFlag('--replicates', 1, 1000), default: 1 },
   seed: { flag: '--seed <n>', help: 'base seed (init, data order, masks)', parse: intFlag('--seed', 0, 2 ** 32 - 1), default: 0 },
+  initFrom: { flag: '--init-from <model.wnn>', help: 'start from these weights (a model file of the same --model, e.g. from import-weights) instead of a random init', parse: String, default: '' },
   sparseThreshold: { flag: '--sparse-threshold <d>', help: 'layers below this density run on the sparse kernels', parse: numberFlag('--sparse-threshold', 0, 1), default: 0.3 },
 };
 
