@@ -10,6 +10,7 @@ import { register as infer } from './infer.js';
 import { register as compare } from './compare.js';
 import { register as neatVsTickets } from './neat-vs-tickets.js';
 import { register as importWeights } from './import-weights.js';
+import { register as exportCmd } from './export.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -22,4 +23,5 @@ export const commands: Array<(program: Command) => void> = [
   compare,
   neatVsTickets,
   importWeights,
+  exportCmd,
 ];

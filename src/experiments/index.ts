@@ -28,3 +28,4 @@ export * from './tools/compress.js';
 export * from './tools/infer.js';
 export * from './tools/data.js';
 export * from './tools/import-weights.js';
+export * from './tools/export.js';
