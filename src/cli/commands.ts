@@ -15,6 +15,8 @@ import { register as serve } from './serve.js';
 import { register as generate } from './generate.js';
 import { register as sparseTrain } from './sparse-train.js';
 import { register as sparseStudy } from './sparse-study.js';
+import { register as importWeights } from './import-weights.js';
+import { register as exportCmd } from './export.js';
 
 export const commands: Array<(program: Command) => void> = [
   train,
@@ -29,6 +31,8 @@ export const commands: Array<(program: Command) => void> = [
   sparseTrain,
   sparseStudy,
   generate,
+  importWeights,
+  exportCmd,
   sweep,
   serve,
   // last: a command for each experiment without a file of its own

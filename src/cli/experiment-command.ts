@@ -22,14 +22,18 @@ export interface ExperimentCommand {
   instead?(h: any, flags: CommandFlags): boolean | Promise<boolean>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-function defaultText(v: unknown): string {
-  return Array.isArray(v) ? v.join(',') || 'none' : String(v);
+/** The help's default suffix: none for unset values ('' or null), objects, or help that states its own default. */
+function defaultSuffix(v: unknown, help: string): string {
+  if (v === '' || v === null || v === undefined || /\(default/.test(help)) return '';
+  if (Array.isArray(v)) return ` (default: ${v.join(',') || 'none'})`;
+  if (typeof v === 'object') return '';
+  return ` (default: ${String(v)})`;
 }
 
 /** Adds the experiment's hyperparameter flags to a command (no commander defaults: unset flags stay unset). */
 export function addParamOptions(cmd: Command, exp: AnyExperiment): Command {
   for (const [key, p] of Object.entries(exp.params) as Array<[string, { flag: string; help: string; parse?: (v: string) => unknown; default: unknown }]>) {
-    const o = new Option(p.flag, `${p.help} (default: ${defaultText(p.default)})`);
+    const o = new Option(p.flag, `${p.help}${defaultSuffix(p.default, p.help)}`);
     if (p.parse) o.argParser(p.parse);
     o.attributeName = () => key;
     cmd.addOption(o);

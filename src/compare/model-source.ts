@@ -78,7 +78,7 @@ export function lotteryHparams(root: string, runId: string): LotteryHparams {
 }
 
 export function lotteryDataset(h: LotteryHparams): Dataset {
-  return loadDataset(h.dataset, { seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
+  return loadDataset(h.dataset, { dataDir: h.dataDir || undefined, seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
 }
 
 /** The network of one lottery job (trained final weights with its mask). */

@@ -19,6 +19,8 @@ import { measurePoint, modelDensity, type StudyPoint } from './points.js';
 export interface StudyConfig {
   model: string;
   dataset: string;
+  /** Where the dataset's files are ('' = the usual search). */
+  dataDir: string;
   /** Lottery levels to include (null: every level of the run). */
   levels: number[] | null;
   /** When training the lottery run here: pruning levels, rates, steps per level, seed. */
@@ -42,7 +44,7 @@ export interface StudyConfig {
 }
 
 export const STUDY_DEFAULTS: StudyConfig = {
-  model: 'lenet300', dataset: 'fashion-mnist-mini', levels: null, pruneLevels: 6, rateFc: 0.5, rateConv: 0.3, rateOutput: 0.25,
+  model: 'lenet300', dataset: 'fashion-mnist-mini', dataDir: '', levels: null, pruneLevels: 6, rateFc: 0.5, rateConv: 0.3, rateOutput: 0.25,
   iterations: 1500, seed: 0, ticketFormats: ['fp32', 'bf16', 'fp8-e4m3', 'nvfp4', 'int4-group'], denseFormats: [...FORMAT_NAMES],
   controls: true, lotteryRun: null, store: 'runs', neatDir: 'runs/neat',
 };
@@ -69,7 +71,7 @@ export interface StudyHooks {
 export function studyLotteryHparams(cfg: StudyConfig, defaults: LotteryHparams): LotteryHparams {
   const levels = Math.max(cfg.pruneLevels, ...(cfg.levels ?? [0]));
   return {
-    ...defaults, model: cfg.model, dataset: cfg.dataset, iterations: cfg.iterations, evalEvery: Math.min(defaults.evalEvery, cfg.iterations),
+    ...defaults, model: cfg.model, dataset: cfg.dataset, dataDir: cfg.dataDir, iterations: cfg.iterations, evalEvery: Math.min(defaults.evalEvery, cfg.iterations),
     levels, rateFc: cfg.rateFc, rateConv: cfg.rateConv, rateOutput: cfg.rateOutput, controls: cfg.controls ? ['random-prune'] : [], seed: cfg.seed,
   };
 }

@@ -48,7 +48,7 @@ export function datasetInfo(spec: string, opts: LoadOptions = {}): DatasetInfo {
     };
   } catch (err) {
     // A broken file is reported as part of the overview; a bad synthetic spec is the caller's error.
-    if (!(err instanceof UserError) || parsed.kind !== 'idx') throw err;
+    if (!(err instanceof UserError) || parsed.kind === 'synthetic') throw err;
     return { name: spec, found: true, searched, ...(files ? { files } : {}), problem: err.message };
   }
 }

@@ -11,6 +11,7 @@ import { readIdxDatasetCached, type RawIdxDataset } from './idx-dataset.js';
 import { embeddedDir, findIdxSet, locateIdxDataset, type IdxFileSet, type SearchedDir } from './locate.js';
 import { carveValidation, checkValidationSize, gatherSplit, type RawSamples } from './split.js';
 import { makeSynthetic, SYNTHETIC_TASKS } from './synthetic.js';
+import { fileStamp, isUserSpec, loadUserData, userSpecFiles, USER_PREFIXES } from './user.js';
 import { downsampleDataset, parseDownsample } from './downsample.js';
 
 export interface LoadOptions {
@@ -79,13 +80,14 @@ export const DATASET_NAMES = Object.keys(IDX_DATASETS);
 export const SYNTHETIC_NAMES = Object.keys(SYNTHETIC_TASKS).map((t) => `synthetic:${t}`);
 
 function knownList(): string {
-  return [...DATASET_NAMES, ...SYNTHETIC_NAMES.map((s) => `${s}[?k=v&…]`)].join(', ');
+  return [...DATASET_NAMES, ...SYNTHETIC_NAMES.map((s) => `${s}[?k=v&…]`), 'idx:DIR', 'csv:FILE[?label=NAME]', 'npy:X.npy,y.npy'].join(', ');
 }
 
-export type ParsedSpec = { kind: 'idx'; def: IdxDatasetDef } | { kind: 'synthetic'; task: string; query: string };
+export type ParsedSpec = { kind: 'idx'; def: IdxDatasetDef } | { kind: 'synthetic'; task: string; query: string } | { kind: 'user'; spec: string };
 
 export function parseSpec(spec: string): ParsedSpec {
   const s = spec.trim();
+  if (isUserSpec(s)) return { kind: 'user', spec: s };
   if (s.startsWith('synthetic:')) {
     const rest = s.slice('synthetic:'.length);
     const q = rest.indexOf('?');
@@ -179,6 +181,18 @@ export function loadDataset(spec: string, opts: LoadOptions = {}): Dataset {
     return cached(`${spec}|${base.source}|${seed}|${opts.validationSize ?? ''}|${base.train.count}`, () => downsampleDataset(base, down.h, down.w, spec));
   }
   const parsed = parseSpec(spec);
+  if (parsed.kind === 'user') {
+    // The user's files (src/data/user.ts): no search, so --data-dir does not apply.
+    if (opts.dataDir) throw new UserError(`--data-dir ${opts.dataDir} does not apply to --dataset ${spec}, which names its own files (${USER_PREFIXES.join(', ')}); drop --data-dir`);
+    const stamps = userSpecFiles(parsed.spec).map(fileStamp).join('|');
+    const key = `${parsed.spec}|${stamps}|${seed}|${opts.validationSize ?? ''}`;
+    const hit = datasetCache.get(key);
+    if (hit) return cached(key, () => hit);
+    const u = loadUserData(parsed.spec);
+    const v = opts.validationSize ?? Math.min(5000, Math.floor(u.train.count / 6));
+    checkValidationSize(v, u.train.count, u.name);
+    return cached(key, () => assemble(u.name, u.files.join(','), u.shape, u.classNames, u.train, u.test, seed, v, true));
+  }
   if (parsed.kind === 'synthetic') {
     const task = makeSynthetic(parsed.task, parsed.query);
     const v = opts.validationSize ?? Math.round(task.train.count / 6);

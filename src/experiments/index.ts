@@ -38,3 +38,5 @@ export * from './tools/infer.js';
 export * from './tools/data.js';
 export { serve, type ServeOptions, type Served } from '../serve/index.js';
 export * from './tools/generate.js';
+export * from './tools/import-weights.js';
+export * from './tools/export.js';

@@ -1,5 +1,7 @@
-// Dense float32 ONNX export of fully connected networks, with a minimal hand-written protobuf encoder
-// (no dependency). Each Linear layer becomes Gemm(h, W, b, transB = 1) (+ Relu for hidden layers):
+// Dense float32 ONNX export of winnow networks, with a minimal hand-written protobuf encoder
+// (no dependency). Each Linear layer becomes Gemm(h, W, b, transB = 1) (+ Relu for hidden layers);
+// a conv network first reshapes the flat input to [N, C, H, W], then Conv (weights [out, in, kh, kw],
+// winnow's im2col row order) + Relu, MaxPool 2×2 stride 2, and Flatten (C·H·W order, as winnow's):
 //   input  "input"  float32 [N, features]   (N symbolic)
 //   output "logits" float32 [N, classes]
 // Pruned weights are exported as explicit zeros: onnxruntime densifies sparse initializers at load
@@ -13,6 +15,9 @@
 // Dimension {dim_value 1, dim_param 2}; OperatorSetIdProto {domain 1, version 2}.
 import type { Sequential } from '../nn/sequential.js';
 import { Linear } from '../nn/linear.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { MaxPool2d } from '../nn/maxpool.js';
+import { Flatten } from '../nn/flatten.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
@@ -20,6 +25,8 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
+const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS (repeated field 8)
+const INT64 = 7; // TensorProto.DataType.INT64
 
 // ---- protobuf writer ----
 class Pb {
@@ -72,13 +79,26 @@ function valueInfo(name: string, dims: Array<number | string>): Pb {
   return new Pb().string(1, name).message(2, new Pb().message(1, tensorType));
 }
 
-function node(op: string, name: string, inputs: string[], outputs: string[], attrs: Array<[string, number]> = []): Pb {
+function node(op: string, name: string, inputs: string[], outputs: string[], attrs: Array<[string, number | number[]]> = []): Pb {
   const n = new Pb();
   for (const i of inputs) n.string(1, i);
   for (const o of outputs) n.string(2, o);
   n.string(3, name).string(4, op);
-  for (const [k, v] of attrs) n.message(5, new Pb().string(1, k).int(3, v).int(20, ATTR_INT));
+  for (const [k, v] of attrs) {
+    if (typeof v === 'number') { n.message(5, new Pb().string(1, k).int(3, v).int(20, ATTR_INT)); continue; }
+    const a = new Pb().string(1, k);
+    for (const x of v) a.int(8, x);
+    n.message(5, a.int(20, ATTR_INTS));
+  }
   return n;
+}
+
+function int64Tensor(name: string, values: number[]): Pb {
+  const t = new Pb().int(1, values.length).int(2, INT64).string(8, name);
+  const raw = new Uint8Array(values.length * 8);
+  const dv = new DataView(raw.buffer);
+  values.forEach((v, i) => dv.setBigInt64(8 * i, BigInt(v), true));
+  return t.bytes(9, raw);
 }
 
 /** Serializes a fully connected Sequential as a dense float32 ONNX model. */
@@ -88,9 +108,32 @@ export function exportOnnx(model: Sequential, opts: { graphName?: string } = {})
   const inits: Pb[] = [];
   let h = 'input';
   const layers = model.layers;
+  if (layers[0] instanceof Conv2d) {
+    inits.push(int64Tensor('input_shape', [-1, ...layers[0].inShape]));
+    nodes.push(node('Reshape', 'input_reshape', ['input', 'input_shape'], ['input.nchw']));
+    h = 'input.nchw';
+  }
   layers.forEach((l, i) => {
+    if (l instanceof Conv2d) {
+      const s = l.shape, w = `${l.name}.weight`, b = `${l.name}.bias`;
+      inits.push(floatTensor(w, [s.outChannels, s.inChannels, s.kernel, s.kernel], l.weights.toDense()), floatTensor(b, [s.outChannels], Float32Array.from(l.bias)));
+      nodes.push(node('Conv', `${l.name}_conv`, [h, w, b], [`${l.name}.conv`], [['kernel_shape', [s.kernel, s.kernel]], ['pads', [s.pad, s.pad, s.pad, s.pad]], ['strides', [s.stride, s.stride]]]));
+      h = `${l.name}.conv`;
+      if (l.activation === 'relu') { nodes.push(node('Relu', `${l.name}_relu`, [h], [`${l.name}.relu`])); h = `${l.name}.relu`; }
+      return;
+    }
+    if (l instanceof MaxPool2d) {
+      nodes.push(node('MaxPool', `${l.name}_pool`, [h], [`${l.name}.out`], [['kernel_shape', [l.kernel, l.kernel]], ['strides', [l.stride, l.stride]]]));
+      h = `${l.name}.out`;
+      return;
+    }
+    if (l instanceof Flatten) {
+      nodes.push(node('Flatten', `${l.name}_flatten`, [h], [`${l.name}.out`], [['axis', 1]]));
+      h = `${l.name}.out`;
+      return;
+    }
     if (!(l instanceof Linear)) {
-      throw new UserError(`ONNX export supports fully connected networks only (Linear layers); layer '${l.name}' of '${model.spec}' is not one`);
+      throw new UserError(`ONNX export: layer '${l.name}' of '${model.spec}' has no ONNX equivalent here (Linear, Conv2d, MaxPool2d, Flatten)`);
     }
     const { rows, cols } = l.weights;
     const w = `${l.name}.weight`, b = `${l.name}.bias`;

@@ -9,6 +9,8 @@ export type Branch = typeof BRANCHES[number];
 export interface LotteryHparams {
   model: string;
   dataset: string;
+  /** Where the named dataset's files are ('' = $WINNOW_DATA, the user cache, system directories). */
+  dataDir: string;
   /** Training images held out for validation; -1 = the dataset's default. */
   validation: number;
   init: InitKind;
@@ -36,4 +38,6 @@ export interface LotteryHparams {
   replicates: number;
   seed: number;
   sparseThreshold: number;
+  /** A winnow model file (e.g. from import-weights) whose weights are θ0 instead of a random init ('' = random). */
+  initFrom: string;
 }

@@ -12,7 +12,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
+import { loadModel } from '../io/model-io.js';
 import { buildModel } from '../models/build.js';
+import { UserError } from '../util/errors.js';
 import { density as modelDensity, restore, snapshot, type ModelState } from '../models/state.js';
 import type { Sequential } from '../nn/sequential.js';
 import { oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer, type PruneRates } from '../prune/magnitude.js';
@@ -81,8 +83,20 @@ function freshModel(ctx: LotteryContext, seed: number): Sequential {
 function initialWeights(ctx: LotteryContext, replicate: number): ModelState {
   const path = file(ctx, replicate, 0, 'ticket', 'weights-init.wt');
   if (existsSync(path)) return loadModelState(path);
-  const state = snapshot(freshModel(ctx, ctx.h.seed + replicate));
+  const state = ctx.h.initFrom ? importedInit(ctx) : snapshot(freshModel(ctx, ctx.h.seed + replicate));
   saveModelState(path, state);
+  return state;
+}
+
+/** θ0 from a model file (--init-from): same spec, input shape and classes as the run; every weight kept. */
+function importedInit(ctx: LotteryContext): ModelState {
+  const path = ctx.h.initFrom;
+  const { model, info } = loadModel(path);
+  const want = `${ctx.h.model} on [${ctx.data.shape.join(', ')}] → ${ctx.data.classes} classes`;
+  const have = `${info.spec} on [${info.inputShape.join(', ')}] → ${info.classes} classes`;
+  if (have !== want) throw new UserError(`--init-from ${path}: the file holds ${have}; the run needs ${want}`);
+  const state = snapshot(model);
+  for (const l of Object.values(state)) if (!l.mask.every((m) => m === 1)) throw new UserError(`--init-from ${path}: the network is already pruned; the lottery starts from a dense network`);
   return state;
 }
 

@@ -30,7 +30,18 @@ test('ONNX export matches winnow logits in onnxruntime-node (sync and await)', {
   }
 });
 
-test('ONNX export refuses convolutional networks', () => {
-  const conv = buildModel('conv:4-pool/8', [1, 8, 8], 3, new Rng(1));
-  assert.throws(() => exportOnnx(conv), /fully connected networks only/);
+test('ONNX export of conv networks (Reshape, Conv, MaxPool, Flatten) matches winnow in onnxruntime-node', { skip: ort.ok ? false : ort.reason }, async () => {
+  if (!ort.ok) return;
+  for (const [spec, shape] of [['conv:4-pool/8', [1, 8, 8]], ['conv:3-5-pool-2/6', [2, 6, 10]], ['conv2', [1, 28, 28]]] as const) {
+    const m = buildModel(spec, shape, 3, new Rng(5));
+    const feat = m.inFeatures, n = 4;
+    const x = randomInputs(24, n, feat);
+    const expect = predictRows(getBackend('reference'), m, x, n);
+    const s = await ortSession(ort.ort, ort.version, exportOnnx(m));
+    const got = s.runSync(x, n, feat);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expect[i]!));
+    assert.ok(worst < 1e-5, `${spec}: max |difference| ${worst}`);
+    await s.dispose();
+  }
 });

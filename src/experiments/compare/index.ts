@@ -58,6 +58,7 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
   params: {
     model: { flag: '--model <spec>', help: 'model spec (when training the lottery run here)', parse: String, default: d.model },
     dataset: { flag: '--dataset <name>', help: 'dataset (when training the lottery run here)', parse: String, default: d.dataset },
+    dataDir: { flag: '--data-dir <dir>', help: 'directory holding the dataset\'s IDX files (when training the lottery run here)', parse: String, default: d.dataDir },
     levels: { flag: '--levels <list>', help: 'lottery levels to include, e.g. 0,2,4,6 (default: every level of the run)', parse: intList('--levels'), default: null },
     pruneLevels: { flag: '--prune-levels <n>', help: 'pruning levels to train when no --lottery-run is given', parse: intFlag('--prune-levels', 0, 200), default: d.pruneLevels },
     rateFc: { flag: '--rate-fc <r>', help: 'fraction of remaining fc weights pruned per level', parse: numberFlag('--rate-fc', 0, 0.99), default: d.rateFc },

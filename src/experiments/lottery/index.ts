@@ -68,7 +68,7 @@ export const lotteryExperiment: Experiment<LotteryHparams, LotterySpec, JobResul
   parallel: true,
   open(h, env) {
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
-    const data = loadDataset(h.dataset, { seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
+    const data = loadDataset(h.dataset, { dataDir: h.dataDir || undefined, seed: h.seed, validationSize: h.validation < 0 ? undefined : h.validation });
     if (data.train.count < h.batchSize) throw new UserError(`--batch-size ${h.batchSize} exceeds the ${data.train.count} training images of ${data.name}`);
     env.emit({ type: 'log', message: `data ${data.name} (${data.source}), backend ${be.name} (${be.detail})` });
     return { be, data, h };

@@ -18,7 +18,8 @@ function parseControls(v: string): Branch[] {
 
 export const LOTTERY_PARAMS: Params<LotteryHparams> = {
   model: { flag: '--model <spec>', help: 'lenet300 | conv2 | conv4 | conv6 | mlp:… | conv:…', parse: String, default: 'lenet300' },
-  dataset: { flag: '--dataset <name>', help: 'fashion-mnist-mini (embedded) | fashion-mnist | mnist | synthetic:…', parse: String, default: 'fashion-mnist-mini' },
+  dataset: { flag: '--dataset <name>', help: 'fashion-mnist-mini (embedded) | fashion-mnist | mnist | synthetic:… | idx:DIR | csv:FILE[?label=NAME] | npy:X.npy,y.npy', parse: String, default: 'fashion-mnist-mini' },
+  dataDir: { flag: '--data-dir <dir>', help: 'directory holding the dataset\'s IDX files (else $WINNOW_DATA, the user cache, system paths)', parse: String, default: '' },
   validation: { flag: '--validation <n>', help: 'training images held out for validation (-1: dataset default)', parse: intFlag('--validation', -1), default: -1 },
   init: { flag: '--init <kind>', help: INIT_KINDS.join(' | '), parse: choiceFlag('--init', INIT_KINDS), default: 'glorot-normal' },
   optimizer: { flag: '--optimizer <kind>', help: OPTIMIZER_KINDS.join(' | '), parse: choiceFlag('--optimizer', OPTIMIZER_KINDS), default: 'adam' },
@@ -38,6 +39,7 @@ export const LOTTERY_PARAMS: Params<LotteryHparams> = {
   controls: { flag: '--controls <list>', help: 'comma-separated control branches: reinit, random-prune, finetune (or none)', parse: parseControls, default: ['reinit', 'random-prune'] },
   replicates: { flag: '--replicates <n>', help: 'independent replicates (seeds seed, seed+1, …); summaries are mean ± std', parse: intFlag('--replicates', 1, 1000), default: 1 },
   seed: { flag: '--seed <n>', help: 'base seed (init, data order, masks)', parse: intFlag('--seed', 0, 2 ** 32 - 1), default: 0 },
+  initFrom: { flag: '--init-from <model.wnn>', help: 'start from these weights (a model file of the same --model, e.g. from import-weights) instead of a random init', parse: String, default: '' },
   sparseThreshold: { flag: '--sparse-threshold <d>', help: 'layers below this density run on the sparse kernels', parse: numberFlag('--sparse-threshold', 0, 1), default: 0.3 },
 };
 

@@ -17,6 +17,7 @@ import type { Experiment, JobSpec } from '../experiment.js';
 import { gptConfig, isGptSpec } from '../../models/gpt.js';
 import { isTextDatasetSpec } from '../../data/text.js';
 import { LM_DEFAULTS, checkLmResult, runLmJob, type LmResult } from './lm.js';
+import { defaultsOf } from '../params.js';
 
 export interface TrainHparams {
   model: string; dataset: string; dataDir: string; epochs: number; iterations: number; batchSize: number;
@@ -36,7 +37,7 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, ClassifierResult
   description: 'train a network and report test accuracy at the early-stopping iteration (minimum validation loss)',
   params: {
     model: { flag: '--model <spec>', help: 'lenet300 | conv2 | conv4 | conv6 | mlp:784-300-10 | conv:32-pool/128 | gpt:LAYERS-HEADS-WIDTH-CONTEXT[-untied] (a language model, e.g. gpt:4-4-128-64)', parse: String, default: 'lenet300' },
-    dataset: { flag: '--dataset <name>', help: 'fashion-mnist | mnist | fashion-mnist-mini (embedded) | synthetic:blobs | synthetic:images; for gpt: shakespeare-char (embedded) | text:FILE', parse: String, default: 'fashion-mnist' },
+    dataset: { flag: '--dataset <name>', help: 'fashion-mnist-mini (embedded) | fashion-mnist | mnist | synthetic:blobs | synthetic:images | idx:DIR | csv:FILE[?label=NAME] | npy:X.npy,y.npy; for gpt: shakespeare-char (embedded) | text:FILE', parse: String, default: 'fashion-mnist-mini' },
     dataDir: { flag: '--data-dir <dir>', help: 'directory holding the IDX files (else $WINNOW_DATA, the user cache, system paths)', parse: String, default: '' },
     epochs: { flag: '--epochs <n>', help: 'training length in epochs (0: 1 epoch unless --iterations)', parse: intFlag('--epochs', 1, 100000), default: 0 },
     iterations: { flag: '--iterations <n>', help: 'training length in optimizer steps (instead of --epochs)', parse: intFlag('--iterations', 1), default: 0 },
@@ -57,6 +58,13 @@ export const trainExperiment: Experiment<TrainHparams, JobSpec, ClassifierResult
     save: { flag: '--save <path>', help: 'also write the trained network (final weights, fp32, smallest lossless encoding) here, for compress/infer', parse: String, default: '' },
   },
   outsideIdentity: ['save'],
+  // The default dataset was full Fashion-MNIST before it became the embedded subset (as for lottery and
+  // compare): run ids stay hashed against the old default, so a stored full-dataset run is never
+  // resumed as a subset run.
+  idBaseline: () => {
+    const { save: _s, ...rest } = defaultsOf(trainExperiment.params);
+    return { ...rest, dataset: 'fashion-mnist' };
+  },
   resolve(h, given) {
     if (given.has('epochs') && given.has('iterations')) throw new UserError('--epochs and --iterations are mutually exclusive: give one');
     if (isGptSpec(h.model)) {

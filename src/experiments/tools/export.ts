@@ -1,0 +1,34 @@
+// `winnow export MODEL --to onnx|safetensors`: a model file or lottery ticket as a dense float32 ONNX
+// graph (MLP and conv networks) or as a PyTorch-style state dict in safetensors (`<layer>.weight`
+// [out, in] / [out, in, kh, kw], `<layer>.bias`), which import-weights reads back. Quantized model files
+// are exported dequantized (float32): the exported file does not keep their size.
+import { basename } from 'node:path';
+import { resolveModel } from '../../compare/model-source.js';
+import { saveOnnx } from '../../io/onnx.js';
+import { exportSafetensors, type DenseTensor } from '../../io/safetensors.js';
+import { Conv2d } from '../../nn/conv2d.js';
+import { UserError } from '../../util/errors.js';
+
+export const EXPORT_TARGETS = ['onnx', 'safetensors'] as const;
+export type ExportTarget = (typeof EXPORT_TARGETS)[number];
+export interface ExportOptions { to: ExportTarget; out?: string; store?: string }
+export interface ExportReport { source: string; spec: string; to: ExportTarget; out: string; bytes: number }
+
+export function exportModel(modelArg: string, o: ExportOptions): ExportReport {
+  const { resolved } = resolveModel(modelArg, { store: o.store });
+  const stem = resolved.ticket ? `${resolved.ticket.runId}-r${resolved.ticket.replicate}-L${resolved.ticket.level}-${resolved.ticket.branch}` : basename(modelArg).replace(/\.wnn$/, '');
+  const out = o.out ?? `${stem}.${o.to}`;
+  if (out === modelArg) throw new UserError(`--out ${out} would overwrite the input model; choose another path`);
+  const model = resolved.model;
+  let bytes: number;
+  if (o.to === 'onnx') {
+    bytes = saveOnnx(out, model);
+  } else {
+    const tensors: DenseTensor[] = model.weightLayers().flatMap((l) => {
+      const shape = l instanceof Conv2d ? [l.shape.outChannels, l.shape.inChannels, l.shape.kernel, l.shape.kernel] : [l.weights.rows, l.weights.cols];
+      return [{ name: `${l.name}.weight`, shape, data: l.weights.toDense() }, { name: `${l.name}.bias`, shape: [l.weights.rows], data: Float32Array.from(l.bias) }];
+    });
+    bytes = exportSafetensors(out, tensors, { spec: resolved.info.spec, inputShape: resolved.info.inputShape.join('x'), classes: String(resolved.info.classes), producer: 'winnow' });
+  }
+  return { source: resolved.origin, spec: resolved.info.spec, to: o.to, out, bytes };
+}
