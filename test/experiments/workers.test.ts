@@ -26,3 +26,17 @@ test('a lottery run on 1 and on 3 worker threads: identical masks, weights and m
     assert.deepEqual(levels(three.stdout), [0, 1, 2, 3]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('sparse-train replicates on 2 worker threads: the same stored results as on one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-workers-sparse-'));
+  try {
+    const run = (w: number) => {
+      const r = spawnSync(process.execPath, [cli, 'sparse-train', '--method', 'rigl', '--density', '0.1', '--model', 'mlp:8-16-3', '--dataset', 'synthetic:blobs?features=8&classes=3&train=600&test=200',
+        '--iterations', '200', '--replicates', '2', '--store', join(dir, `w${w}`), '--workers', String(w), '--progress', 'none', '--json'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      // timings aside, everything the run reports
+      return JSON.stringify(JSON.parse(r.stdout), (k, v: unknown) => (/[sS]econds/.test(k) ? undefined : v));
+    };
+    assert.equal(run(2), run(1));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -133,6 +133,7 @@ export const sparseTrainExperiment: Experiment<SparseTrainHparams, SparseTrainSp
   resolve: resolveSparseTrain,
   describe: (h) => `${h.method}${h.ablation !== 'none' ? ` (${h.ablation})` : ''} at density ${h.density} on ${h.model}, ${h.dataset}, ${h.replicates} replicate(s)`,
   plan: (h) => Array.from({ length: h.replicates }, (_, r) => ({ key: `replicate_${r}`, label: `replicate ${r}`, replicate: r })),
+  parallel: true, // replicates are independent: they run on --workers threads
   open: (h, env) => openSparseContext(h, env),
   runJob(ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as SparseTrainHparams;
