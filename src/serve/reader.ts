@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SCHEMA_VERSION } from '../store/db.js';
 import { runDir } from '../store/layout.js';
+import { pidAlive } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
 
 export interface RunView {
@@ -45,14 +46,6 @@ export interface ReaderOptions {
 
 interface RunRow { id: string; kind: string; hparams: string; canonical: string; created_at: string; updated_at: string; status: string }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class StoreReader {
   readonly root: string;
@@ -99,7 +92,7 @@ export class StoreReader {
     if (r.status !== 'done') {
       try {
         const o = JSON.parse(readFileSync(join(runDir(this.root, r.id), '.lock'), 'utf8')) as { pid?: unknown };
-        if (Number.isInteger(o.pid) && alive(o.pid as number)) pid = o.pid as number;
+        if (Number.isInteger(o.pid) && pidAlive(o.pid as number)) pid = o.pid as number;
       } catch { /* no lock: nobody runs it */ }
     }
     const cacheKey = `${r.id}\n${r.hparams}`;

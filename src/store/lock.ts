@@ -2,16 +2,9 @@
 // process refuses with a message naming the owner; a lock left by a killed process is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pidAlive } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the lock at `path` (creating its directory) or throws a UserError; returns the release function. */
 export function acquireLock(path: string, what: string): () => void {
@@ -27,7 +20,7 @@ export function acquireLock(path: string, what: string): () => void {
         const o = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; since?: unknown };
         owner = Number(o.pid); since = String(o.since);
       } catch { /* a lock being written or damaged: treated as stale below only if unreadable twice */ }
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+      if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
         throw new UserError(`${what} is in use by winnow process ${owner} (since ${since}); wait for it to finish or stop it (lock file ${path})`);
       }
       rmSync(path, { force: true }); // stale: its owner is gone
