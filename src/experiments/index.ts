@@ -1,5 +1,5 @@
 // The experiments layer's public face: the contract, the launch path, and the registry of experiments.
-// Adding an experiment: one folder under src/experiments/ exporting an Experiment, and one line below.
+// Adding an experiment: one folder under src/experiments/ exporting an Experiment, and one line in registry.ts.
 import { lotteryExperiment } from './lottery/index.js';
 import { evolveExperiment } from './evolve/index.js';
 import { compareExperiment } from './compare/index.js';
