@@ -10,7 +10,7 @@ import { jobDir, runDir, writeHparamsFile } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
 import type { AnyExperiment, Experiment, Finished, JobOutput, JobSpec, RemoteRunner, RunEnv } from './experiment.js';
 import { JobPool } from './pool.js';
-import type { Params } from './params.js';
+import { defaultsOf } from './params.js';
 import type { ProgressEvent } from './progress.js';
 
 export interface LaunchOptions {
@@ -44,12 +44,8 @@ export function runIdentity<H>(exp: Experiment<H, JobSpec, unknown, unknown, unk
     return c;
   };
   const values = exp.identity ? exp.identity(h) : strip(h as Record<string, unknown>);
-  const baseline = exp.idBaseline ? exp.idBaseline(h) : strip(defaults(exp.params));
+  const baseline = exp.idBaseline ? exp.idBaseline(h) : strip(defaultsOf(exp.params) as Record<string, unknown>);
   return describeRun(exp.name, values, baseline);
-}
-
-function defaults<H>(params: Params<H>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(params).map(([k, p]) => [k, (p as { default: unknown }).default]));
 }
 
 /** Every key a job reads, directly or through the jobs it reads. */
