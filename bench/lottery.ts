@@ -3,9 +3,14 @@
 // interleaved, on the embedded Fashion-MNIST subset. winnow's time includes process start-up,
 // its experiment store (SQLite, checkpoints every epoch, final weights) — everything a user waits for.
 // Usage: node dist/bench/lottery.js [--levels 15] [--iterations 1000] [--eval-every 100] [--repeats 1] [--json]
-//          [--controls reinit,random-prune] [--workers 1] [--threads 1] [--full] [--validation 2000]
-// --workers N runs winnow's independent jobs on N threads; --threads N gives PyTorch N intra-op threads
-// (and OpenBLAS as many); --full uses all of Fashion-MNIST (Debian's copy) instead of the embedded subset.
+//          [--controls reinit,random-prune] [--workers 1] [--threads 1] [--peer-config INTRA,BLAS[,passive]]
+//          [--full] [--validation 2000]
+// --workers N runs winnow's independent jobs on N threads. --threads N allows PyTorch N threads, used at its best:
+// with N > 1 a short calibration (300 steps of the peer, twice, interleaved) times every way of spending them —
+// torch intra-op (OpenMP) threads, OpenBLAS threads, both, both with OMP_WAIT_POLICY=PASSIVE — and the full peer
+// run uses the fastest. (Torch's OpenMP threads spin at every parallel region of a batch-60 step; on a loaded
+// 2-core machine that made 2 intra-op threads 20–30× slower than 1, while 1 intra-op + 2 OpenBLAS threads was
+// the fastest.) --peer-config skips the calibration. --full uses all of Fashion-MNIST (Debian's copy).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +31,47 @@ const dataDir = full ? '/usr/share/datasets/fashion-mnist' : fileURLToPath(new U
 const python = pythonWithTorch();
 if (!python.ok) console.error(`PyTorch peer unavailable: ${python.reason}`);
 
+/** One way of giving the peer its threads: torch intra-op threads, OpenBLAS threads, OpenMP waiting passively. */
+interface PeerConfig { intra: number; blas: number; passive: boolean }
+const describeConfig = (c: PeerConfig): string => `${c.intra} intra-op, ${c.blas} OpenBLAS${c.passive ? ', OMP_WAIT_POLICY=PASSIVE' : ''}`;
+
+function runPeer(c: PeerConfig, args: { levels: number; iterations: number; evalEvery: number; seed: number; controls: string }): { seconds: number; accuracy: number[] } {
+  if (!python.ok) throw new Error('no peer');
+  const env: NodeJS.ProcessEnv = { ...python.env, OPENBLAS_NUM_THREADS: String(c.blas), OMP_NUM_THREADS: String(c.intra) };
+  if (c.passive) env['OMP_WAIT_POLICY'] = 'PASSIVE';
+  else delete env['OMP_WAIT_POLICY'];
+  const p = spawnSync(python.exe, [script, '--data', dataDir, '--levels', String(args.levels), '--iterations', String(args.iterations),
+    '--eval-every', String(args.evalEvery), '--validation', String(validation), '--seed', String(args.seed), '--controls', args.controls, '--threads', String(c.intra)],
+  { encoding: 'utf8', env });
+  if (p.status !== 0) throw new Error(`pytorch_lottery.py failed: ${p.stderr || p.stdout}`);
+  return JSON.parse(p.stdout.trim().split('\n').pop()!);
+}
+
+function peerConfig(): { config: PeerConfig; calibration: Array<{ config: string; seconds: number }> } {
+  const given = str('--peer-config', '');
+  if (given) {
+    const [intra, blas, passive] = given.split(',');
+    return { config: { intra: Number(intra), blas: Number(blas), passive: passive === 'passive' }, calibration: [] };
+  }
+  if (threads <= 1 || !python.ok) return { config: { intra: 1, blas: 1, passive: false }, calibration: [] };
+  const candidates: PeerConfig[] = [
+    { intra: 1, blas: threads, passive: false }, { intra: threads, blas: 1, passive: false },
+    { intra: threads, blas: threads, passive: false }, { intra: threads, blas: threads, passive: true },
+  ];
+  const steps = Math.min(300, iterations);
+  const best = candidates.map(() => Infinity);
+  for (let round = 0; round < 2; round++) {
+    candidates.forEach((c, i) => { best[i] = Math.min(best[i]!, runPeer(c, { levels: 0, iterations: steps, evalEvery: Math.min(evalEvery, steps), seed: 0, controls: '' }).seconds); });
+  }
+  const calibration = candidates.map((c, i) => ({ config: describeConfig(c), seconds: best[i]! }));
+  const fastest = best.indexOf(Math.min(...best));
+  return { config: candidates[fastest]!, calibration };
+}
+
+const peer = peerConfig();
+if (!json && peer.calibration.length) {
+  console.log(`PyTorch peer calibration, ${Math.min(300, iterations)} steps (best of 2): ${peer.calibration.map((c) => `${c.config} ${c.seconds.toFixed(2)} s`).join('; ')}`);
+}
 const winnow: number[] = [], torch: number[] = [];
 let winnowAcc: number[] = [], torchAcc: number[] = [];
 for (let rep = 0; rep < repeats; rep++) {
@@ -39,20 +85,16 @@ for (let rep = 0; rep < repeats; rep++) {
   if (r.status !== 0) throw new Error(`winnow lottery failed: ${r.stderr}`);
   winnowAcc = JSON.parse(r.stdout).summary.filter((s: { branch: string }) => s.branch === 'ticket').map((s: { earlyStopTestAccuracy: { mean: number } }) => s.earlyStopTestAccuracy.mean);
   if (python.ok) {
-    const p = spawnSync(python.exe, [script, '--data', dataDir, '--levels', String(levels), '--iterations', String(iterations),
-      '--eval-every', String(evalEvery), '--validation', String(validation), '--seed', String(rep), '--controls', controls === 'none' ? '' : controls, '--threads', String(threads)],
-    { encoding: 'utf8', env: { ...python.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
-    if (p.status !== 0) throw new Error(`pytorch_lottery.py failed: ${p.stderr || p.stdout}`);
-    const out = JSON.parse(p.stdout.trim().split('\n').pop()!);
+    const out = runPeer(peer.config, { levels, iterations, evalEvery, seed: rep, controls: controls === 'none' ? '' : controls });
     torch.push(out.seconds);
     torchAcc = out.accuracy;
   }
 }
 const w = median(winnow), t = torch.length ? median(torch) : NaN;
-const result = { benchmark: 'lottery-run', dataset: full ? 'fashion-mnist' : 'fashion-mnist-mini', controls, winnowWorkers: workers, torchThreads: threads, levels, iterations, evalEvery, repeats, winnowSeconds: w, torchSeconds: t, winnowOverTorch: ratio(w, t), winnowAccuracy: winnowAcc, torchAccuracy: torchAcc };
+const result = { benchmark: 'lottery-run', dataset: full ? 'fashion-mnist' : 'fashion-mnist-mini', controls, winnowWorkers: workers, torchThreads: threads, peerConfig: describeConfig(peer.config), peerCalibration: peer.calibration, levels, iterations, evalEvery, repeats, winnowSeconds: w, torchSeconds: t, winnowOverTorch: ratio(w, t), winnowAccuracy: winnowAcc, torchAccuracy: torchAcc };
 if (json) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`lottery run: LeNet-300-100 on ${result.dataset}, ${levels + 1} levels × ${iterations} iterations, eval every ${evalEvery}, controls ${controls}; winnow ${workers} worker thread(s), PyTorch ${threads} thread(s); median of ${repeats}`);
+  console.log(`lottery run: LeNet-300-100 on ${result.dataset}, ${levels + 1} levels × ${iterations} iterations, eval every ${evalEvery}, controls ${controls}; winnow ${workers} worker thread(s), PyTorch ${threads} thread(s) (${describeConfig(peer.config)}); median of ${repeats}`);
   console.log(`winnow ${w.toFixed(1)} s (whole process)   PyTorch masked dense ${t.toFixed(1)} s (loop only)   winnow/PyTorch ${result.winnowOverTorch.toFixed(3)}`);
   console.log(`accuracy at early stop, first/last level: winnow ${(100 * winnowAcc[0]!).toFixed(2)}% / ${(100 * winnowAcc[winnowAcc.length - 1]!).toFixed(2)}%, PyTorch ${torchAcc.length ? `${(100 * torchAcc[0]!).toFixed(2)}% / ${(100 * torchAcc[torchAcc.length - 1]!).toFixed(2)}%` : '—'}`);
 }

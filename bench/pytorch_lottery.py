@@ -9,12 +9,14 @@ PyTorch pruning libraries do: torch.nn.utils.prune keeps weight_orig and a mask 
 them in every forward, so a 2%-dense layer costs what a dense one does.
 
 Data: the IDX files in --data (gzipped), --validation training images held out at random.
-Fair settings: one torch thread, one OpenBLAS thread, OPENBLAS_CORETYPE unset by the caller.
+Fair settings: one torch thread, one OpenBLAS thread, OPENBLAS_CORETYPE unset by the caller. With two threads
+allowed, the caller (bench/lottery.ts) times the ways of spending them (torch intra-op threads via --threads,
+OpenBLAS threads via OPENBLAS_NUM_THREADS, OMP_WAIT_POLICY) and runs the fastest; the output names the one used.
 Prints one JSON line: {"seconds", "levels", "iterations", "accuracy": [...per level...]}.
 """
 import argparse, gzip, json, os, struct, time
 
-from torch_peer import torch
+from torch_peer import loaded_blas, torch
 import numpy as np
 import torch.nn.utils.prune as prune
 
@@ -46,7 +48,7 @@ def main():
     ap.add_argument("--validation", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--controls", default="", help="comma-separated: reinit, random-prune (trained at every level >= 1)")
-    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (set OPENBLAS_NUM_THREADS to match)")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (OpenBLAS threads: OPENBLAS_NUM_THREADS, read when torch loads)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     controls = [c for c in a.controls.split(",") if c]
@@ -141,7 +143,9 @@ def main():
                 else:
                     raise SystemExit(f"--controls: unknown control {c}")
     print(json.dumps({"seconds": time.perf_counter() - t0, "levels": a.levels, "iterations": a.iterations,
-                      "accuracy": accuracy, "controls": control_accuracy, "threads": a.threads, "torch": torch.__version__}))
+                      "accuracy": accuracy, "controls": control_accuracy, "threads": a.threads,
+                      "blasThreads": os.environ.get("OPENBLAS_NUM_THREADS"), "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+                      "blas": loaded_blas(), "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
