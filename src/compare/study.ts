@@ -76,8 +76,32 @@ export function studyLotteryHparams(cfg: StudyConfig, defaults: LotteryHparams):
   };
 }
 
-/** Measures every point of the study on the finished lottery run `runId` (in `cfg.store`). */
-export function measureStudy(be: Backend, cfg: StudyConfig, runId: string, hooks: StudyHooks = {}): Omit<StudyResult, 'id' | 'seconds'> {
+/** The independent parts a study can be measured in (compare's jobs): one per number format, then NEAT's genomes. */
+export function studyParts(cfg: Pick<StudyConfig, 'denseFormats' | 'ticketFormats' | 'neatDir'>): Array<FormatName | 'neat'> {
+  const formats = FORMAT_NAMES.filter((f) => f === 'fp32' || cfg.denseFormats.includes(f) || cfg.ticketFormats.includes(f));
+  return [...formats, ...(cfg.neatDir ? ['neat' as const] : [])];
+}
+
+/**
+ * Puts points measured in parts back in the order measureStudy gives them all: dense formats (then the fp32
+ * baseline when not among them), every level's ticket formats then its controls', NEAT last.
+ */
+export function orderPoints(cfg: Pick<StudyConfig, 'denseFormats' | 'ticketFormats'>, points: StudyPoint[]): StudyPoint[] {
+  const rank = (p: StudyPoint): number[] => {
+    if (p.source === 'neat') return [2];
+    if (p.source === 'dense') return [0, 0, 0, cfg.denseFormats.includes(p.format as FormatName) ? cfg.denseFormats.indexOf(p.format as FormatName) : cfg.denseFormats.length];
+    return [1, p.level ?? 0, p.source === 'ticket' ? 0 : 1, cfg.ticketFormats.indexOf(p.format as FormatName)];
+  };
+  const cmp = (a: number[], b: number[]): number => { for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0); return 0; };
+  return [...points].sort((a, b) => cmp(rank(a), rank(b))); // stable: NEAT's genomes keep their order
+}
+
+/**
+ * Measures the points of the study on the finished lottery run `runId` (in `cfg.store`): all of them, or one
+ * part (studyParts) — the points of one format, or NEAT's — so that parts can run as independent jobs.
+ */
+export function measureStudy(be: Backend, cfg: StudyConfig, runId: string, hooks: StudyHooks = {}, part?: FormatName | 'neat'): Omit<StudyResult, 'id' | 'seconds'> {
+  const want = (f: FormatName | 'neat'): boolean => part === undefined || part === f;
   const h = lotteryHparams(cfg.store, runId);
   const data = lotteryDataset(h);
   const levels = (cfg.levels ?? Array.from({ length: h.levels + 1 }, (_, i) => i)).filter((l, i, a) => a.indexOf(l) === i).sort((a, b) => a - b);
@@ -88,27 +112,28 @@ export function measureStudy(be: Backend, cfg: StudyConfig, runId: string, hooks
   const ref = (level: number, branch: 'ticket' | 'random-prune') => ({ root: cfg.store, runId, level, replicate: 0, branch });
 
   const dense = loadTicket(ref(0, 'ticket'), h, data);
-  for (const f of cfg.denseFormats) {
+  for (const f of cfg.denseFormats.filter(want)) {
     add(measurePoint(be, dense, info, data, f, { label: `dense ${f}`, category: f === 'fp32' ? 'baseline' : 'quantization', source: 'dense', level: 0, density: 1 }));
   }
-  if (!cfg.denseFormats.includes('fp32')) {
+  if (!cfg.denseFormats.includes('fp32') && want('fp32')) {
     add(measurePoint(be, dense, info, data, 'fp32', { label: 'dense fp32', category: 'baseline', source: 'dense', level: 0, density: 1 }));
   }
   const withControls = cfg.controls && h.controls.includes('random-prune');
-  for (const level of levels.filter((l) => l > 0)) {
+  const ticketFormats = cfg.ticketFormats.filter(want);
+  for (const level of levels.filter((l) => l > 0 && ticketFormats.length > 0)) {
     const ticket = loadTicket(ref(level, 'ticket'), h, data);
     const density = modelDensity(ticket);
-    for (const f of cfg.ticketFormats) {
+    for (const f of ticketFormats) {
       add(measurePoint(be, ticket, info, data, f, { label: `L${level} ${f}`, category: f === 'fp32' ? 'sparsity' : 'combined', source: 'ticket', level, density }));
     }
     if (!withControls) continue;
     const control = loadTicket(ref(level, 'random-prune'), h, data);
-    for (const f of cfg.ticketFormats) {
+    for (const f of ticketFormats) {
       add(measurePoint(be, control, info, data, f, { label: `rand L${level} ${f}`, category: 'control', source: 'random-prune', level, density: modelDensity(control) }));
     }
   }
   let neatNote = 'NEAT: skipped (no directory given)';
-  if (cfg.neatDir) {
+  if (cfg.neatDir && want('neat')) {
     const n = neatPoints(cfg.neatDir, data);
     neatNote = n.note;
     for (const p of n.points) add(p);

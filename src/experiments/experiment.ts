@@ -54,6 +54,9 @@ export interface Experiment<H, S extends JobSpec, R, C, O> {
   presets?: { flag: string; help: string; values: Record<string, { summary: string; values: Partial<H> }> };
   /** its jobs may run on worker threads: runJob uses only what open() built and the spec */
   parallel?: boolean;
+  /** some jobs launch runs of their own in the store (compare's and sparse-study's lottery runs): worker threads
+   *  share the store, so they may run there, but a queue worker's scratch store would keep those runs */
+  nestedRuns?: boolean;
   /** hyperparameters that change how much is run, not the results of a job (replicates, seeds): not in the run id */
   outsideIdentity?: readonly (keyof H)[];
   /** the values run ids are measured against, when they differ from today's defaults (so changed defaults get new ids) */

@@ -78,7 +78,7 @@ async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C
     if (prior?.status === 'done') finish(spec, exp.checkResult(prior.result, `${store.path}: run ${runId} job ${spec.key}`), true, performance.now());
     else pending.push(spec);
   }
-  const remote = exp.parallel ? opts.remote : undefined;
+  const remote = exp.parallel && !exp.nestedRuns ? opts.remote : undefined;
   const workers = remote ? Infinity : exp.parallel ? Math.min(opts.workers ?? 1, pending.length) : 1;
   const pool = !remote && workers > 1 ? new JobPool(workers, { experiment: exp.name, h, root: env.root, runId, backend: env.backend, checkpointSeconds: env.checkpointSeconds }, emit) : null;
   const execute = (spec: S): Promise<JobOutput<R>> => {

@@ -115,7 +115,7 @@ export async function runSweep(runs: SweepRun[], o: SweepOptions): Promise<Sweep
     }
     return { runs: out };
   }
-  const serial = runs.find((r) => !r.experiment.parallel);
+  const serial = runs.find((r) => !r.experiment.parallel || r.experiment.nestedRuns);
   if (serial) throw new UserError(`--queue: experiment ${serial.experiment.name} runs only locally (its jobs write outside the store); drop --queue`);
   const { checkReachable, RemoteExecutor } = await import('./distributed.js'); // BullMQ only when a queue is used
   await checkReachable(o.queue);

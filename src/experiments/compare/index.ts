@@ -1,12 +1,14 @@
 // The compression study (`winnow compare`): the dense network in every number format, lottery tickets ×
-// formats, random-pruned controls and NEAT genomes, as accuracy against bytes. Two jobs: the lottery run it
+// formats, random-pruned controls and NEAT genomes, as accuracy against bytes. Jobs: the lottery run it
 // measures (a lottery experiment of its own in the same store, trained or resumed there unless
-// --lottery-run names one), then the measurements; summarize derives the conclusions, report writes them.
+// --lottery-run names one), then the points, one independent job per number format and one for NEAT's
+// genomes (they run on --workers threads); summarize merges them in order and derives the conclusions,
+// report writes them.
 import { getBackend } from '../../backend/index.js';
 import { deriveConclusions } from '../../compare/conclusions.js';
 import type { StudyPoint } from '../../compare/points.js';
 import { terminalTable, writeStudy } from '../../compare/report.js';
-import { STUDY_DEFAULTS, measureStudy, studyLotteryHparams, type StudyConfig, type StudyResult } from '../../compare/study.js';
+import { STUDY_DEFAULTS, measureStudy, orderPoints, studyLotteryHparams, studyParts, type StudyConfig, type StudyResult } from '../../compare/study.js';
 import { FORMAT_NAMES, type FormatName } from '../../quant/formats.js';
 import { runDir } from '../../store/layout.js';
 import { UserError } from '../../util/errors.js';
@@ -24,7 +26,7 @@ export interface CompareHparams extends Omit<StudyConfig, 'store' | 'neatDir' | 
   out: string;
 }
 
-type CompareSpec = JobSpec & { step: 'lottery' | 'measure' };
+type CompareSpec = JobSpec & ({ step: 'lottery' } | { step: 'measure'; part: FormatName | 'neat' });
 type CompareJob = { lotteryRunId: string } | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
 
 function intList(flag: string): (v: string) => number[] {
@@ -79,8 +81,13 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
   describe: (h) => `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
   plan: (h) => [
     ...(h.lotteryRun ? [] : [{ key: 'lottery', label: 'lottery run', step: 'lottery' as const }]),
-    { key: 'measure', label: 'measure every point', step: 'measure' as const },
+    ...studyParts(studyConfig(h, '')).map((part) => ({
+      key: `measure/${part}`, label: part === 'neat' ? 'measure NEAT genomes' : `measure ${part} points`, step: 'measure' as const, part,
+      ...(h.lotteryRun ? {} : { after: ['lottery'] }),
+    })),
   ],
+  parallel: true, // the parts are independent once the lottery run is done
+  nestedRuns: true,
   open: () => null,
   async runJob(_ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as CompareHparams;
@@ -92,7 +99,7 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     const lotteryRunId = h.lotteryRun || (env.store.getJob(env.runId, 'lottery')!.result as { lotteryRunId: string }).lotteryRunId;
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
     const cfg = studyConfig(h, env.root);
-    const r = measureStudy(be, cfg, lotteryRunId, { onPoint: (_p, i) => env.step(i + 1, 0) });
+    const r = measureStudy(be, cfg, lotteryRunId, { onPoint: (_p, i) => env.step(i + 1, 0) }, spec.part);
     const { config: _c, ...result } = r;
     return { result };
   },
@@ -110,10 +117,13 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     return o as CompareJob;
   },
   summarize(_ctx, h, done, env) {
-    const m = done.find((j) => j.spec.step === 'measure')!.result as Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+    const parts = done.filter((j) => j.spec.step === 'measure').map((j) => ({ part: (j.spec as { part: string }).part, r: j.result as Omit<StudyResult, 'id' | 'seconds' | 'config'> }));
+    const m = parts[0]!.r;
+    const cfg = studyConfig(h, env.root);
     // Stored points lost NaN (JSON null); conclusions are recomputed from them, not stored.
-    const points = m.points.map((p) => ({ ...p, testLoss: p.testLoss ?? NaN }));
-    return { ...m, points, conclusions: deriveConclusions(points), config: studyConfig(h, env.root), id: env.runId, seconds: { lottery: 0, measure: 0 } };
+    const points = orderPoints(cfg, parts.flatMap((p) => p.r.points)).map((p) => ({ ...p, testLoss: p.testLoss ?? NaN }));
+    const neatNote = parts.find((p) => p.part === 'neat')?.r.neatNote ?? m.neatNote;
+    return { ...m, points, neatNote, conclusions: deriveConclusions(points), config: cfg, id: env.runId, seconds: { lottery: 0, measure: 0 } };
   },
   report: (h, s, env) => writeStudy(h.out || join(runDir(env.root, env.runId)), s),
 };

@@ -92,6 +92,10 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     }
     return jobs;
   },
+  // Cells are independent: they run on --workers threads. A lottery job launches its run from its thread; the
+  // store (SQLite, WAL) takes that writer beside the main thread's.
+  parallel: true,
+  nestedRuns: true,
   open: (h, env) => openSparseContext(h, env),
   async runJob(ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as SparseStudyHparams;
