@@ -116,7 +116,7 @@ export async function runSweep(runs: SweepRun[], o: SweepOptions): Promise<Sweep
     return { runs: out };
   }
   const serial = runs.find((r) => !r.experiment.parallel || r.experiment.nestedRuns);
-  if (serial) throw new UserError(`--queue: experiment ${serial.experiment.name} runs only locally (its jobs write outside the store); drop --queue`);
+  if (serial) throw new UserError(`--queue: experiment ${serial.experiment.name} runs only locally (its jobs ${serial.experiment.nestedRuns ? 'start runs of their own in the store' : 'write outside the store'}); drop --queue`);
   const { checkReachable, RemoteExecutor } = await import('./distributed.js'); // BullMQ only when a queue is used
   await checkReachable(o.queue);
   const remote = new RemoteExecutor(o.queue, o.emit ?? (() => {}));

@@ -159,6 +159,8 @@ test('sweep and worker: unreachable Redis and bad sweep files are one-line error
     one(['sweep', file, '--store', join(dir, 's')], /grid\.lr\[1\]\.lr: --lr: expected a number in \(0, 100\], got -1/);
     writeFileSync(file, JSON.stringify({ ...sweep, experiment: 'nope' }));
     one(['sweep', file, '--store', join(dir, 's')], /field 'experiment': expected one of lottery/);
+    writeFileSync(file, JSON.stringify({ experiment: 'compare', base: { iterations: 10 } }));
+    one(['sweep', file, '--store', join(dir, 's'), '--queue', `redis://127.0.0.1:${port}`], /--queue: experiment compare runs only locally \(its jobs start runs of their own in the store\)/);
     writeFileSync(file, '{"experiment": "lottery", "grid": ');
     one(['sweep', file, '--store', join(dir, 's')], /sweep file .*s\.json/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
