@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLm } from '../../src/io/lm-io.js';
+import { loadModelFile, serializeModelFile } from '../../src/io/modelfile.js';
 import { importSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -75,4 +76,10 @@ test('bad input: one line naming the file, tensor or flag', () => {
   expectError(['import-weights', '--gpt2', bad, '--out', join(dir, 'x.wnn')], /model\.safetensors: tensor 'h\.1\.attn\.c_proj\.weight' has shape \[16, 64\], expected \[32, 32\]/);
   writeFileSync(join(bad, 'model.safetensors'), serializeSafetensors(st.tensors.filter((t) => t.name !== 'h.0.ln_2.weight')));
   expectError(['import-weights', '--gpt2', bad, '--out', join(dir, 'x.wnn')], /model\.safetensors: tensor 'h\.0\.ln_2\.weight' is missing \(expected \[32\]\)/);
+  // an LM file whose stored tokenizer is damaged
+  const file = loadModelFile(lm), tok = file.meta['tokenizer'] as { tokens: string[]; merges: string[] };
+  const damaged = (name: string, meta: Record<string, unknown>): string => { const p = join(dir, name); writeFileSync(p, serializeModelFile(file.tensors, { ...file.meta, ...meta })); return p; };
+  expectError(['generate', damaged('m1.wnn', { tokenizer: { ...tok, merges: ['q z'] } })], /m1\.wnn: meta\.tokenizer: merge 1 "q z" makes "qz", which is not in the vocabulary/);
+  expectError(['generate', damaged('m2.wnn', { vocabSize: 300 })], /m2\.wnn: meta\.vocabSize must be an integer ≥ the tokenizer's 407 tokens, found 300/);
+  expectError(['generate', damaged('m3.wnn', { tokenizer: { kind: 'wordpiece' } })], /m3\.wnn: meta\.tokenizer must be \{ kind: "bpe", tokens, merges \}/);
 });
