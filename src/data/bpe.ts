@@ -44,6 +44,7 @@ export class BpeTokenizer implements Tokenizer {
   private readonly byteChar = bytesToUnicode();
   private readonly charByte = new Map<string, number>(this.byteChar.map((c, b) => [c, b]));
   private readonly cache = new Map<string, number[]>();
+  private readonly utf8 = new TextEncoder();
   private readonly endOfText: number | undefined;
 
   /** tokens in id order; merges by rank, each "a b". `where` names the source in errors. */
@@ -92,11 +93,12 @@ export class BpeTokenizer implements Tokenizer {
   /** The id of "<|endoftext|>", when the vocabulary has it. */
   get endOfTextId(): number | undefined { return this.endOfText; }
 
-  /** encoder.py's bpe(): the token ids of one pre-token (already mapped to byte characters). */
-  private bpe(word: string): number[] {
-    const hit = this.cache.get(word);
+  /** encoder.py's bpe(): the token ids of one pre-token (cached by the pre-token's text). */
+  private bpe(pre: string): number[] {
+    const hit = this.cache.get(pre);
     if (hit) return hit;
-    let parts = Array.from(word);
+    let parts: string[] = [];
+    for (const b of this.utf8.encode(pre)) parts.push(this.byteChar[b]!);
     while (parts.length > 1) {
       let best = -1, bestRank = Infinity;
       for (let i = 0; i + 1 < parts.length; i++) {
@@ -111,22 +113,17 @@ export class BpeTokenizer implements Tokenizer {
       parts = merged;
     }
     const ids = parts.map((p) => this.ids.get(p)!);
-    if (this.cache.size < 1 << 16) this.cache.set(word, ids);
+    if (this.cache.size < 1 << 16) this.cache.set(pre, ids);
     return ids;
   }
 
   /** Token ids of text (`where` is unused: every text encodes). */
   encode(text: string, _where = 'text'): Int32Array {
     const out: number[] = [];
-    const utf8 = new TextEncoder();
     const pieces = this.endOfText === undefined ? [text] : text.split(END_OF_TEXT);
     pieces.forEach((piece, k) => {
       if (k > 0) out.push(this.endOfText!);
-      for (const pre of pretokenize(piece)) {
-        let word = '';
-        for (const b of utf8.encode(pre)) word += this.byteChar[b]!;
-        for (const id of this.bpe(word)) out.push(id);
-      }
+      for (const pre of pretokenize(piece)) for (const id of this.bpe(pre)) out.push(id);
     });
     return Int32Array.from(out);
   }
