@@ -40,9 +40,9 @@ export { exportOnnx, saveOnnx } from './io/onnx.js';
 export { serializeSafetensors, exportSafetensors, importSafetensors, parseSafetensors, type DenseTensor, type SafetensorsFile } from './io/safetensors.js';
 
 // ---- language models (docs/GPT.md) ----
-export { Gpt, buildGpt, gptConfig, type GptConfig } from './models/gpt.js';
+export { Gpt, buildGpt, gptConfig, type GptConfig, type GptBuildOptions } from './models/gpt.js';
 export { loadLm, saveLm, type LoadedLm, type LmTokenizer } from './io/lm-io.js';
-export { importGpt2, type Gpt2Imported } from './io/gpt2-import.js';
+export { importGpt2, type Gpt2Imported, type Gpt2ImportOptions } from './io/gpt2-import.js';
 export { BpeTokenizer } from './data/bpe.js';
 export { CharTokenizer } from './data/text.js';
 export type { Tokenizer } from './data/tokenizer.js';
