@@ -1,8 +1,8 @@
 // `winnow import-weights FILE --model SPEC --out model.wnn`: PyTorch state-dict weights (safetensors) into a
-// winnow model file; `winnow import-weights --gpt2 DIR --out lm.wnn`: a Hugging Face GPT-2 checkpoint and its
-// BPE tokenizer into a winnow LM file.
+// winnow model file; `winnow import-weights [--gpt2] DIR --out lm.wnn`: a Hugging Face GPT-2 checkpoint and its
+// BPE tokenizer into a winnow LM file (recognized by its wte.weight tensor when --model is not given).
 import type { Command } from 'commander';
-import { importGpt2Checkpoint, importWeights } from '../experiments/index.js';
+import { importGpt2Checkpoint, importWeights, looksLikeGpt2 } from '../experiments/index.js';
 import { UserError } from '../util/errors.js';
 import { intFlag } from '../util/flags.js';
 import { addBackendOption } from './backend-option.js';
@@ -15,14 +15,15 @@ export function register(program: Command): void {
       + 'or (--gpt2) a Hugging Face GPT-2 checkpoint with its tokenizer into a language-model file')
     .argument('<file>', 'a .safetensors file; with --gpt2 a directory holding model.safetensors, vocab.json, merges.txt (config.json optional)')
     .option('--model <spec>', 'the architecture the weights belong to: mlp:784-300-100-10, conv:4-pool/16, lenet300, conv2, …')
-    .option('--gpt2', 'the file is a Hugging Face GPT-2 checkpoint (wte, wpe, h.N.attn.c_attn, …; also with the transformer. prefix)')
+    .option('--gpt2', 'the file is a Hugging Face GPT-2 checkpoint (wte, wpe, h.N.attn.c_attn, …; also with the transformer. prefix); '
+      + 'assumed without --model when the file names wte.weight')
     .option('--heads <n>', 'GPT-2: the number of attention heads when there is no config.json (default: n_embd / 64)', intFlag('--heads', 1, 1 << 16))
     .requiredOption('--out <file>', 'the winnow model file to write')
     .option('--dataset <name>', 'dataset giving the input shape and classes, and checked for accuracy', 'fashion-mnist-mini')
     .option('--data-dir <dir>', 'directory holding the IDX files')
     .option('--json', 'print the report as JSON on stdout');
   addBackendOption(cmd).action((file: string, o: ImportFlags) => {
-    if (o.gpt2) {
+    if (o.gpt2 || (o.model === undefined && looksLikeGpt2(file))) {
       if (o.model !== undefined) throw new UserError('--model: not used with --gpt2 (the architecture comes from the checkpoint)');
       const r = importGpt2Checkpoint(file, { out: o.out, heads: o.heads });
       if (o.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return; }

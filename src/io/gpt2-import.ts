@@ -10,6 +10,8 @@
 // ("gelu_new"), tied head. Sizes come from the tensor shapes; heads from config.json (n_head) or the
 // caller, and a config.json present must agree with the tensors and ask for nothing winnow computes
 // differently. Every tensor must be present with its exact shape, and every tensor in the file used.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Gpt, type GptConfig } from '../nn/gpt/model.js';
 import { gptConfig } from '../models/gpt.js';
 import { UserError } from '../util/errors.js';
@@ -152,4 +154,28 @@ export function importGpt2(file: SafetensorsFile, where: string, o: Gpt2ImportOp
   const extra = file.tensors.filter((t) => !used.has(t.name)).map((t) => `'${t.name}'`);
   if (extra.length) throw new UserError(`${where}: tensor${extra.length > 1 ? 's' : ''} ${extra.slice(0, 6).join(', ')}${extra.length > 6 ? ', …' : ''} ${extra.length > 1 ? 'are' : 'is'} not part of GPT-2 (${spec})`);
   return { model, spec, config, prefix, headsFrom, skipped };
+}
+
+/**
+ * Whether path looks like a Hugging Face GPT-2 checkpoint: a directory holding model.safetensors, or a
+ * safetensors file whose header names wte.weight (or transformer.wte.weight). Reads only the header;
+ * anything unreadable is "no" (the importer then reports the real problem).
+ */
+export function looksLikeGpt2(path: string): boolean {
+  try {
+    const file = statSync(path).isDirectory() ? join(path, 'model.safetensors') : path;
+    const fd = openSync(file, 'r');
+    try {
+      const len = Buffer.alloc(8);
+      if (readSync(fd, len, 0, 8, 0) !== 8) return false;
+      const n = Number(len.readBigUInt64LE(0));
+      if (n < 2 || n > 100_000_000) return false;
+      const head = Buffer.alloc(n);
+      if (readSync(fd, head, 0, n, 8) !== n) return false;
+      const names = Object.keys(JSON.parse(head.toString('utf8')) as object);
+      return names.includes('wte.weight') || names.includes('transformer.wte.weight');
+    } finally { closeSync(fd); }
+  } catch {
+    return false;
+  }
 }

@@ -58,10 +58,17 @@ test('import-weights --gpt2 → an LM file with the BPE tokenizer; generate; per
   assert.equal(JSON.parse(d.stdout).prompt, '<|endoftext|>'); // GPT-2's default start
 });
 
+test('without --model, a checkpoint naming wte.weight is recognized as GPT-2', () => {
+  const r = run(['import-weights', fixture, '--out', join(dir, 'auto.wnn'), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).spec, 'gpt:2-2-32-32');
+  assert.equal(run(['import-weights', join(fixture, 'model.safetensors'), '--out', join(dir, 'auto2.wnn')]).status, 0);
+});
+
 test('bad input: one line naming the file, tensor or flag', () => {
   expectError(['generate', lm, '--eval-text', text, '--context', '64'], /--context 64: longer than the model's context of 32 tokens \(gpt:2-2-32-32\)/);
   expectError(['generate', lm, '--context', '8'], /--context: only with --eval-text/);
-  expectError(['import-weights', join(fixture, 'model.safetensors'), '--out', join(dir, 'x.wnn')], /--model: required .*or --gpt2/);
+  expectError(['import-weights', join(fixture, 'expected.safetensors'), '--out', join(dir, 'x.wnn')], /--model: required .*or --gpt2/);
   expectError(['import-weights', '--gpt2', fixture, '--model', 'lenet300', '--out', join(dir, 'x.wnn')], /--model: not used with --gpt2/);
   expectError(['import-weights', '--gpt2', join(dir, 'nowhere'), '--out', join(dir, 'x.wnn')], /--gpt2 .*nowhere: no such file or directory/);
   // a checkpoint directory without merges.txt, then with a misshapen and a missing tensor

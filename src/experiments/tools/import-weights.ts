@@ -6,7 +6,9 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '../../backend/index.js';
 import { BpeTokenizer } from '../../data/bpe.js';
-import { importGpt2 } from '../../io/gpt2-import.js';
+import { importGpt2, looksLikeGpt2 } from '../../io/gpt2-import.js';
+
+export { looksLikeGpt2 };
 import { saveLm } from '../../io/lm-io.js';
 import { readUserJson } from '../../util/read.js';
 import { loadDataset } from '../../data/registry.js';
