@@ -39,6 +39,14 @@ export { loadModelFile, parseModelFile, type ModelFile } from './io/modelfile.js
 export { exportOnnx, saveOnnx } from './io/onnx.js';
 export { serializeSafetensors, exportSafetensors, importSafetensors, parseSafetensors, type DenseTensor, type SafetensorsFile } from './io/safetensors.js';
 
+// ---- language models (docs/GPT.md) ----
+export { Gpt, buildGpt, gptConfig, type GptConfig, type GptBuildOptions } from './models/gpt.js';
+export { loadLm, saveLm, type LoadedLm, type LmTokenizer } from './io/lm-io.js';
+export { importGpt2, type Gpt2Imported, type Gpt2ImportOptions } from './io/gpt2-import.js';
+export { BpeTokenizer } from './data/bpe.js';
+export { CharTokenizer } from './data/text.js';
+export type { Tokenizer } from './data/tokenizer.js';
+
 // ---- datasets ----
 export { loadDataset, DATASET_NAMES, SYNTHETIC_NAMES, type LoadOptions as DatasetLoadOptions } from './data/registry.js';
 export { features, type Dataset, type Split } from './data/dataset.js';

@@ -9,11 +9,13 @@ import { embeddedDir } from './locate.js';
 import { readUserFile } from '../util/read.js';
 import { UserError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
+import type { Tokenizer } from './tokenizer.js';
 
 export const TEXT_DATASETS = ['shakespeare-char'] as const;
 const MAX_TEXT_BYTES = 1 << 30;
 
-export class CharTokenizer {
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char' as const;
   private readonly index = new Map<string, number>();
   constructor(readonly chars: readonly string[]) {
     chars.forEach((c, i) => {

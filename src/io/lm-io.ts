@@ -1,12 +1,15 @@
 // Language models ↔ winnow model files (the same container as src/io/model-io.ts, docs/FORMATS.md):
 // every weight matrix `<name>.weight` ([rows, cols] as the layer stores it, [out, in]; zeros where
 // pruned) in the smallest lossless fp32 encoding, so a sparse model is stored sparse; every bias and
-// LayerNorm vector fp32 dense. The header's meta: { kind: "winnow-lm", spec, vocab (the characters in
-// id order), … }. Loading rebuilds the spec, checks every tensor's name and exact shape, and takes each
-// matrix's nonzeros as its mask.
+// LayerNorm vector fp32 dense. The header's meta: { kind: "winnow-lm", spec, and the tokenizer: either
+// vocab (a character-level model: the characters in id order), or vocabSize (the model's token count)
+// and tokenizer: { kind: "bpe", tokens (id order), merges ("a b" by rank) } for GPT-2's byte-level BPE }.
+// Loading rebuilds the spec, checks every tensor's name and exact shape, and takes each matrix's nonzeros
+// as its mask.
 import { Gpt, type GptConfig } from '../nn/gpt/model.js';
 import { gptConfig } from '../models/gpt.js';
 import { CharTokenizer } from '../data/text.js';
+import { BpeTokenizer } from '../data/bpe.js';
 import { decodeTensor, encodeTensor, matrixView } from '../sparse/encodings.js';
 import { UserError } from '../util/errors.js';
 import { loadModelFile, serializeModelFile, type ModelFile } from './modelfile.js';
@@ -14,9 +17,16 @@ import { writeFileAtomic } from '../util/atomic.js';
 
 export const LM_KIND = 'winnow-lm';
 
+export type LmTokenizer = CharTokenizer | BpeTokenizer;
+
 export function isLmFile(file: ModelFile): boolean { return file.meta['kind'] === LM_KIND; }
 
-export function serializeLm(model: Gpt, spec: string, tokenizer: CharTokenizer, meta: Record<string, unknown> = {}): Uint8Array {
+function tokenizerMeta(model: Gpt, tokenizer: LmTokenizer): Record<string, unknown> {
+  if (tokenizer.kind === 'char') return { vocab: [...tokenizer.chars] };
+  return { vocabSize: model.config.vocab, tokenizer: { kind: 'bpe', tokens: [...tokenizer.tokens], merges: [...tokenizer.merges] } };
+}
+
+export function serializeLm(model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}): Uint8Array {
   const matrices = new Set(model.weightLayers().map((l) => `${l.name}.weight`));
   const byName = new Map(model.weightLayers().map((l) => [`${l.name}.weight`, l]));
   const tensors = model.params().map((p) => {
@@ -26,27 +36,30 @@ export function serializeLm(model: Gpt, spec: string, tokenizer: CharTokenizer, 
     }
     return encodeTensor(p.name, Float32Array.from(p.value), [p.value.length], 'fp32', 'dense');
   });
-  return serializeModelFile(tensors, { ...meta, kind: LM_KIND, spec, vocab: [...tokenizer.chars] });
+  return serializeModelFile(tensors, { ...meta, kind: LM_KIND, spec, ...tokenizerMeta(model, tokenizer) });
 }
 
-export function saveLm(path: string, model: Gpt, spec: string, tokenizer: CharTokenizer, meta: Record<string, unknown> = {}): number {
+export function saveLm(path: string, model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}): number {
   const bytes = serializeLm(model, spec, tokenizer, meta);
   writeFileAtomic(path, bytes);
   return bytes.length;
 }
 
-export interface LoadedLm { model: Gpt; spec: string; config: GptConfig; tokenizer: CharTokenizer; meta: Record<string, unknown> }
+export interface LoadedLm { model: Gpt; spec: string; config: GptConfig; tokenizer: LmTokenizer; meta: Record<string, unknown> }
 
 export function lmFromFile(file: ModelFile, where: string): LoadedLm {
   const meta = file.meta;
   if (meta['kind'] !== LM_KIND) throw new UserError(`${where}: not a language model (meta.kind is ${JSON.stringify(meta['kind'])}, expected "${LM_KIND}")`);
-  const spec = meta['spec'], vocab = meta['vocab'];
+  const spec = meta['spec'];
   if (typeof spec !== 'string') throw new UserError(`${where}: meta.spec must be a string`);
-  if (!Array.isArray(vocab) || vocab.some((c) => typeof c !== 'string')) throw new UserError(`${where}: meta.vocab must be an array of characters`);
-  let tokenizer: CharTokenizer, config: GptConfig;
+  let tokenizer: LmTokenizer, config: GptConfig;
   try {
-    tokenizer = new CharTokenizer(vocab as string[]);
-    config = gptConfig(spec, tokenizer.size, 'meta.spec');
+    tokenizer = tokenizerOf(meta);
+    const vocabSize = tokenizer.kind === 'bpe' ? meta['vocabSize'] : tokenizer.size;
+    if (!Number.isInteger(vocabSize) || (vocabSize as number) < tokenizer.size) {
+      throw new UserError(`meta.vocabSize must be an integer ≥ the tokenizer's ${tokenizer.size} tokens, found ${JSON.stringify(vocabSize)}`);
+    }
+    config = gptConfig(spec, vocabSize as number, 'meta.spec');
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${where}: ${e.message}`);
     throw e;
@@ -74,6 +87,19 @@ export function lmFromFile(file: ModelFile, where: string): LoadedLm {
   const extra = file.tensors.filter((t) => !used.has(t.name)).map((t) => t.name);
   if (extra.length) throw new UserError(`${where}: tensor(s) ${extra.map((n) => `'${n}'`).join(', ')} do not belong to the spec '${spec}'`);
   return { model, spec, config, tokenizer, meta };
+}
+
+function tokenizerOf(meta: Record<string, unknown>): LmTokenizer {
+  const t = meta['tokenizer'];
+  if (t === undefined) {
+    const vocab = meta['vocab'];
+    if (!Array.isArray(vocab) || vocab.some((c) => typeof c !== 'string')) throw new UserError('meta.vocab must be an array of characters');
+    return new CharTokenizer(vocab as string[]);
+  }
+  if (typeof t !== 'object' || t === null || (t as Record<string, unknown>)['kind'] !== 'bpe') throw new UserError('meta.tokenizer must be { kind: "bpe", tokens, merges }');
+  const { tokens, merges } = t as Record<string, unknown>;
+  if (!Array.isArray(tokens) || !Array.isArray(merges)) throw new UserError('meta.tokenizer.tokens and .merges must be arrays of strings');
+  return new BpeTokenizer(tokens as string[], merges as string[], 'meta.tokenizer');
 }
 
 export function loadLm(path: string): LoadedLm {

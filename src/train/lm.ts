@@ -37,8 +37,8 @@ export function estimateLoss(be: Backend, model: Gpt, data: Int32Array, B: numbe
 }
 
 /** Mean loss over every target of the split, in non-overlapping windows of the context length. */
-export function splitLoss(be: Backend, model: Gpt, data: Int32Array, B: number): { loss: number; tokens: number } {
-  const T = Math.min(model.config.context, data.length - 1), windows = Math.floor((data.length - 1) / T);
+export function splitLoss(be: Backend, model: Gpt, data: Int32Array, B: number, context = model.config.context): { loss: number; tokens: number } {
+  const T = Math.min(context, data.length - 1), windows = Math.floor((data.length - 1) / T);
   let sum = 0, tokens = 0;
   const x = new Int32Array(B * T), y = new Int32Array(B * T);
   for (let w0 = 0; w0 < windows; w0 += B) {
