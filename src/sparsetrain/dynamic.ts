@@ -84,7 +84,7 @@ export function kthSmallest(a: Float32Array, r: number): number {
 
 /**
  * The k positions not flagged in `kept` with the largest |grad|, ties by lower index: the k-th largest value is
- * found by quickselect over the candidates' magnitudes, then positions above it and ties at it (in index order).
+ * found first (topGrowthPositions), then positions above it and ties at it (in index order).
  */
 export function topGrowth(grad: Float32Array, kept: Uint8Array, k: number): Set<number> {
   return new Set(topGrowthPositions(grad, kept, k));
@@ -96,11 +96,7 @@ export function topGrowth(grad: Float32Array, kept: Uint8Array, k: number): Set<
  * in RigL), where a quickselect over all ~230k candidates of LeNet's first layer dominated an update.
  */
 export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: number): Int32Array {
-  let c = 0;
-  for (let p = 0; p < grad.length; p++) if (!kept[p]) c++;
-  k = Math.min(k, c);
-  const out = new Int32Array(k);
-  if (k === 0) return out;
+  if (k <= 0) return new Int32Array(0);
   const heap = new Float32Array(k);  // min-heap of the k largest magnitudes so far
   let size = 0;
   for (let p = 0; p < grad.length; p++) {
@@ -122,9 +118,13 @@ export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: numb
       heap[i] = a;
     }
   }
-  const thr = heap[0]!;  // the k-th largest magnitude among the candidates
+  k = size;  // fewer candidates than k: all of them
+  const out = new Int32Array(k);
+  if (k === 0) return out;
+  // The k-th largest magnitude; every candidate above it is in the heap, so the heap counts them.
+  const thr = heap[0]!;
   let above = 0;
-  for (let p = 0; p < grad.length; p++) if (!kept[p] && Math.abs(grad[p]!) > thr) above++;
+  for (let i = 0; i < k; i++) if (heap[i]! > thr) above++;
   let ties = k - above, n = 0;
   for (let p = 0; p < grad.length && n < k; p++) {
     if (kept[p]) continue;
