@@ -3,6 +3,7 @@
 //   spmm : Y[rows×n]  = W·X + beta·Y         (CSR rows of W; X is [cols×n])
 //   spmmT: dX[cols×n] = Wᵀ·dY + beta·dX      (CSC index of W, gather form: no atomics, no scatter)
 //   sddmm: out[p]     = dY[row(p),:]·X[col(p),:]  (the weight gradient at the nonzeros only)
+//   sparseBackward: spmmT and sddmm in one pass over the CSC index (each dY row read once for both)
 // What bounds them (measured with bench/kernels and a C++ loop over the kernels, layer-1 of
 // LeNet-300-100 at 2%, batch 60, AVX-512 on Zen 5):
 //   - the accumulators must stay in registers: an epilogue that indexed them at run time made GCC
