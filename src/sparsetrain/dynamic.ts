@@ -133,6 +133,13 @@ export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: numb
     const a = Math.abs(grad[p]!);
     if (a > thr || (a === thr && ties-- > 0)) out[n++] = p;
   }
+  if (n < k) {  // only with NaN gradients: the lowest free positions make up the count
+    const taken = new Uint8Array(grad.length);
+    for (let i = 0; i < n; i++) taken[out[i]!] = 1;
+    for (let p = 0; p < grad.length && n < k; p++) if (!kept[p] && !taken[p]) { taken[p] = 1; n++; }
+    n = 0;
+    for (let p = 0; p < grad.length; p++) if (taken[p]) out[n++] = p;
+  }
   return out;
 }
 
@@ -157,14 +164,15 @@ export function rigLSparseUpdate(w: WeightMatrix, grad: Float32Array, fraction: 
   for (let q = 0; q < active; q++) if (Math.abs(values[q]!) < thr) below++;
   let ties = k - below;
   const drop = new Uint8Array(active), kept = new Uint8Array(size);
+  let dropped = 0;  // k, unless NaN weights (never below a threshold) keep some
   for (let r = 0; r < w.rows; r++) {
     for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) {
       const a = Math.abs(values[q]!);
-      if (a < thr || (a === thr && ties-- > 0)) drop[q] = 1;
+      if (a < thr || (a === thr && ties-- > 0)) { drop[q] = 1; dropped++; }
       else kept[r * w.cols + colIdx[q]!] = 1;
     }
   }
-  return w.updateSparsity(drop, topGrowthPositions(grad, kept, k));
+  return w.updateSparsity(drop, topGrowthPositions(grad, kept, dropped));
 }
 
 /**

@@ -200,3 +200,18 @@ test('updateSparsity refuses a growth that does not balance the drop or lands on
   assert.deepEqual([...w.toDense()], [1, 0, 0, 0, 3, 0]);
   assert.deepEqual([...w.toMask()], [1, 0, 0, 0, 1, 1]);
 });
+
+test('RigL in place survives NaN weights and gradients (a diverged run): the count of weights holds', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const { rigLSparseUpdate } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(4);
+  const rows = 6, cols = 9, size = rows * cols;
+  const m = randomLayer(size, 20, rng);
+  const dense = new Float32Array(size), mask = new Uint8Array(size);
+  m.positions.forEach((p, j) => { dense[p] = j % 3 === 0 ? NaN : m.values[j]!; mask[p] = 1; });
+  const w = new WeightMatrix(rows, cols, dense, mask, 'sparse');
+  const grad = Float32Array.from({ length: size }, (_, i) => (i % 4 === 0 ? NaN : rng.normal()));
+  rigLSparseUpdate(w, grad, 0.5);
+  assert.equal(w.nnz, 20);
+  assert.equal(w.toMask().reduce((s, v) => s + v, 0), 20);
+});
