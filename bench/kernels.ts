@@ -1,6 +1,6 @@
 // Kernel benchmark of the native backend (one thread): the single-core FMA peak, dense GEMM at the
 // LeNet-300-100 layer-1 shapes and 1024³ as % of that peak, and the sparse layer-1 training step
-// (spmm + spmmT + sddmm) against our own dense step (3 GEMMs) at several densities, with the density
+// (spmm + sparseBackward, i.e. spmmT and sddmm fused) against our own dense step (3 GEMMs) at several densities, with the density
 // below which sparse wins. Medians over repeats (--stat min: minimums, the better estimate on a machine
 // shared with other work; the peak is then the best sample too); ratios come from the same run.
 // Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick] [--stat median|min]
@@ -122,6 +122,9 @@ function randomLayer(rng: Rng, density: number): Csr {
   return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
 }
 
+/** At 2%: the step with sparseBackward against spmmT + sddmm called separately (the same results), interleaved. */
+const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number }> = [];
+
 /** Median µs of the dense step (3 GEMMs) and of the sparse step at `density`, measured alternately. */
 function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: number; sparseUs: number; speedup: number; nnz: number; sparseGflops: number } {
   const x = randF32(rng, COLS * BATCH), dy = randF32(rng, ROWS * BATCH);       // X [784×60], dY [300×60]
@@ -135,10 +138,19 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
   };
   const sparse = () => {
     nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y);
-    nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, BATCH, 0, dx);
-    nb.sddmm(ROWS, w.rowPtr, w.colIdx, dy, x, BATCH, g);
+    nb.sparseBackward(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, x, BATCH, 0, dx, g);  // spmmT + sddmm, fused
   };
-  const [d, s] = timePair(dense, sparse, quick ? 5 : 9, 5, Math.max(5, Math.round(0.05 / Math.max(density, 0.01))));
+  if (density === 0.02) {
+    const separate = () => {
+      nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y);
+      nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, BATCH, 0, dx);
+      nb.sddmm(ROWS, w.rowPtr, w.colIdx, dy, x, BATCH, g);
+    };
+    const [f, sep] = timePair(sparse, separate, quick ? 5 : useMin ? 41 : 9, 5, 5);
+    fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6 });
+  }
+  // --stat min: more, short samples, so that some fall between the other processes' time slices.
+  const [d, s] = timePair(dense, sparse, quick ? 5 : useMin ? 41 : 9, 5, Math.max(5, Math.round(0.05 / Math.max(density, 0.01))));
   // The sparse step does 3 × 2·nnz·batch floating-point operations (multiply-adds at the nonzeros only).
   const nnz = w.values.length;
   return { denseUs: d * 1e6, sparseUs: s * 1e6, speedup: d / s, nnz, sparseGflops: (6 * nnz * BATCH) / s / 1e9 };
@@ -172,7 +184,7 @@ function main(): void {
   if (breakEven === null && sweep[0]!.speedup >= 1) breakEven = sweep[0]!.density;  // sparse wins everywhere swept
 
   if (asJson) {
-    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep }, breakEvenDensity: breakEven }, null, 2));
+    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate }, breakEvenDensity: breakEven }, null, 2));
     return;
   }
   const f = (x: number, d = 1) => x.toFixed(d);
@@ -182,9 +194,10 @@ function main(): void {
   for (const r of gemm) {
     console.log(`${r.shape.padEnd(34)} ${r.op}  ${String(r.m).padStart(4)}  ${String(r.n).padStart(4)}  ${String(r.k).padStart(4)}  ${f(r.gflops).padStart(7)}  ${f(r.pctPeak).padStart(5)}%`);
   }
-  console.log('\nlayer-1 step (300×784, batch 60): fwd + bwd + weight grad; sparse = spmm + spmmT + sddmm, dense = 3 GEMMs');
+  console.log('\nlayer-1 step (300×784, batch 60): fwd + bwd + weight grad; sparse = spmm + sparseBackward (spmmT+sddmm fused), dense = 3 GEMMs');
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
+  for (const v of fusedVsSeparate) console.log(`2% step with spmmT + sddmm called separately: ${f(v.separateUs)} µs, with sparseBackward: ${f(v.fusedUs)} µs (interleaved)`);
   console.log('\nsweep: ' + sweep.map((s) => `${f(s.density * 100, 0)}%:${f(s.speedup, 2)}×`).join('  '));
   console.log(breakEven === null
     ? 'break-even: sparse did not beat dense at any swept density'

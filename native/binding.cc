@@ -251,6 +251,31 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass
+napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "sparseBackward", 12);
+  const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
+  int64_t lp, li, lperm, lv, ldy, lx, ldx, lg;
+  const int32_t* colPtr = a.i32(2, "colPtr", &lp);
+  const int32_t* rowIdx = a.i32(3, "rowIdx", &li);
+  const int32_t* perm = a.i32(4, "perm", &lperm);
+  const float* values = a.f32(5, "values", &lv);
+  const float* dy = a.f32(6, "dy", &ldy);
+  const float* x = a.f32(7, "x", &lx);
+  const int64_t n = a.count(8, "n");
+  const float beta = (float)a.num(9, "beta");
+  float* dx = a.f32(10, "dx", &ldx);
+  float* grad = a.f32(11, "grad", &lg);
+  if (a.failed) return nullptr;
+  const int64_t end = checkCompressed(a, "colPtr", colPtr, lp, cols, "rowIdx", rowIdx, li, rows, lperm);
+  if (end < 0) return nullptr;
+  // perm indexes both the values (read) and the gradient (written, in CSR order).
+  if (!checkRange(a, "perm", perm, colPtr[0], end, lv < lg ? lv : lg)) return nullptr;
+  if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, prod({cols, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
+  K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  return undefinedValue(env);
+}
+
 // biasActivation(y, bias, rows, n, relu)
 napi_value js_biasActivation(napi_env env, napi_callback_info info) {
   Args a(env, info, "biasActivation", 5);

@@ -22,6 +22,10 @@
                   const float* values, const float* dy, int64_t rows, int64_t n, float beta, float* dx))             \
   X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
                   int64_t xRows, int64_t n, float* out))                                                             \
+  /* spmmT and sddmm in one pass over the CSC index (bit-identical to the two calls; out in CSR order). */           \
+  X(void, sparseBackward, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,          \
+                           const float* values, const float* dy, int64_t rows, const float* x, int64_t n, float beta,  \
+                           float* dx, float* out))                                                                   \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \

@@ -3,6 +3,7 @@
 //   spmm : Y[rows×n]  = W·X + beta·Y         (CSR rows of W; X is [cols×n])
 //   spmmT: dX[cols×n] = Wᵀ·dY + beta·dX      (CSC index of W, gather form: no atomics, no scatter)
 //   sddmm: out[p]     = dY[row(p),:]·X[col(p),:]  (the weight gradient at the nonzeros only)
+//   sparseBackward: spmmT and sddmm in one pass over the CSC index (each dY row read once for both)
 // What bounds them (measured with bench/kernels and a C++ loop over the kernels, layer-1 of
 // LeNet-300-100 at 2%, batch 60, AVX-512 on Zen 5):
 //   - the accumulators must stay in registers: an epilogue that indexed them at run time made GCC
@@ -178,22 +179,95 @@ void sddmmRowCached(int64_t q0, int64_t q1, const int32_t* colIdx, const float* 
   }
 }
 
-// Any n: streams both rows per nonzero, two accumulators.
+// Any n: one dot product of two rows, two accumulators (even and odd vectors, the tail into the first).
+inline float dotLong(const float* a, const float* b, int64_t n) {
+  V a0 = zero(), a1 = zero();
+  int64_t j = 0;
+  for (; j + 2 * W <= n; j += 2 * W) {
+    a0 = fma(load(a + j), load(b + j), a0);
+    a1 = fma(load(a + j + W), load(b + j + W), a1);
+  }
+  for (; j < n; j += W) {
+    const int cnt = (int)imin(W, n - j);
+    a0 = fma(loadn(a + j, cnt), loadn(b + j, cnt), a0);
+  }
+  return hsum(add(a0, a1));
+}
+
+// Any n: streams both rows per nonzero.
 void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dyRow, const float* x, int64_t n,
                   float* out) {
-  for (int64_t q = q0; q < q1; q++) {
-    const float* s = x + (int64_t)colIdx[q] * n;
-    V a0 = zero(), a1 = zero();
-    int64_t j = 0;
-    for (; j + 2 * W <= n; j += 2 * W) {
-      a0 = fma(load(dyRow + j), load(s + j), a0);
-      a1 = fma(load(dyRow + j + W), load(s + j + W), a1);
+  for (int64_t q = q0; q < q1; q++) out[q] = dotLong(dyRow, x + (int64_t)colIdx[q] * n, n);
+}
+
+// The backward of a sparse layer in one pass over the CSC index (sparseBackward below): per column c of W,
+// the row x[c] stays in registers while each of its nonzeros (r, c) reads dY[r] once and uses it twice:
+//   dx[c] += w·dY[r]            (even/odd chains in CSC order, exactly as spmmT's rowChunks sums them)
+//   out[perm] = dY[r]·x[c]      (the dot product exactly as sddmmRowCached computes it; a·b = b·a)
+// So each output is bit-identical to spmmT followed by sddmm, while the step reads a dY row per nonzero once
+// instead of a dY row (spmmT) and an X row (sddmm): the L2 traffic that bounds both is halved.
+template <int NVEC>
+void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
+                  const float* dy, int64_t ld, const float* x, int64_t n, float beta, float* dx, float* out) {
+  const int last = (int)(n - (int64_t)(NVEC - 1) * W);
+  const V vb = set1(beta);
+  for (int64_t c = 0; c < cols; c++) {
+    const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
+    float* dxc = dx + c * n;
+    V xr[NVEC], e[NVEC], o[NVEC];
+    const float* xc = x + c * n;
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+    if (i1 > i0) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
+      xr[NVEC - 1] = loadn(xc + (NVEC - 1) * W, last);
     }
-    for (; j < n; j += W) {
-      const int cnt = (int)imin(W, n - j);
-      a0 = fma(loadn(dyRow + j, cnt), loadn(s + j, cnt), a0);
+    int64_t i = i0;
+    for (; i + 3 < i1; i += 4) {
+      const float* s0 = dy + (int64_t)rowIdx[i] * ld;
+      const float* s1 = dy + (int64_t)rowIdx[i + 1] * ld;
+      const float* s2 = dy + (int64_t)rowIdx[i + 2] * ld;
+      const float* s3 = dy + (int64_t)rowIdx[i + 3] * ld;
+      const V w0 = set1(values[perm[i]]), w1 = set1(values[perm[i + 1]]);
+      const V w2 = set1(values[perm[i + 2]]), w3 = set1(values[perm[i + 3]]);
+      V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const int cnt = v < NVEC - 1 ? W : last;
+        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, cnt);
+        const V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
+        const V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
+        const V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
+        e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
+        e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
+        a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
+        a2 = fma(d2, xr[v], a2); a3 = fma(d3, xr[v], a3);
+      }
+      alignas(16) float t[4];
+      hsum4(a0, a1, a2, a3, t);
+      out[perm[i]] = t[0]; out[perm[i + 1]] = t[1]; out[perm[i + 2]] = t[2]; out[perm[i + 3]] = t[3];
     }
-    out[q] = hsum(add(a0, a1));
+    for (; i < i1; i++) {
+      const float* s0 = dy + (int64_t)rowIdx[i] * ld;
+      const V w0 = set1(values[perm[i]]);
+      const bool odd = (i - i0) & 1;
+      V a0 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
+        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
+        a0 = fma(d0, xr[v], a0);
+      }
+      out[perm[i]] = hsum(a0);
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
+      const int cnt = v < NVEC - 1 ? W : last;
+      V r = add(e[v], o[v]);
+      if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, cnt), r);
+      if (cnt == W) store(dxc + v * W, r); else storen(dxc + v * W, r, cnt);
+    }
   }
 }
 }  // namespace
@@ -225,6 +299,26 @@ void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const flo
       case 4: sddmmRowCached<4>(q0, q1, colIdx, d, x, ld, n, out); break;
       default: sddmmRowLong(q0, q1, colIdx, d, x, n, out); break;
     }
+  }
+}
+
+void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
+                    const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out) {
+  if (cols <= 0) return;
+  if (n <= 0) { for (int64_t i = colPtr[0]; i < colPtr[cols]; i++) out[perm[i]] = 0.f; return; }
+  if (n > CV * W) {  // wider than the registers hold: the two kernels, sddmm's long dot products in CSC order
+    spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
+    for (int64_t c = 0; c < cols; c++)
+      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * n, x + c * n, n);
+    return;
+  }
+  int64_t ld;
+  const float* d = alignedSource(dy, rows, n, (int64_t)colPtr[cols] - colPtr[0], &ld);
+  switch ((n + W - 1) / W) {
+    case 1: backwardCols<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
+    case 2: backwardCols<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
+    case 3: backwardCols<3>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
+    default: backwardCols<4>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
   }
 }
 

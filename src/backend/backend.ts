@@ -58,6 +58,13 @@ export interface Backend {
     dy: F32, n: number, beta: number, dx: F32): void;
   /** SDDMM: out[p] = Σ_j dY[row(p), j] · X[colIdx[p], j] for every nonzero p; dY [rows×n], X [cols×n]. */
   sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
+  /**
+   * spmmT and sddmm together: dX[cols×n] = Wᵀ·dY + beta·dX and grad[p] = dY[row(p),:]·X[col(p),:] for every nonzero p
+   * (grad in CSR order, like sddmm's out). One pass over the CSC index reads each dY row once for both; the results
+   * equal the two separate calls bit for bit on the same backend.
+   */
+  sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void;
 
   // ---- element-wise glue (batch-last) ----------------------------------------------------
   /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */

@@ -58,6 +58,20 @@ function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: numbe
   }
 }
 
+// The obvious loops, one output at a time (the native kernel fuses spmmT and sddmm; this twin does not).
+function sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void {
+  spmmT(rows, cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
+  for (let c = 0; c < cols; c++) {
+    for (let q = colPtr[c]!; q < colPtr[c + 1]!; q++) {
+      const r = rowIdx[q]!;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * n + j]!;
+      grad[perm[q]!] = s;
+    }
+  }
+}
+
 function biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void {
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < n; j++) {
@@ -246,7 +260,7 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
-  gemm, spmm, spmmT, sddmm,
+  gemm, spmm, spmmT, sddmm, sparseBackward,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,

@@ -52,11 +52,10 @@ export class Conv2d extends WeightLayer {
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * cols);
     be.rowSum(dy, rows, cols, this.biasGrad);
     const col = this.col.get(this.weights.cols * cols);
-    this.weights.computeGrad(be, dy, col, cols);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, cols, 1, dy, cols, col, cols, 0, this.denseGradOut, this.weights.cols);
-    if (!needInput) return null;
-    const dcol = this.dcol.get(this.weights.cols * cols);
-    this.weights.backwardInput(be, dy, cols, dcol);
+    const dcol = needInput ? this.dcol.get(this.weights.cols * cols) : null;
+    this.weights.backward(be, dy, col, cols, dcol);
+    if (!dcol) return null;
     const dx = this.dx.get(s.inChannels * s.height * s.width * n);
     be.col2im(dcol, s.inChannels, s.height, s.width, n, s.kernel, s.kernel, s.stride, s.pad, dx);
     return dx;

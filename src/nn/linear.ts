@@ -35,11 +35,9 @@ export class Linear extends WeightLayer {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
     be.rowSum(dy, rows, n, this.biasGrad);
-    this.weights.computeGrad(be, dy, this.x, n);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
-    if (!needInput) return null;
-    const dx = this.dx.get(this.weights.cols * n);
-    this.weights.backwardInput(be, dy, n, dx);
+    const dx = needInput ? this.dx.get(this.weights.cols * n) : null;
+    this.weights.backward(be, dy, this.x, n, dx);
     return dx;
   }
 }

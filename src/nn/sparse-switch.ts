@@ -1,6 +1,6 @@
 // The dense/sparse switch of a weight layer, measured on the machine at hand.
 //
-// A layer stored sparse costs spmm + spmmT + sddmm per training step, ≈ a + b·density; stored dense it
+// A layer stored sparse costs spmm + sparseBackward (spmmT and sddmm fused) per training step, ≈ a + b·density; stored dense it
 // costs three GEMMs, independent of the density. Where the two meet depends on the core (vector width,
 // cache sizes, GEMM efficiency) and on the shape: bench/kernels measured the LeNet-300-100 layer-1
 // break-even at 17% on one machine and 24–35% on another, against the fixed 30% used before.
@@ -138,8 +138,7 @@ export function breakEven(be: Backend, rows: number, cols: number, n: number, no
     const l = layer(rows, cols, d), g = new Float32Array(l.values.length);
     return minTime(() => {
       be.spmm(rows, cols, l.rowPtr, l.colIdx, l.values, x, n, 0, y);
-      be.spmmT(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, n, 0, dx);
-      be.sddmm(rows, l.rowPtr, l.colIdx, dy, x, n, g);
+      be.sparseBackward(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, x, n, 0, dx, g);
     }, now);
   };
   const lo = sparseAt(LOW), hi = sparseAt(HIGH);

@@ -114,6 +114,69 @@ export class WeightMatrix {
     }
   }
 
+  /**
+   * The backward of y = W·x: grad = dy·xᵀ at the kept weights and, when dx is given, dx = Wᵀ·dy. Sparse storage
+   * does both in one pass (sparseBackward), with the same results as computeGrad then backwardInput.
+   */
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null): void {
+    if (this.storage === 'sparse' && dx) {
+      be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+      return;
+    }
+    this.computeGrad(be, dy, x, n);
+    if (dx) this.backwardInput(be, dy, n, dx);
+  }
+
+  /**
+   * Changes which weights of sparse storage are kept, in place and without a dense matrix (dynamic sparse training):
+   * the nonzeros flagged in `drop` (CSR order) leave, the row-major positions `grow` (ascending, none of them kept
+   * after the drop) join at value 0, as many as leave, so nnz and every array keep their size. Returns, for each new
+   * nonzero (CSR order), the index it had before, or −1 for a grown one (to carry optimizer state along).
+   */
+  updateSparsity(drop: Uint8Array, grow: Int32Array): Int32Array {
+    if (this.storage !== 'sparse') throw new Error('WeightMatrix.updateSparsity: sparse storage only');
+    if (drop.length !== this.nnz) throw new Error(`WeightMatrix.updateSparsity: expected ${this.nnz} drop flags, got ${drop.length}`);
+    let dropped = 0;
+    for (let q = 0; q < drop.length; q++) dropped += drop[q] ? 1 : 0;
+    if (dropped !== grow.length) throw new Error(`WeightMatrix.updateSparsity: ${dropped} dropped but ${grow.length} to grow`);
+    const { rows, cols, nnz } = this;
+    const colIdx = new Int32Array(nnz), value = new Float32Array(nnz), from = new Int32Array(nnz);
+    // Per row: merge the surviving entries (columns ascending) with the grown positions of that row.
+    // Built aside and committed at the end, so a refused call leaves the layer as it was.
+    const rowPtr = new Int32Array(rows + 1);
+    let p = 0, g = 0;
+    for (let r = 0; r < rows; r++) {
+      const end = this.rowPtr[r + 1]!, rowEnd = (r + 1) * cols;
+      let q = this.rowPtr[r]!;
+      for (;;) {
+        while (q < end && drop[q]) q++;
+        const growHere = g < grow.length && grow[g]! < rowEnd;
+        if (q >= end && !growHere) break;
+        const gc = growHere ? grow[g]! - r * cols : cols;
+        if (growHere && (gc < 0 || (g > 0 && grow[g]! <= grow[g - 1]!))) throw new Error('WeightMatrix.updateSparsity: grow must be ascending positions');
+        if (q < end && this.colIdx[q]! < gc) { colIdx[p] = this.colIdx[q]!; value[p] = this.value[q]!; from[p] = q; q++; }
+        else if (q < end && this.colIdx[q]! === gc) throw new Error(`WeightMatrix.updateSparsity: position ${grow[g]} is kept already`);
+        else { colIdx[p] = gc; value[p] = 0; from[p] = -1; g++; }
+        p++;
+      }
+      rowPtr[r + 1] = p;
+    }
+    if (g !== grow.length) throw new Error('WeightMatrix.updateSparsity: grow has positions outside the matrix');
+    this.rowPtr.set(rowPtr); this.colIdx.set(colIdx); this.value.set(value); this.grad.fill(0);
+    // The CSC index again: counting sort by column, rows ascending within a column.
+    this.colPtr.fill(0);
+    for (let q = 0; q < nnz; q++) this.colPtr[colIdx[q]! + 1]!++;
+    for (let c = 0; c < cols; c++) this.colPtr[c + 1] = this.colPtr[c + 1]! + this.colPtr[c]!;
+    const fill = this.colPtr.slice(0, cols);
+    for (let r = 0; r < rows; r++) {
+      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) {
+        const dst = fill[colIdx[q]!]!++;
+        this.rowIdx[dst] = r; this.perm[dst] = q;
+      }
+    }
+    return from;
+  }
+
   /** The CSR arrays of sparse storage (views, not copies); null for dense storage. */
   csr(): { rowPtr: I32; colIdx: I32; values: F32 } | null {
     return this.storage === 'sparse' ? { rowPtr: this.rowPtr, colIdx: this.colIdx, values: this.value } : null;

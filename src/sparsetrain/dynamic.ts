@@ -10,9 +10,12 @@
 //        by index (the official code breaks them with random noise).
 // A layer that is fully dense (ERK can make small layers dense) has nothing to regrow into and is left alone.
 // The masks live in the layers' own storage (CSR below the sparse threshold); the dense gradient is requested
-// from the layers only for the step before an update (WeightLayer.denseGradOut) and dropped after it.
+// from the layers only for the step before an update (WeightLayer.denseGradOut) and dropped after it. RigL changes
+// a sparse layer's CSR/CSC storage in place (rigLSparseUpdate: no dense weight matrix, O(rows·cols) bytes of flags);
+// rigLLayerUpdate is its mask-based twin, used for dense-stored layers and as the tests' reference.
 import type { Sequential } from '../nn/sequential.js';
 import type { WeightLayer } from '../nn/weight-layer.js';
+import type { WeightMatrix } from '../nn/weights.js';
 import { initWeights, type InitKind } from '../nn/init.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { Rng } from '../util/rng.js';
@@ -83,26 +86,93 @@ export function kthSmallest(a: Float32Array, r: number): number {
 
 /**
  * The k positions not flagged in `kept` with the largest |grad|, ties by lower index: the k-th largest value is
- * found by a native sort of the candidates' magnitudes, then positions above it and ties at it (in index order).
+ * found first (topGrowthPositions), then positions above it and ties at it (in index order).
  */
 export function topGrowth(grad: Float32Array, kept: Uint8Array, k: number): Set<number> {
-  const grown = new Set<number>();
-  const mags = new Float32Array(grad.length);
-  let c = 0;
-  for (let p = 0; p < grad.length; p++) if (!kept[p]) mags[c++] = Math.abs(grad[p]!);
-  k = Math.min(k, c);
-  if (k === 0) return grown;
-  const thr = kthSmallest(mags.subarray(0, c), c - k);
-  let above = 0;
-  for (let i = 0; i < c; i++) if (mags[i]! > thr) above++;
-  let ties = k - above;
+  return new Set(topGrowthPositions(grad, kept, k));
+}
+
+/**
+ * topGrowth's positions, ascending, as an array. The k-th largest candidate magnitude comes from a min-heap of the k
+ * largest seen so far: one pass in which most candidates cost one comparison with the heap's root (k ≪ candidates
+ * in RigL), where a quickselect over all ~230k candidates of LeNet's first layer dominated an update.
+ */
+export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: number): Int32Array {
+  if (k <= 0) return new Int32Array(0);
+  const heap = new Float32Array(k);  // min-heap of the k largest magnitudes so far
+  let size = 0;
   for (let p = 0; p < grad.length; p++) {
     if (kept[p]) continue;
     const a = Math.abs(grad[p]!);
-    if (a > thr) grown.add(p);
-    else if (a === thr && ties > 0) { grown.add(p); ties--; }
+    if (size < k) {  // sift up
+      let i = size++;
+      while (i > 0) { const up = (i - 1) >> 1; if (!(heap[up]! > a)) break; heap[i] = heap[up]!; i = up; }
+      heap[i] = a;
+    } else if (a > heap[0]!) {  // replace the root, sift down
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= k) break;
+        const m = l + 1 < k && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (!(heap[m]! < a)) break;
+        heap[i] = heap[m]!; i = m;
+      }
+      heap[i] = a;
+    }
   }
-  return grown;
+  k = size;  // fewer candidates than k: all of them
+  const out = new Int32Array(k);
+  if (k === 0) return out;
+  // The k-th largest magnitude; every candidate above it is in the heap, so the heap counts them.
+  const thr = heap[0]!;
+  let above = 0;
+  for (let i = 0; i < k; i++) if (heap[i]! > thr) above++;
+  let ties = k - above, n = 0;
+  for (let p = 0; p < grad.length && n < k; p++) {
+    if (kept[p]) continue;
+    const a = Math.abs(grad[p]!);
+    if (a > thr || (a === thr && ties-- > 0)) out[n++] = p;
+  }
+  if (n < k) {  // only with NaN gradients: the lowest free positions make up the count
+    const taken = new Uint8Array(grad.length);
+    for (let i = 0; i < n; i++) taken[out[i]!] = 1;
+    for (let p = 0; p < grad.length && n < k; p++) if (!kept[p] && !taken[p]) { taken[p] = 1; n++; }
+    n = 0;
+    for (let p = 0; p < grad.length; p++) if (taken[p]) out[n++] = p;
+  }
+  return out;
+}
+
+/**
+ * One RigL update of a sparse-stored layer, in place on its CSR/CSC storage (no dense weight matrix): the same
+ * drop and growth as rigLLayerUpdate — the k = floor(fraction · nnz) smallest |w| (ties by position) leave, the k
+ * largest |grad| among positions not kept after the drop join at zero. `grad` is the dense [rows × cols] gradient.
+ * Returns the new-to-old nonzero index map (−1 = grown), or null when nothing changed.
+ */
+export function rigLSparseUpdate(w: WeightMatrix, grad: Float32Array, fraction: number): Int32Array | null {
+  const csr = w.csr();
+  if (!csr) throw new Error('rigLSparseUpdate: the layer is stored dense');
+  const { rowPtr, colIdx, values } = csr;
+  const active = w.nnz, size = w.rows * w.cols;
+  const k = Math.floor(fraction * active);
+  if (k <= 0 || active === size) return null;
+  // The k smallest |w|: the k-th magnitude by quickselect, then those below it and ties at it in CSR (= position) order.
+  const mags = new Float32Array(active);
+  for (let q = 0; q < active; q++) mags[q] = Math.abs(values[q]!);
+  const thr = kthSmallest(mags, k - 1);
+  let below = 0;
+  for (let q = 0; q < active; q++) if (Math.abs(values[q]!) < thr) below++;
+  let ties = k - below;
+  const drop = new Uint8Array(active), kept = new Uint8Array(size);
+  let dropped = 0;  // k, unless NaN weights (never below a threshold) keep some
+  for (let r = 0; r < w.rows; r++) {
+    for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) {
+      const a = Math.abs(values[q]!);
+      if (a < thr || (a === thr && ties-- > 0)) { drop[q] = 1; dropped++; }
+      else kept[r * w.cols + colIdx[q]!] = 1;
+    }
+  }
+  return w.updateSparsity(drop, topGrowthPositions(grad, kept, dropped));
 }
 
 /**
@@ -133,23 +203,30 @@ export function setLayerUpdate(m: LayerMask, size: number, zeta: number, rng: Rn
 
 /** Installs new masks in the model's layers (storage chosen again from the density). */
 export function installMasks(model: Sequential, masks: ReadonlyArray<LayerMask | null>): void {
-  model.weightLayers().forEach((l, i) => {
-    const m = masks[i];
-    if (!m) return;
-    const size = l.weights.rows * l.weights.cols;
-    const dense = new Float32Array(size), mask = new Uint8Array(size);
-    m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
-    const bias = Float32Array.from(l.bias);
-    l.setWeights(dense, mask);
-    l.bias.set(bias);
-  });
+  model.weightLayers().forEach((l, i) => { const m = masks[i]; if (m) installMask(l, m); });
 }
 
-/** Value-array index of every kept position of a layer: identity for dense storage, the CSR order otherwise. */
-function valueIndex(storage: 'dense' | 'sparse', positions: Int32Array): Map<number, number> {
-  const out = new Map<number, number>();
-  positions.forEach((p, j) => out.set(p, storage === 'dense' ? p : j));
-  return out;
+/** Installs a new mask in one layer (storage chosen again from the density); the bias is kept. */
+export function installMask(l: WeightLayer, m: LayerMask): void {
+  const size = l.weights.rows * l.weights.cols;
+  const dense = new Float32Array(size), mask = new Uint8Array(size);
+  m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
+  const bias = Float32Array.from(l.bias);
+  l.setWeights(dense, mask);
+  l.bias.set(bias);
+}
+
+/**
+ * For each slot of a layer's value array after a mask change, the slot its weight had before, or −1 (a grown
+ * weight, or a position not kept: its state starts at zero). Slots are positions for dense storage, the CSR order
+ * (= ascending positions) for sparse.
+ */
+export function slotMap(before: { storage: 'dense' | 'sparse'; mask: LayerMask }, after: { storage: 'dense' | 'sparse'; size: number; mask: LayerMask; grown: Set<number> }): Int32Array {
+  const old = new Int32Array(after.size).fill(-1);
+  before.mask.positions.forEach((p, j) => { old[p] = before.storage === 'dense' ? p : j; });
+  const from = new Int32Array(after.storage === 'dense' ? after.size : after.mask.positions.length).fill(-1);
+  after.mask.positions.forEach((p, j) => { from[after.storage === 'dense' ? p : j] = after.grown.has(p) ? -1 : old[p]!; });
+  return from;
 }
 
 /**
@@ -158,19 +235,21 @@ function valueIndex(storage: 'dense' | 'sparse', positions: Int32Array): Map<num
  */
 export function remapOptimizerState(state: OptimizerState, before: Array<{ storage: 'dense' | 'sparse'; mask: LayerMask }>,
   after: Array<{ storage: 'dense' | 'sparse'; size: number; mask: LayerMask; grown: Set<number> }>): OptimizerState {
-  const params = 2 * before.length, per = state.buffers.length / params;
+  return remapOptimizerSlots(state, after.map((a, l) => slotMap(before[l]!, a)));
+}
+
+/**
+ * Moves optimizer state by slot maps, one per weight layer (null: unchanged): new slot j of layer l takes old slot
+ * from[l][j], or zero where that is −1. Bias state is untouched.
+ */
+export function remapOptimizerSlots(state: OptimizerState, from: ReadonlyArray<Int32Array | null>): OptimizerState {
+  const per = state.buffers.length / (2 * from.length);
   const buffers = state.buffers.slice();
-  after.forEach((a, l) => {
-    const b = before[l]!;
-    const from = valueIndex(b.storage, b.mask.positions), to = valueIndex(a.storage, a.mask.positions);
-    const len = a.storage === 'dense' ? a.size : a.mask.positions.length;
+  from.forEach((f, l) => {
+    if (!f) return;
     for (let k = 0; k < per; k++) {
-      const old = state.buffers[per * 2 * l + k]!, fresh = new Float32Array(len);
-      for (const [p, j] of to) {
-        if (a.grown.has(p)) continue;
-        const i = from.get(p);
-        if (i !== undefined) fresh[j] = old[i]!;
-      }
+      const old = state.buffers[per * 2 * l + k]!, fresh = new Float32Array(f.length);
+      for (let j = 0; j < f.length; j++) { const i = f[j]!; if (i >= 0) fresh[j] = old[i]!; }
       buffers[per * 2 * l + k] = fresh;
     }
   });

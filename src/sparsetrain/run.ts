@@ -19,7 +19,7 @@ import { train, type TrainResult } from '../train/trainer.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { layerCounts, layerDensities, type BudgetLayer, type Distribution } from './budget.js';
-import { freshValues, installMasks, layerMask, remapOptimizerState, rigLDropFraction, rigLLayerUpdate, setLayerUpdate, type LayerMask } from './dynamic.js';
+import { freshValues, installMask, installMasks, layerMask, remapOptimizerSlots, remapOptimizerState, rigLDropFraction, rigLLayerUpdate, rigLSparseUpdate, setLayerUpdate, slotMap, type LayerMask } from './dynamic.js';
 import { scoreMasks, type ScoreBatch } from './scores.js';
 
 export const METHODS = ['static', 'set', 'rigl', 'snip', 'grasp', 'synflow'] as const;
@@ -152,15 +152,27 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
       if (!rigLDue(it) && !setDue(it)) return null;
       const u0 = performance.now();
       const ls = model.weightLayers();
+      if (o.method === 'rigl') {
+        // In place on each layer's storage; only dense-stored (small) layers go through a mask.
+        const fraction = rigLDropFraction(it, tEnd, o.alpha);
+        const slots = ls.map((l) => {
+          const g = l.denseGradOut!;
+          l.denseGradOut = null;
+          macsUpdates += l.weights.rows * l.weights.cols * columnsPerSample(l) * o.batchSize;
+          if (l.weights.storage === 'sparse') return rigLSparseUpdate(l.weights, g, fraction);
+          const before = { storage: l.weights.storage, mask: layerMask(l) };
+          const next = rigLLayerUpdate(before.mask, g, fraction);
+          installMask(l, next.mask);
+          return slotMap(before, { storage: l.weights.storage, size: l.weights.rows * l.weights.cols, mask: next.mask, grown: next.grown });
+        });
+        perStep = stepMacs(model, o.batchSize);
+        updates++;
+        updateMs += performance.now() - u0;
+        return (s) => remapOptimizerSlots(s, slots);
+      }
       const before = ls.map((l) => ({ storage: l.weights.storage, mask: layerMask(l) }));
       const next = ls.map((l, i) => {
         const size = l.weights.rows * l.weights.cols;
-        if (o.method === 'rigl') {
-          const g = l.denseGradOut!;
-          l.denseGradOut = null;
-          macsUpdates += size * columnsPerSample(l) * o.batchSize;
-          return rigLLayerUpdate(before[i]!.mask, g, rigLDropFraction(it, tEnd, o.alpha));
-        }
         return setLayerUpdate(before[i]!.mask, size, o.zeta, setRng, freshValues(l, o.init, setRng));
       });
       installMasks(model, next.map((x) => x.mask));

@@ -140,3 +140,63 @@ test('sparse kernels: results do not depend on source alignment or the aligned-c
     });
   }
 });
+
+// sparseBackward fuses spmmT and sddmm (one pass over the CSC index). It must match the reference, and equal
+// the two separate native calls bit for bit — the trained weights of every sparse run depend on that.
+test('sparseBackward matches the reference and equals spmmT + sddmm bit for bit, every ISA', () => {
+  const rng = new Rng(2006);
+  for (let t = 0; t < 300; t++) {
+    const { rows, cols, w, beta } = randomCase(rng, t);
+    // n: 0, around the vector widths and the 64-column register block, and beyond it
+    const n = t % 5 === 0 ? [0, 1, 3, 4, 5, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 130][t % 18]! : pickSize(rng, 70);
+    const csc = cscOf(w), nnz = w.colIdx.length;
+    const off = rng.int(5);  // a misaligned start for dY and X
+    const xb = randF32(rng, off + cols * n), db = randF32(rng, off + rows * n);
+    const x = xb.subarray(off), dy = db.subarray(off);
+    const dx0 = randF32(rng, cols * n);
+    if (beta === 0) dx0.fill(NaN, 0, Math.min(5, dx0.length));
+    const wantDx = dx0.slice(), wantG = new Float32Array(nnz).fill(NaN);
+    ref.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, wantDx, wantG);
+    const refDx = dx0.slice(), refG = new Float32Array(nnz);
+    ref.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, refDx);
+    ref.sddmm(rows, w.rowPtr, w.colIdx, dy, x, n, refG);
+    assertExact(wantDx, refDx, `reference sparseBackward dx case ${t}`);
+    assertExact(wantG, refG, `reference sparseBackward grad case ${t}`);
+    const boundDx = new Float64Array(cols * n), boundG = new Float64Array(nnz);
+    for (let c = 0; c < cols; c++) for (let j = 0; j < n; j++) {
+      let s = beta === 0 ? 0 : Math.abs(beta * dx0[c * n + j]!);
+      for (let q = csc.colPtr[c]!; q < csc.colPtr[c + 1]!; q++) s += Math.abs(w.values[csc.perm[q]!]! * dy[csc.rowIdx[q]! * n + j]!);
+      boundDx[c * n + j] = s;
+    }
+    for (let r = 0; r < rows; r++) for (let p = w.rowPtr[r]!; p < w.rowPtr[r + 1]!; p++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Math.abs(dy[r * n + j]! * x[w.colIdx[p]! * n + j]!);
+      boundG[p] = s;
+    }
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${nnz} beta=${beta} offset=${off}`;
+      const dx = dx0.slice(), g = new Float32Array(nnz).fill(NaN);
+      nb.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, dx, g);
+      assertClose(dx, wantDx, boundDx, `sparseBackward dx ${what}`);
+      assertClose(g, wantG, boundG, `sparseBackward grad ${what}`);
+      const dx2 = dx0.slice(), g2 = new Float32Array(nnz).fill(NaN);
+      nb.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, dx2);
+      nb.sddmm(rows, w.rowPtr, w.colIdx, dy, x, n, g2);
+      assertExact(dx, dx2, `sparseBackward dx vs spmmT ${what}`);
+      assertExact(g, g2, `sparseBackward grad vs sddmm ${what}`);
+    });
+  }
+});
+
+test('sparseBackward rejects an index outside its arrays with an error, not a write', () => {
+  const rng = new Rng(2007);
+  const w = randomCsr(rng, 5, 6, 0.5), csc = cscOf(w), n = 4, nnz = w.colIdx.length;
+  const dy = randF32(rng, 5 * n), x = randF32(rng, 6 * n), dx = new Float32Array(6 * n);
+  const badPerm = csc.perm.slice(); badPerm[0] = nnz;
+  assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, csc.rowIdx, badPerm, w.values, dy, x, n, 0, dx, new Float32Array(nnz)), /perm/);
+  // the gradient array shorter than the values: perm must stay inside both
+  assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz - 1)), /perm/);
+  const badRow = csc.rowIdx.slice(); badRow[0] = 5;
+  assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, badRow, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz)), /rowIdx/);
+  assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x.subarray(1), n, 0, dx, new Float32Array(nnz)), /x/);
+});

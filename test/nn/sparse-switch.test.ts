@@ -23,6 +23,8 @@ function costModel(perFlopDense: number, perNnzCol: number, callCost: number, de
     spmm: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _v: Float32Array, _x: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
     spmmT: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _pm: Int32Array, _v: Float32Array, _d: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
     sddmm: (_r: number, _p: Int32Array, idx: Int32Array, _d: Float32Array, _x: Float32Array, n: number) => { t += callCost + idx.length * n * perNnzCol; },
+    // spmmT and sddmm fused: the cost of both
+    sparseBackward: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _pm: Int32Array, _v: Float32Array, _d: Float32Array, _x: Float32Array, n: number) => { t += 2 * (callCost + idx.length * n * perNnzCol); },
   } as unknown as Backend;
   return { be, now: () => t };
 }

@@ -155,3 +155,63 @@ test('every method runs on a conv model (conv + pool + fc), at the target densit
     assert.equal(r.maskUpdates > 0, method === 'rigl' || method === 'set', method);
   }
 });
+
+test('RigL in place on sparse storage: the same masks, values and optimizer slots as the mask-based update', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const { rigLSparseUpdate, slotMap } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(3);
+  for (let trial = 0; trial < 40; trial++) {
+    const rows = 1 + rng.int(12), cols = 1 + rng.int(15), size = rows * cols;
+    const active = 1 + rng.int(size), f = trial % 7 === 0 ? 0 : rng.next() * 0.6;
+    const m = randomLayer(size, active, rng);
+    if (trial % 3 === 0) m.values.forEach((v, j) => { m.values[j] = Math.round(v * 2) / 2; });  // ties in |w| (and zeros)
+    const grad = Float32Array.from({ length: size }, () => Math.round(rng.normal() * 4) / 4);
+    const dense = new Float32Array(size), mask = new Uint8Array(size);
+    m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
+    const w = new WeightMatrix(rows, cols, dense, mask, 'sparse');
+    const want = rigLLayerUpdate(m, grad, f);
+    const from = rigLSparseUpdate(w, grad, f);
+    const what = `trial ${trial} ${rows}×${cols} active ${active} f ${f.toFixed(3)}`;
+    assert.equal(w.nnz, active, what);
+    const wantMask = new Uint8Array(size), wantDense = new Float32Array(size);
+    want.mask.positions.forEach((p, j) => { wantMask[p] = 1; wantDense[p] = want.mask.values[j]!; });
+    assert.deepEqual([...w.toMask()], [...wantMask], `mask ${what}`);
+    assert.deepEqual([...w.toDense()], [...wantDense], `values ${what}`);
+    if (from === null) { assert.equal(want.grown.size, 0, what); continue; }
+    assert.deepEqual([...from], [...slotMap({ storage: 'sparse', mask: m }, { storage: 'sparse', size, ...want })], `slots ${what}`);
+    // The CSC index is rebuilt: the layer computes what a freshly built one does.
+    const fresh = new WeightMatrix(rows, cols, wantDense, wantMask, 'sparse');
+    const n = 3, x = Float32Array.from({ length: cols * n }, () => rng.normal()), dy = Float32Array.from({ length: rows * n }, () => rng.normal());
+    const dxA = new Float32Array(cols * n), dxB = new Float32Array(cols * n);
+    w.backward(be, dy, x, n, dxA); fresh.backward(be, dy, x, n, dxB);
+    assert.deepEqual([...dxA], [...dxB], `dx ${what}`);
+    assert.deepEqual([...w.grad], [...fresh.grad], `grad ${what}`);
+  }
+});
+
+test('updateSparsity refuses a growth that does not balance the drop or lands on a kept weight', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const w = new WeightMatrix(2, 3, Float32Array.from([1, 0, 2, 0, 3, 0]), Uint8Array.from([1, 0, 1, 0, 1, 0]), 'sparse');
+  assert.throws(() => w.updateSparsity(Uint8Array.from([1, 0, 0]), new Int32Array(0)), /1 dropped but 0 to grow/);
+  assert.throws(() => w.updateSparsity(Uint8Array.from([1, 0, 0]), Int32Array.from([2])), /kept already/);
+  assert.throws(() => w.updateSparsity(Uint8Array.from([1, 0, 0]), Int32Array.from([6])), /outside/);
+  const from = w.updateSparsity(Uint8Array.from([0, 1, 0]), Int32Array.from([5]));
+  assert.deepEqual([...from], [0, 2, -1]);
+  assert.deepEqual([...w.toDense()], [1, 0, 0, 0, 3, 0]);
+  assert.deepEqual([...w.toMask()], [1, 0, 0, 0, 1, 1]);
+});
+
+test('RigL in place survives NaN weights and gradients (a diverged run): the count of weights holds', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const { rigLSparseUpdate } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(4);
+  const rows = 6, cols = 9, size = rows * cols;
+  const m = randomLayer(size, 20, rng);
+  const dense = new Float32Array(size), mask = new Uint8Array(size);
+  m.positions.forEach((p, j) => { dense[p] = j % 3 === 0 ? NaN : m.values[j]!; mask[p] = 1; });
+  const w = new WeightMatrix(rows, cols, dense, mask, 'sparse');
+  const grad = Float32Array.from({ length: size }, (_, i) => (i % 4 === 0 ? NaN : rng.normal()));
+  rigLSparseUpdate(w, grad, 0.5);
+  assert.equal(w.nnz, 20);
+  assert.equal(w.toMask().reduce((s, v) => s + v, 0), 20);
+});

@@ -10,7 +10,7 @@ import { referenceBackend } from '../../src/backend/reference.js';
 import { getBackend } from '../../src/backend/index.js';
 import { buildModel } from '../../src/models/build.js';
 import type { Sequential } from '../../src/nn/sequential.js';
-import { rigLLayerUpdate, layerMask } from '../../src/sparsetrain/dynamic.js';
+import { rigLLayerUpdate, rigLSparseUpdate, layerMask } from '../../src/sparsetrain/dynamic.js';
 import { graspScores, snipScores, synflowMasks, synflowScores } from '../../src/sparsetrain/scores.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -77,6 +77,9 @@ for (const name of ['mlp', 'conv']) {
         const mask = new Array<number>(g.length).fill(0);
         for (const p of next.positions) mask[p] = 1;
         assert.deepEqual(mask, f.rigl.newMasks[i], `${be.name} ${l.name}: RigL mask differs from PyTorch's`);
+        // The in-place update on the layer's CSR storage (what sparse-train runs) gives the same mask.
+        rigLSparseUpdate(l.weights, g, f.rigl.fraction);
+        assert.deepEqual([...l.weights.toMask()], f.rigl.newMasks[i], `${be.name} ${l.name}: in-place RigL mask differs from PyTorch's`);
       });
     }
   });

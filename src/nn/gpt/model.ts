@@ -47,10 +47,8 @@ export class Matrix extends WeightLayer {
   }
   /** As a head: overwrites the weight gradient; returns dx. */
   backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
-    this.weights.computeGrad(be, dy, this.x, n);
-    if (!needInput) return null;
-    const dx = this.dxBuf.get(this.weights.cols * n);
-    this.weights.backwardInput(be, dy, n, dx);
+    const dx = needInput ? this.dxBuf.get(this.weights.cols * n) : null;
+    this.weights.backward(be, dy, this.x, n, dx);
     return dx;
   }
   /** Zeroes the gradient at pruned entries of dense-masked storage (after a scatter-add). */
