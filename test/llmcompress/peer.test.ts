@@ -64,7 +64,8 @@ for (const [key, o] of [
   test(`${key}: validation loss within 0.01 nats of the peer's, weights close`, () => {
     const m = run(o as Partial<OneShotOptions>);
     const loss = lmLoss(be, m, val).loss;
-    assert.ok(Math.abs(loss - peerLoss(key)) < 0.01, `${key} loss ${loss} vs peer ${peerLoss(key)}`);
+    // the issue asks for 0.01 nats; measured agreement is ~1e-7, so hold it to 1e-4
+    assert.ok(Math.abs(loss - peerLoss(key)) < 1e-4, `${key} loss ${loss} vs peer ${peerLoss(key)}`);
     if (!t.has(`${key}.h.0.attn.c_attn.weight`)) return;
     for (const l of targetLayers(m)) {
       const want = t.get(`${key}.${l.name}.weight`)!, got = l.weights.toDense();

@@ -115,7 +115,9 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
   },
   // Where NEAT runs live and where the report goes do not change what is measured.
   outsideIdentity: ['neatDir', 'neat', 'out'],
-  describe: (h) => `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
+  describe: (h) => isLmStudy(h)
+    ? `${h.lm ? `language model ${h.lm}` : `${h.model} trained here (${h.iterations} iterations)`}: ${h.methods.join(', ')} at ${h.sparsities.join(', ')} and 2:4, GPTQ, joint; ${h.denseFormats.length} dense formats`
+    : `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
   plan: (h) => isLmStudy(h) ? [
     ...(h.lm ? [] : [{ key: 'lm-train', label: `train ${h.model}`, step: 'lm-train' as const }]),
     { key: 'measure-lm', label: 'one-shot compress and measure every point', step: 'measure-lm' as const },

@@ -94,7 +94,7 @@ export function inferLm(modelPath: string, f: { dataset?: string; input?: string
   const lm = loadLm(modelPath);
   const data = lmDataset(lm, modelPath, f.dataset);
   const t0 = performance.now();
-  const r = lmLoss(be, lm.model, data.val, f.evalTokens ?? 0, Math.min(f.batch, 64));
+  const r = lmLoss(be, lm.model, data.val, f.evalTokens ?? 0); // the batch compress measures with: the same sums, the same loss
   const ms = performance.now() - t0;
   return {
     kind: 'lm', model: `file ${modelPath}`, spec: lm.spec, dataset: data.name, backend: `${be.name} (${be.detail})`, fileBytes: statSync(modelPath).size,
