@@ -69,3 +69,20 @@ test('bad input to LM compression: one line, exit 2', () => {
   expectError(['compress', model, '--prune', 'wanda'], /give --sparsity S or --nm N:M/);
   expectError(['infer', model, '--input', corpus], /is a language model/);
 });
+
+test('winnow compare on a language model: --lm FILE, and --model gpt:… trained here; report files and a frontier', () => {
+  for (const args of [['--lm', model], ['--model', 'gpt:1-2-16-8', '--dataset', `text:${corpus}`, '--iterations', '20']]) {
+    const out = mkdtempSync(join(dir, 'cmp-'));
+    const r = run(['compare', ...args, '--methods', 'wanda,sparsegpt', '--sparsities', '0.5', '--dense-formats', 'fp32,int8-channel,nvfp4', '--eval-tokens', '0',
+      '--calibration-samples', '8', '--no-neat', '--store', join(dir, 'cmp-runs'), '--out', out, '--json', '--progress', 'none']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const labels = j.points.map((p: { label: string }) => p.label);
+    for (const want of ['dense fp32', 'dense int8-channel', 'wanda 50% fp32', 'sparsegpt 2:4 nvfp4', 'gptq int4-channel', 'sparsegpt 50% + gptq int4-channel']) assert.ok(labels.includes(want), `${want} in ${labels.join(', ')}`);
+    assert.ok(j.conclusions.frontier.length > 0);
+    for (const f of ['compare.md', 'compare.html', 'compare-loss-vs-bytes.svg', 'compare.json']) assert.ok(statSync(join(out, f)).size > 0, f);
+  }
+  const bad = run(['compare', '--lm', model, '--sparsities', '0.5,1', '--store', join(dir, 'cmp-runs')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--sparsities: .*\[0, 1\)/);
+});
