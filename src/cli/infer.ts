@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'evaluate on this dataset\'s test split (default: the one the model names)')
     .option('--data-dir <dir>', 'directory holding the IDX files')
     .option('--input <file.json>', 'predict for these samples instead: [[x0, x1, …], …] (row-major features)')
-    .option('--batch <n>', 'samples per forward pass', intFlag('--batch', 1, 65536), 256)
+    .option('--batch <n>', 'samples per forward pass (classifiers; a language model is measured 16 windows at a time)', intFlag('--batch', 1, 65536), 256)
     .option('--store <dir>', 'experiment store holding lottery runs')
     .option('--json', 'print JSON on stdout')
     .option('--eval-tokens <n>', 'language models: validation loss over the first n characters only (default: all)', intFlag('--eval-tokens', 0));

@@ -138,3 +138,27 @@ test('patterns: bad sparsities and N:M are one-line UserErrors; row masks keep w
     }
   }
 });
+
+test('oneShot on a GPT: magnitude per layer and global remove exactly ⌊s·n⌋; reruns are identical; embeddings are not pruned', async () => {
+  const { buildGpt, gptConfig } = await import('../../src/models/gpt.js');
+  const { oneShot, ONESHOT_DEFAULTS, targetLayers } = await import('../../src/llmcompress/oneshot.js');
+  const { referenceBackend } = await import('../../src/backend/reference.js');
+  const cfg = gptConfig('gpt:2-2-16-8', 11);
+  const rng = new Rng(5), cal = Int32Array.from({ length: 6 * 8 }, () => rng.int(11));
+  const base = { ...ONESHOT_DEFAULTS, quant: 'rtn' as const, format: 'fp32' as const };
+  const perLayer = buildGpt(cfg, { seed: 1 });
+  oneShot(referenceBackend, perLayer, cal, { ...base, prune: 'magnitude', pattern: { kind: 'unstructured', sparsity: 0.6 } });
+  for (const l of targetLayers(perLayer)) assert.equal(l.weights.rows * l.weights.cols - l.weights.nnz, Math.floor(0.6 * l.weights.rows * l.weights.cols), l.name);
+  assert.equal(perLayer.wte.weights.density, 1);
+  const global = buildGpt(cfg, { seed: 1 });
+  oneShot(referenceBackend, global, cal, { ...base, prune: 'magnitude-global', pattern: { kind: 'unstructured', sparsity: 0.6 } });
+  const ls = targetLayers(global), total = ls.reduce((s, l) => s + l.weights.rows * l.weights.cols, 0);
+  assert.equal(total - ls.reduce((s, l) => s + l.weights.nnz, 0), Math.floor(0.6 * total));
+  assert.ok(new Set(ls.map((l) => l.weights.density.toFixed(4))).size > 1, 'global magnitude gives layers different densities');
+  const once = (): Float32Array[] => {
+    const m = buildGpt(cfg, { seed: 1 });
+    oneShot(referenceBackend, m, cal, { ...base, prune: 'sparsegpt', pattern: { kind: 'nm', n: 4, m: 8 }, quant: 'gptq', format: 'int8-channel' });
+    return targetLayers(m).map((l) => l.weights.toDense());
+  };
+  assert.deepEqual(once(), once());
+});
