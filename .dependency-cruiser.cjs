@@ -1,7 +1,7 @@
 // Architecture rules, checked in `npm test` (test/architecture.test.ts). Data flows one way:
-//   cli → experiments → algorithms (lottery, neat, compare, train, prune, quant, sparse, sparsetrain, io, data, models)
+//   cli → experiments → algorithms (lottery, neat, compare, train, prune, quant, sparse, sparsetrain, llmcompress, io, data, models)
 //       → nn / optim → backend → native kernels;   util, report and store serve every layer.
-const ALGORITHMS = '(lottery|neat|compare|train|prune|quant|sparse|sparsetrain|io|data|models|nn|optim|backend|store)';
+const ALGORITHMS = '(lottery|neat|compare|train|prune|quant|sparse|sparsetrain|llmcompress|io|data|models|nn|optim|backend|store)';
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'no import cycles', from: {}, to: { circular: true } },

@@ -159,3 +159,9 @@ export type { DistanceParts } from './neat/species.js';
 export type { RecurrentMode } from './neat/network.js';
 export type { RunSummary as NeatRunSummary } from './neat/run.js';
 export { BRANCHES } from './lottery/hparams.js';
+
+// One-shot compression of language models (docs/LLM-COMPRESSION.md)
+export { oneShot, calibrationWindows, ONESHOT_DEFAULTS, PRUNE_METHODS, QUANT_METHODS } from './llmcompress/oneshot.js';
+export type { OneShotOptions, OneShotResult, PruneMethod, QuantMethod, StoredChoice } from './llmcompress/oneshot.js';
+export { compressLmModel, lmLoss } from './llmcompress/lm-compress.js';
+export { parseNm, checkSparsity, type Pattern } from './llmcompress/pattern.js';

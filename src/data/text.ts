@@ -42,10 +42,10 @@ export class CharTokenizer implements Tokenizer {
   decode(ids: ArrayLike<number>): string { let s = ''; for (let i = 0; i < ids.length; i++) s += this.chars[ids[i]!] ?? '\uFFFD'; return s; }
 }
 
-export interface TextDataset {
+export interface TextDataset<T extends Tokenizer = CharTokenizer> {
   name: string;
   source: string;
-  tokenizer: CharTokenizer;
+  tokenizer: T;
   train: Int32Array;
   val: Int32Array;
 }
@@ -55,7 +55,7 @@ export function isTextDatasetSpec(spec: string): boolean {
 }
 
 /** Reads a text dataset; with a tokenizer (a trained model's), its vocabulary is kept and checked. */
-export function loadTextDataset(spec: string, opts: { tokenizer?: CharTokenizer; flag?: string } = {}): TextDataset {
+export function loadTextDataset<T extends Tokenizer = CharTokenizer>(spec: string, opts: { tokenizer?: T; flag?: string } = {}): TextDataset<T> {
   const flag = opts.flag ?? '--dataset';
   let path: string;
   if (spec === 'shakespeare-char') {
@@ -70,7 +70,7 @@ export function loadTextDataset(spec: string, opts: { tokenizer?: CharTokenizer;
   const bytes = readUserFile(path, `${flag} ${spec}`, { maxBytes: MAX_TEXT_BYTES });
   let text: string;
   try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { throw new UserError(`${flag} ${spec}: ${path} is not valid UTF-8 text`); }
-  const tokenizer = opts.tokenizer ?? CharTokenizer.fromText(text);
+  const tokenizer = opts.tokenizer ?? (CharTokenizer.fromText(text) as Tokenizer as T);
   const ids = tokenizer.encode(text, path);
   const n = Math.floor(ids.length * 0.9);
   if (n < 2 || ids.length - n < 2) throw new UserError(`${flag} ${spec}: ${path} holds ${ids.length} characters, too few to split 90/10 into training and validation`);

@@ -34,6 +34,7 @@ export async function runQueueWorker(o: import('./distributed.js').WorkerOptions
 
 // Commands that run no experiment: model files and datasets.
 export * from './tools/compress.js';
+export * from './tools/compress-lm.js';
 export * from './tools/infer.js';
 export * from './tools/data.js';
 export { serve, type ServeOptions, type Served } from '../serve/index.js';

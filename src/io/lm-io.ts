@@ -10,7 +10,9 @@ import { Gpt, type GptConfig } from '../nn/gpt/model.js';
 import { gptConfig } from '../models/gpt.js';
 import { CharTokenizer } from '../data/text.js';
 import { BpeTokenizer } from '../data/bpe.js';
-import { decodeTensor, encodeTensor, matrixView } from '../sparse/encodings.js';
+import { decodeTensor, encodeTensor, matrixView, type EncodedTensor, type EncodingName } from '../sparse/encodings.js';
+import type { FormatName, IntGridValues } from '../quant/formats.js';
+import { tensorReport, type TensorReport } from './model-io.js';
 import { UserError } from '../util/errors.js';
 import { loadModelFile, serializeModelFile, type ModelFile } from './modelfile.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -26,17 +28,42 @@ function tokenizerMeta(model: Gpt, tokenizer: LmTokenizer): Record<string, unkno
   return { vocabSize: model.config.vocab, tokenizer: { kind: 'bpe', tokens: [...tokenizer.tokens], merges: [...tokenizer.merges] } };
 }
 
-export function serializeLm(model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}): Uint8Array {
-  const matrices = new Set(model.weightLayers().map((l) => `${l.name}.weight`));
+/** How one weight matrix is stored: number format, encoding ('auto': the smallest), and a fixed integer grid (GPTQ). */
+export interface LmTensorChoice { format: FormatName; encoding: EncodingName | 'auto'; grid?: IntGridValues }
+
+export interface LmSaveOptions {
+  /** every matrix's storage (default fp32, smallest lossless encoding); biases and LayerNorm stay fp32 dense */
+  format?: FormatName;
+  encoding?: EncodingName | 'auto';
+  /** per matrix (`h.0.attn.c_attn.weight`) overrides */
+  perTensor?: ReadonlyMap<string, LmTensorChoice>;
+}
+
+/** Every tensor of the LM encoded as it will be stored. */
+export function encodeLm(model: Gpt, o: LmSaveOptions = {}): EncodedTensor[] {
   const byName = new Map(model.weightLayers().map((l) => [`${l.name}.weight`, l]));
-  const tensors = model.params().map((p) => {
-    if (matrices.has(p.name)) {
-      const l = byName.get(p.name)!;
-      return encodeTensor(p.name, l.weights.toDense(), [l.weights.rows, l.weights.cols], 'fp32', 'auto');
+  return model.params().map((p) => {
+    const l = byName.get(p.name);
+    if (l) {
+      const c = o.perTensor?.get(p.name) ?? { format: o.format ?? 'fp32', encoding: o.encoding ?? 'auto' };
+      return encodeTensor(p.name, l.weights.toDense(), [l.weights.rows, l.weights.cols], c.format, c.encoding, c.grid);
     }
     return encodeTensor(p.name, Float32Array.from(p.value), [p.value.length], 'fp32', 'dense');
   });
+}
+
+function serializeLmTensors(model: Gpt, tensors: EncodedTensor[], spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}): Uint8Array {
   return serializeModelFile(tensors, { ...meta, kind: LM_KIND, spec, ...tokenizerMeta(model, tokenizer) });
+}
+
+export function serializeLm(model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}, o: LmSaveOptions = {}): Uint8Array {
+  return serializeLmTensors(model, encodeLm(model, o), spec, tokenizer, meta);
+}
+
+/** Serialized bytes with the per-tensor accounting. */
+export function serializeLmReport(model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown>, o: LmSaveOptions): { file: Uint8Array; tensors: TensorReport[] } {
+  const tensors = encodeLm(model, o);
+  return { file: serializeLmTensors(model, tensors, spec, tokenizer, meta), tensors: tensors.map(tensorReport) };
 }
 
 export function saveLm(path: string, model: Gpt, spec: string, tokenizer: LmTokenizer, meta: Record<string, unknown> = {}): number {

@@ -65,7 +65,11 @@ export interface NumberFormat {
   bytes(count: number, rows: number): number;
   /** Exact bits per stored value, scales included. */
   bitsPerWeight(count: number, rows: number): number;
-  quantize(values: Float32Array, shape: readonly [number, number], rowPtr?: Uint32Array): QuantizedTensor;
+  /**
+   * `grid` (integer formats only) fixes every segment's scale (and zero point) instead of deriving them
+   * from the values: GPTQ chooses its grid first and must find exactly that grid in the file.
+   */
+  quantize(values: Float32Array, shape: readonly [number, number], rowPtr?: Uint32Array, grid?: IntGridValues): QuantizedTensor;
   dequantize(q: QuantizedTensor): Float32Array;
   /** Null when every code is valid, else a description of the first invalid one. */
   checkCodes(q: QuantizedTensor): string | null;
@@ -101,11 +105,19 @@ function maxAbsFinite(v: Float32Array, start = 0, end = v.length): number {
   return m;
 }
 
+/** Per-segment parameters of an integer format (segment = row for *-channel, group of INT_GROUP values for *-group). */
+export interface IntGridValues {
+  /** scales, already representable in the stored precision (see IntGrid.roundScale) */
+  scale: ArrayLike<number>;
+  /** zero points of asymmetric formats */
+  zero?: ArrayLike<number>;
+}
+
 interface Row {
   name: FormatName; description: string; codeBits: number; layout: string; nominalBpw: number; hasZero?: boolean;
   scaleBytes(count: number, rows: number): number;
   /** Returns unsigned codes (< 2^codeBits) and the filled scale section. */
-  quant(values: Float32Array, rowPtr: Uint32Array, scales: Uint8Array): ArrayLike<number>;
+  quant(values: Float32Array, rowPtr: Uint32Array, scales: Uint8Array, grid?: IntGridValues): ArrayLike<number>;
   dequant(codes: Uint32Array, scales: Uint8Array, rowPtr: Uint32Array, out: Float32Array): void;
   checkCodes?(codes: Uint32Array): string | null;
 }
@@ -118,10 +130,11 @@ function makeFormat(row: Row): NumberFormat {
     codeBytes, scaleBytes: row.scaleBytes,
     bytes: (count, rows) => codeBytes(count) + row.scaleBytes(count, rows),
     bitsPerWeight: (count, rows) => (8 * (codeBytes(count) + row.scaleBytes(count, rows))) / count,
-    quantize(values, shape, rowPtr) {
+    quantize(values, shape, rowPtr, grid) {
       const rp = resolveRowPtr(values.length, shape, rowPtr);
       const scales = new Uint8Array(row.scaleBytes(values.length, shape[0]));
-      const codes = packBits(row.quant(values, rp, scales), row.codeBits, values.length);
+      if (grid && !INT_GRIDS.has(row.name)) throw new Error(`quantize: ${row.name} takes no fixed grid (integer formats only)`);
+      const codes = packBits(row.quant(values, rp, scales, grid), row.codeBits, values.length);
       return { format: row.name, shape: [shape[0], shape[1]], count: values.length, codes, scales, ...(rowPtr ? { rowPtr } : {}) };
     },
     dequantize(q) {
@@ -268,13 +281,34 @@ const nvfp4Row: Row = {
 // q ∈ [0, 2^b − 1] with zero point z (min ≤ 0 ≤ max, so 0 is exact). ----
 export const INT_GROUP = 128;
 type ScaleKind = 'fp32' | 'fp16';
+function fp16ScaleCode(s: number): number {
+  const code = encodeMinifloat(FP16, s, true);
+  return code === 0 && s > 0 ? 1 : code; // never let a nonzero scale underflow to 0
+}
 function storeScale(kind: ScaleKind, s: number, scales: Uint8Array, i: number): number {
   if (kind === 'fp32') { writeF32(scales, 4 * i, s); return Math.fround(s); }
-  let code = encodeMinifloat(FP16, s, true);
-  if (code === 0 && s > 0) code = 1; // never let a nonzero scale underflow to 0
+  const code = fp16ScaleCode(s);
   scales[2 * i] = code & 0xff; scales[2 * i + 1] = code >>> 8;
   return decodeMinifloat(FP16, code);
 }
+
+/** What a GPTQ-style quantizer needs to round onto an integer format's grid exactly as the format stores it. */
+export interface IntGrid {
+  format: FormatName;
+  bits: number;
+  per: 'channel' | 'group';
+  asym: boolean;
+  /** symmetric codes span [−qmax, qmax]; asymmetric [0, umax] */
+  qmax: number;
+  umax: number;
+  /** values per group (per = 'group') */
+  group: number;
+  /** the scale as it reads back from the file (fp32 per channel, fp16 per group) */
+  roundScale(s: number): number;
+}
+const INT_GRIDS = new Map<FormatName, IntGrid>();
+/** The integer grid of a format, or null for non-integer formats. */
+export function intGrid(name: FormatName): IntGrid | null { return INT_GRIDS.get(name) ?? null; }
 function loadScale(kind: ScaleKind, scales: Uint8Array, i: number): number {
   return kind === 'fp32' ? readF32(scales, 4 * i) : f16BitsToF32(scales[2 * i]! | (scales[2 * i + 1]! << 8));
 }
@@ -292,6 +326,10 @@ function intRow(bits: 8 | 4, per: 'channel' | 'group', asym: boolean, nominal: n
   // Segment k of the value list: a row (channel) or a group of INT_GROUP.
   const segment = (k: number, rp: Uint32Array, count: number): [number, number] =>
     per === 'channel' ? [rp[k]!, rp[k + 1]!] : [k * INT_GROUP, Math.min(count, (k + 1) * INT_GROUP)];
+  INT_GRIDS.set(name, {
+    format: name, bits, per, asym, qmax, umax, group: INT_GROUP,
+    roundScale: (s) => (kind === 'fp32' ? Math.fround(s) : decodeMinifloat(FP16, fp16ScaleCode(s))),
+  });
   return {
     name, description: `INT${bits} ${asym ? 'asymmetric' : 'symmetric'}, ${kind} scale per ${per === 'channel' ? 'row' : `group of ${INT_GROUP}`}`,
     codeBits: bits,
@@ -299,14 +337,15 @@ function intRow(bits: 8 | 4, per: 'channel' | 'group', asym: boolean, nominal: n
       + (asym ? `, then ${bits}-bit zero points packed` : ''),
     nominalBpw: nominal,
     scaleBytes,
-    quant(v, rp, scales) {
+    quant(v, rp, scales, grid) {
       const n = nScales(v.length, rp.length - 1);
+      if (grid && (grid.scale.length !== n || (asym && grid.zero?.length !== n))) throw new Error(`${name}: a fixed grid needs ${n} scales${asym ? ' and zero points' : ''}`);
       const c = new Uint8Array(v.length);
       const zeros = asym ? new Uint8Array(n) : null;
       for (let k = 0; k < n; k++) {
         const [start, end] = segment(k, rp, v.length);
         if (!asym) {
-          const s = storeScale(kind, maxAbsFinite(v, start, end) / qmax, scales, k);
+          const s = storeScale(kind, grid ? grid.scale[k]! : maxAbsFinite(v, start, end) / qmax, scales, k);
           for (let i = start; i < end; i++) {
             const x = v[i]!;
             const q = s === 0 || Number.isNaN(x) ? 0 : Math.min(qmax, Math.max(-qmax, rne(x / s)));
@@ -315,8 +354,8 @@ function intRow(bits: 8 | 4, per: 'channel' | 'group', asym: boolean, nominal: n
         } else {
           let lo = 0, hi = 0;
           for (let i = start; i < end; i++) { const x = v[i]!; if (Number.isFinite(x)) { if (x < lo) lo = x; if (x > hi) hi = x; } }
-          const s = storeScale(kind, (hi - lo) / umax, scales, k);
-          const z = s === 0 ? 0 : Math.min(umax, Math.max(0, rne(-lo / s)));
+          const s = storeScale(kind, grid ? grid.scale[k]! : (hi - lo) / umax, scales, k);
+          const z = grid ? grid.zero![k]! : s === 0 ? 0 : Math.min(umax, Math.max(0, rne(-lo / s)));
           zeros![k] = z;
           for (let i = start; i < end; i++) {
             const x = v[i]!;

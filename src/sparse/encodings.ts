@@ -15,7 +15,7 @@
 // | gap4/8   | one b-bit gap per entry (b = 4: two per byte, low nibble first); position = prev + gap + 1 over the row-major linear index; a gap > 2^b − 1 inserts a FILLER entry (gap 2^b − 1, value 0), Deep Compression / EIE | nnz + fillers |
 // | 2:4      | per group of 4 along a row: two 2-bit slot indices i0 < i1 in one nibble (bits 0–1 = i0, 2–3 = i1; even group in the low nibble) | rows·cols/2 (2 per group; missing nonzeros padded with zero slots) |
 import { UserError } from '../util/errors.js';
-import { FORMATS, type FormatName, type NumberFormat, getFormat } from '../quant/formats.js';
+import { FORMATS, type FormatName, type IntGridValues, type NumberFormat, getFormat } from '../quant/formats.js';
 
 export const ENCODING_NAMES = ['dense', 'csr', 'bitmask', 'gap4', 'gap8', '2:4'] as const;
 export type EncodingName = (typeof ENCODING_NAMES)[number];
@@ -448,7 +448,7 @@ export interface EncodedMatrix {
 
 /** Encodes a dense [rows, cols] matrix with the given encoding, values in `format`. */
 export function encodeMatrix(values: Float32Array, shape: readonly [number, number], format: FormatName, encoding: EncodingName,
-  stats: MaskStats = maskStats(values, shape)): EncodedMatrix {
+  stats: MaskStats = maskStats(values, shape), grid?: IntGridValues): EncodedMatrix {
   const f = getFormat(format);
   const [rows, cols] = shape;
   const why = inapplicable(encoding, stats, f);
@@ -458,7 +458,7 @@ export function encodeMatrix(values: Float32Array, shape: readonly [number, numb
   const ib = indexBytes(encoding, rows, cols, stored);
   const index = new Uint8Array(ib);
   const { list, rowPtr } = ENCODINGS[encoding].encode(values, rows, cols, stored, index);
-  const q = f.quantize(list, [rows, cols], rowPtr);
+  const q = f.quantize(list, [rows, cols], rowPtr, grid);
   const payload = new Uint8Array(ib + q.codes.length + q.scales.length);
   payload.set(index, 0); payload.set(q.codes, ib); payload.set(q.scales, ib + q.codes.length);
   const predicted = payloadBytes(layout);
@@ -547,7 +547,7 @@ export function planTensor(name: string, values: Float32Array, shape: readonly n
 
 /** Quantizes and encodes one named tensor ('auto' = smallest applicable encoding for this format). */
 export function encodeTensor(name: string, values: Float32Array, shape: readonly number[], format: FormatName,
-  encoding: EncodingName | 'auto' = 'auto'): EncodedTensor {
+  encoding: EncodingName | 'auto' = 'auto', grid?: IntGridValues): EncodedTensor {
   const view = matrixView(shape);
   if (values.length !== view[0] * view[1]) throw new UserError(`${name}: ${values.length} values do not fit shape [${shape.join(', ')}]`);
   const s = maskStats(values, view);
@@ -555,7 +555,7 @@ export function encodeTensor(name: string, values: Float32Array, shape: readonly
   const enc = encoding === 'auto' ? chooseSmallest(s, format).encoding : encoding;
   const why = inapplicable(enc, s, FORMATS[format]);
   if (why) throw new UserError(`${name}: ${why}`);
-  const m = encodeMatrix(values, view, format, enc, s);
+  const m = encodeMatrix(values, view, format, enc, s, grid);
   return { name, shape: [...shape], format, encoding: enc, nnz: s.nnz, stored: m.layout.stored, payload: m.payload };
 }
 

@@ -18,16 +18,50 @@ import { launch } from '../launch.js';
 import { defaultsOf, resolveHparams } from '../params.js';
 import { lotteryExperiment } from '../lottery/index.js';
 import { join } from 'node:path';
+import { lmStudyResult, lmStudyText, writeLmStudy, type LmStudyResult } from '../../llmcompress/study-report.js';
+import { LM_STUDY_DEFAULTS, measureLmStudy, type LmPoint } from '../../llmcompress/study.js';
+import { calibrationTokens, lmDataset } from '../../llmcompress/lm-compress.js';
+import { PRUNE_METHODS, type PruneMethod } from '../../llmcompress/oneshot.js';
+import { checkSparsity } from '../../llmcompress/pattern.js';
+import { loadLm, saveLm } from '../../io/lm-io.js';
+import { loadTextDataset } from '../../data/text.js';
+import { trainLm } from '../../train/lm.js';
+import { LM_DEFAULTS } from '../train/lm.js';
+import { existsSync } from 'node:fs';
 
 export interface CompareHparams extends Omit<StudyConfig, 'store' | 'neatDir' | 'lotteryRun'> {
+  /** language models: a trained winnow-lm file to study (else --model gpt:… is trained here) */
+  lm: string;
+  methods: PruneMethod[];
+  sparsities: number[];
+  evalTokens: number;
+  calibrationSamples: number;
   lotteryRun: string;
   neat: boolean;
   neatDir: string;
   out: string;
 }
 
-type CompareSpec = JobSpec & ({ step: 'lottery' } | { step: 'measure'; part: FormatName | 'neat' });
-type CompareJob = { lotteryRunId: string } | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+type CompareSpec = JobSpec & ({ step: 'lottery' | 'lm-train' | 'measure-lm' } | { step: 'measure'; part: FormatName | 'neat' });
+type LmMeasured = { kind: 'lm'; spec: string; dataset: string; source: string; calibration: { sequences: number; tokens: number }; points: LmPoint[]; seconds: number };
+type CompareJob = { lotteryRunId: string } | { lmFile: string } | LmMeasured | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+
+/** The study is of a language model: --lm FILE or --model gpt:…. */
+export function isLmStudy(h: Pick<CompareHparams, 'lm' | 'model'>): boolean { return h.lm !== '' || h.model.startsWith('gpt:'); }
+
+function numberList(flag: string, check: (v: number) => number): (v: string) => number[] {
+  return (v: string) => {
+    const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (items.length === 0) throw new UserError(`${flag}: expected a comma-separated list of numbers, got '${v}'`);
+    return items.map((s) => { const n = Number(s); if (!Number.isFinite(n)) throw new UserError(`${flag}: '${s}' is not a number`); return check(n); });
+  };
+}
+function methodList(v: string): PruneMethod[] {
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const m of items) if (!(PRUNE_METHODS as readonly string[]).includes(m) || m === 'none') throw new UserError(`--methods: unknown method '${m}' (expected ${PRUNE_METHODS.filter((x) => x !== 'none').join(', ')})`);
+  if (items.length === 0) throw new UserError('--methods: expected a comma-separated list of methods');
+  return [...new Set(items)] as PruneMethod[];
+}
 
 function intList(flag: string): (v: string) => number[] {
   return (v: string) => {
@@ -50,7 +84,7 @@ function formatList(flag: string): (v: string) => FormatName[] {
 const d = STUDY_DEFAULTS;
 
 function studyConfig(h: CompareHparams, root: string): StudyConfig {
-  const { neat, out: _o, ...rest } = h;
+  const { neat, out: _o, lm: _l, methods: _m, sparsities: _s, evalTokens: _e, calibrationSamples: _c, ...rest } = h;
   return { ...rest, lotteryRun: h.lotteryRun || null, store: root, neatDir: neat ? h.neatDir : null };
 }
 
@@ -74,12 +108,22 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     lotteryRun: { flag: '--lottery-run <id>', help: 'use this existing lottery run from the store instead of training one', parse: String, default: '' },
     neat: { flag: '--no-neat', help: 'skip NEAT genomes', default: true },
     neatDir: { flag: '--neat-dir <dir>', help: 'where `winnow evolve --task classify` runs live', parse: String, default: d.neatDir! },
+    lm: { flag: '--lm <file>', help: 'language models: study this trained winnow-lm file (winnow train --model gpt:… --save); else --model gpt:… is trained here for --iterations', parse: String, default: '' },
+    methods: { flag: '--methods <list>', help: 'language models: one-shot pruning methods (magnitude, magnitude-global, wanda, sparsegpt)', parse: methodList, default: LM_STUDY_DEFAULTS.methods },
+    sparsities: { flag: '--sparsities <list>', help: 'language models: unstructured sparsities, each in [0, 1) (2:4 is always added)', parse: numberList('--sparsities', (v) => checkSparsity(v, '--sparsities')), default: LM_STUDY_DEFAULTS.sparsities },
+    evalTokens: { flag: '--eval-tokens <n>', help: 'language models: validation characters measured per point (0: all)', parse: intFlag('--eval-tokens', 0), default: LM_STUDY_DEFAULTS.evalTokens },
+    calibrationSamples: { flag: '--calibration-samples <n>', help: 'language models: calibration windows of the context length', parse: intFlag('--calibration-samples', 1, 1 << 16), default: LM_STUDY_DEFAULTS.calibrationSamples },
     out: { flag: '--out <dir>', help: 'output directory of the report (default: <store>/<run id>)', parse: String, default: '' },
   },
   // Where NEAT runs live and where the report goes do not change what is measured.
   outsideIdentity: ['neatDir', 'neat', 'out'],
-  describe: (h) => `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
-  plan: (h) => [
+  describe: (h) => isLmStudy(h)
+    ? `${h.lm ? `language model ${h.lm}` : `${h.model} trained here (${h.iterations} iterations)`}: ${h.methods.join(', ')} at ${h.sparsities.join(', ')} and 2:4, GPTQ, joint; ${h.denseFormats.length} dense formats`
+    : `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
+  plan: (h) => isLmStudy(h) ? [
+    ...(h.lm ? [] : [{ key: 'lm-train', label: `train ${h.model}`, step: 'lm-train' as const }]),
+    { key: 'measure-lm', label: 'one-shot compress and measure every point', step: 'measure-lm' as const, ...(h.lm ? {} : { after: ['lm-train'] }) },
+  ] : [
     ...(h.lotteryRun ? [] : [{ key: 'lottery', label: 'lottery run', step: 'lottery' as const }]),
     ...studyParts(studyConfig(h, '')).map((part) => ({
       key: `measure/${part}`, label: part === 'neat' ? 'measure NEAT genomes' : `measure ${part} points`, step: 'measure' as const, part,
@@ -91,6 +135,33 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
   open: () => null,
   async runJob(_ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as CompareHparams;
+    if (spec.step === 'lm-train') {
+      const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
+      const dataset = h.dataset.startsWith('text:') ? h.dataset : LM_DEFAULTS.dataset!;
+      const data = loadTextDataset(dataset);
+      const lr = LM_DEFAULTS.lr!;
+      const { model } = trainLm(be, data, {
+        model: h.model, batchSize: LM_DEFAULTS.batchSize!, iterations: h.iterations, lr, minLr: lr / 10, warmup: Math.min(100, h.iterations), weightDecay: LM_DEFAULTS.weightDecay!,
+        beta1: 0.9, beta2: 0.99, gradClip: 1, evalEvery: 0, evalIters: 20, seed: h.seed, density: 1,
+      }, { onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); } });
+      const file = join(env.dir, 'model.wnn');
+      saveLm(file, model, h.model, data.tokenizer, { seed: h.seed, dataset: data.name });
+      return { result: { lmFile: file } };
+    }
+    if (spec.step === 'measure-lm') {
+      const t0 = performance.now();
+      const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
+      const file = h.lm || (env.store.getJob(env.runId, 'lm-train')!.result as { lmFile: string }).lmFile;
+      if (!existsSync(file)) throw new UserError(`--lm ${file}: no such file (expected a model file from 'winnow train --model gpt:… --save')`);
+      const lm = loadLm(file);
+      const data = lmDataset(lm, file);
+      const cal = calibrationTokens(lm, data, { samples: h.calibrationSamples, seed: h.seed });
+      const cfg = lmConfig(h);
+      const points = measureLmStudy(be, () => loadLm(file), data, cal, cfg, { onPoint: (p, i) => { env.step(i + 1, 0, { point: p.label, loss: p.loss.toFixed(4) }); } });
+      const result: LmMeasured = { kind: 'lm', spec: lm.spec, dataset: data.name, source: h.lm ? `file ${h.lm}` : `trained here (${h.iterations} iterations, seed ${h.seed})`,
+        calibration: { sequences: h.calibrationSamples, tokens: cal.length }, points, seconds: (performance.now() - t0) / 1000 };
+      return { result };
+    }
     if (spec.step === 'lottery') {
       const lh = resolveHparams(lotteryExperiment, studyLotteryHparams(studyConfig(h, env.root), defaultsOf(lotteryExperiment.params)));
       const l = await launch(lotteryExperiment, lh, { root: env.root, emit: env.emit, backend: env.backend, noReport: true, checkpointSeconds: env.checkpointSeconds });
@@ -99,13 +170,21 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     const lotteryRunId = h.lotteryRun || (env.store.getJob(env.runId, 'lottery')!.result as { lotteryRunId: string }).lotteryRunId;
     const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
     const cfg = studyConfig(h, env.root);
-    const r = measureStudy(be, cfg, lotteryRunId, { onPoint: (_p, i) => env.step(i + 1, 0) }, spec.part);
+    const r = measureStudy(be, cfg, lotteryRunId, { onPoint: (_p, i) => env.step(i + 1, 0) }, (spec as { part: FormatName | 'neat' }).part);
     const { config: _c, ...result } = r;
     return { result };
   },
   checkResult(v, where) {
     const o = v as Record<string, unknown> | null;
     if (o === null || typeof o !== 'object') throw new UserError(`${where}: expected an object`);
+    if ('lmFile' in o) {
+      if (typeof o['lmFile'] !== 'string') throw new UserError(`${where}: field 'lmFile' must be a string`);
+      return o as CompareJob;
+    }
+    if (o['kind'] === 'lm') {
+      if (!Array.isArray(o['points'])) throw new UserError(`${where}: field 'points' must be a list of measured points`);
+      return o as CompareJob;
+    }
     if ('lotteryRunId' in o) {
       if (typeof o['lotteryRunId'] !== 'string') throw new UserError(`${where}: field 'lotteryRunId' must be a string`);
       return o as CompareJob;
@@ -117,6 +196,11 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     return o as CompareJob;
   },
   summarize(_ctx, h, done, env) {
+    const lmJob = done.find((j) => j.spec.step === 'measure-lm');
+    if (lmJob) {
+      const r = lmJob.result as LmMeasured;
+      return lmStudyResult({ ...r, id: env.runId, config: lmConfig(h) }) as unknown as StudyResult;
+    }
     const parts = done.filter((j) => j.spec.step === 'measure').map((j) => ({ part: (j.spec as { part: string }).part, r: j.result as Omit<StudyResult, 'id' | 'seconds' | 'config'> }));
     const m = parts[0]!.r;
     const cfg = studyConfig(h, env.root);
@@ -125,11 +209,19 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     const neatNote = parts.find((p) => p.part === 'neat')?.r.neatNote ?? m.neatNote;
     return { ...m, points, neatNote, conclusions: deriveConclusions(points), config: cfg, id: env.runId, seconds: { lottery: 0, measure: 0 } };
   },
-  report: (h, s, env) => writeStudy(h.out || join(runDir(env.root, env.runId)), s),
+  report: (h, s, env) => ((s as unknown as LmStudyResult).kind === 'lm'
+    ? writeLmStudy(h.out || join(runDir(env.root, env.runId)), s as unknown as LmStudyResult)
+    : writeStudy(h.out || join(runDir(env.root, env.runId)), s)),
 };
+
+function lmConfig(h: CompareHparams): typeof LM_STUDY_DEFAULTS {
+  // a dense-format list left at the LeNet default means "every format" here too
+  return { ...LM_STUDY_DEFAULTS, denseFormats: h.denseFormats, methods: h.methods, sparsities: h.sparsities, evalTokens: h.evalTokens, calibrationSamples: h.calibrationSamples, seed: h.seed };
+}
 
 /** The study for a terminal: the points table, the conclusions by theme, the NEAT note. */
 export function compareText(r: StudyResult): string {
+  if ((r as unknown as LmStudyResult).kind === 'lm') return lmStudyText(r as unknown as LmStudyResult);
   const lines = [terminalTable(r)];
   const s = r.conclusions.statements;
   for (const [title, items] of [['where sparsity wins', s.sparsity], ['where quantization wins', s.quantization], ['where combining wins', s.combined], ['frontier', s.frontier], ['tickets vs random pruning', s.controls]] as const) {
