@@ -522,6 +522,38 @@ napi_value js_layerNormBackward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// causalAttentionForward(qkv, B, T, H, D, y, p)
+napi_value js_causalAttentionForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "causalAttentionForward", 7);
+  int64_t lq, ly, lp;
+  const float* qkv = a.f32(0, "qkv", &lq);
+  const int64_t B = a.count(1, "B"), T = a.count(2, "T"), H = a.count(3, "H"), D = a.count(4, "D");
+  float* y = a.f32(5, "y", &ly);
+  float* p = a.f32(6, "p", &lp);
+  if (a.failed) return nullptr;
+  if (H < 1 || D % H != 0) return a.fail("D = %lld is not a positive multiple of H = %lld", (long long)D, (long long)H), nullptr;
+  if (!a.need("qkv", lq, prod({3, D, B, T})) || !a.need("y", ly, prod({D, B, T})) || !a.need("p", lp, prod({B, H, T, T}))) return nullptr;
+  if (!K->causalAttentionForward(qkv, B, T, H, D, y, p)) return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
+// causalAttentionBackward(dy, qkv, p, B, T, H, D, dqkv)
+napi_value js_causalAttentionBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "causalAttentionBackward", 8);
+  int64_t ldy, lq, lp, ld;
+  const float* dy = a.f32(0, "dy", &ldy);
+  const float* qkv = a.f32(1, "qkv", &lq);
+  const float* p = a.f32(2, "p", &lp);
+  const int64_t B = a.count(3, "B"), T = a.count(4, "T"), H = a.count(5, "H"), D = a.count(6, "D");
+  float* dqkv = a.f32(7, "dqkv", &ld);
+  if (a.failed) return nullptr;
+  if (H < 1 || D % H != 0) return a.fail("D = %lld is not a positive multiple of H = %lld", (long long)D, (long long)H), nullptr;
+  if (!a.need("dy", ldy, prod({D, B, T})) || !a.need("qkv", lq, prod({3, D, B, T})) || !a.need("p", lp, prod({B, H, T, T})) ||
+      !a.need("dqkv", ld, prod({3, D, B, T}))) return nullptr;
+  if (!K->causalAttentionBackward(dy, qkv, p, B, T, H, D, dqkv)) return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
 // ---- NEAT programs (neat.cc) ------------------------------------------------------------------
 
 // Checks one program's node range [k0, k0+nEval) of start/act/bias against the connection arrays; sources

@@ -50,6 +50,11 @@
   X(void, layerNormBackward, (const float* dy, const float* x, const float* gamma, const float* mean,                \
                               const float* rstd, int64_t d, int64_t n, float* dx, float* dgamma, float* dbeta,        \
                               bool accumulate))                                                                      \
+  /* fused causal multi-head attention from the fused projection qkv [3D×B·T] (transformer.cc); p [B·H×T×T] keeps */ \
+  /* the probabilities; false only when the per-thread scratch cannot be allocated */                               \
+  X(bool, causalAttentionForward, (const float* qkv, int64_t B, int64_t T, int64_t H, int64_t D, float* y, float* p)) \
+  X(bool, causalAttentionBackward, (const float* dy, const float* qkv, const float* p, int64_t B, int64_t T,          \
+                                    int64_t H, int64_t D, float* dqkv))                                               \
   /* NEAT programs (neat.cc): one program over B columns of values [nSlots×B], in place; zeroes the computed */     \
   /* rows first unless keepState. */                                                                                 \
   X(void, neatForward, (int64_t nIn, int64_t nEval, const int32_t* start, const int32_t* src, const double* weight, \

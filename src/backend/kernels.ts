@@ -11,6 +11,7 @@ export const KERNEL_NAMES = [
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',
   'geluForward', 'geluBackward', 'layerNormForward', 'layerNormBackward',
+  'causalAttentionForward', 'causalAttentionBackward',
   'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;
 

@@ -5,7 +5,7 @@
 import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
-import { geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
+import { causalAttentionBackward, causalAttentionForward, geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
@@ -251,6 +251,7 @@ export const referenceBackend: Backend = {
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,
   geluForward, geluBackward, layerNormForward, layerNormBackward,
+  causalAttentionForward, causalAttentionBackward,
   neatForward, neatForwardMany, neatExp,
   prepareInference,
 };

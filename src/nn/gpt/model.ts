@@ -86,7 +86,7 @@ export class LayerNorm {
 export class Block {
   readonly ln1: LayerNorm; readonly attn: Linear; readonly proj: Linear;
   readonly ln2: LayerNorm; readonly fc: Linear; readonly fcProj: Linear;
-  private readonly att = new Scratch(); private readonly probs = new Scratch(); private readonly dp = new Scratch();
+  private readonly att = new Scratch(); private readonly probs = new Scratch();
   private readonly dqkv = new Scratch(); private readonly gelu = new Scratch(); private readonly mid = new Scratch();
   private readonly outBuf = new Scratch();
   private qkv: F32 = new Float32Array(0); private fcOut: F32 = new Float32Array(0);
@@ -134,7 +134,7 @@ export class Block {
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
     const dqkv = this.dqkv.get(3 * D * N);
-    attentionBackward(be, dy, this.qkv, this.probs.get(B * this.heads * T * T), B, T, this.heads, D, dqkv, this.dp.get(T * T));
+    attentionBackward(be, dy, this.qkv, this.probs.get(B * this.heads * T * T), B, T, this.heads, D, dqkv);
     const dln1 = this.attn.backward(be, dqkv, N, true)!;
     this.ln1.backward(be, dln1, N, dout); // dout is now dL/dx
     return dout;
