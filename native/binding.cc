@@ -251,6 +251,26 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// sddmmWide: as sddmm
+napi_value js_sddmmWide(napi_env env, napi_callback_info info) {
+  Args a(env, info, "sddmmWide", 7);
+  const int64_t rows = a.count(0, "rows");
+  int64_t lp, li, ldy, lx, lo;
+  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(2, "colIdx", &li);
+  const float* dy = a.f32(3, "dy", &ldy);
+  const float* x = a.f32(4, "x", &lx);
+  const int64_t n = a.count(5, "n");
+  float* out = a.f32(6, "out", &lo);
+  if (a.failed) return nullptr;
+  // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
+  const int64_t xRows = n > 0 ? lx / n : 2147483647;
+  if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
+  if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
+  if (!K->sddmmWide(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out)) return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
 // biasActivation(y, bias, rows, n, relu)
 napi_value js_biasActivation(napi_env env, napi_callback_info info) {
   Args a(env, info, "biasActivation", 5);

@@ -22,6 +22,10 @@
                   const float* values, const float* dy, int64_t rows, int64_t n, float beta, float* dx))             \
   X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
                   int64_t xRows, int64_t n, float* out))                                                             \
+  /* sddmm's products summed in another order, fast for many columns (the GPT path; sparse.cc); false only */     \
+  /* when its scratch cannot be allocated */                                                                         \
+  X(bool, sddmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,   \
+                      int64_t xRows, int64_t n, float* out))                                                         \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \

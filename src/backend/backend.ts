@@ -58,6 +58,8 @@ export interface Backend {
     dy: F32, n: number, beta: number, dx: F32): void;
   /** SDDMM: out[p] = Σ_j dY[row(p), j] · X[colIdx[p], j] for every nonzero p; dY [rows×n], X [cols×n]. */
   sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
+  /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
+  sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
 
   // ---- element-wise glue (batch-last) ----------------------------------------------------
   /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */

@@ -246,7 +246,7 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
-  gemm, spmm, spmmT, sddmm,
+  gemm, spmm, spmmT, sddmm, sddmmWide: sddmm,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,

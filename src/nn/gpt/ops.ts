@@ -77,5 +77,5 @@ export function scatterAddRows(t: Table, grad: F32, D: number, idx: I32 | ((j: n
   }
 }
 
-/** a[i] += b[i] */
-export function addInto(a: F32, b: F32, len: number): void { for (let i = 0; i < len; i++) a[i]! += b[i]!; }
+/** a[i] += b[i] on the backend: sgdStep with lr −1 and no decay computes exactly a − (−1)·(b + 0·a) = a + b. */
+export function addInto(be: Backend, a: F32, b: F32, len: number): void { be.sgdStep(a, b, len, -1, 0); }
