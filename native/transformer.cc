@@ -224,6 +224,19 @@ void rowsTimes(const float* A, int64_t lda, int64_t rows, const float* M, int64_
   }
 }
 
+// dst[j][i] = src[i][j] for i, j < T (row strides Tp), in 16 × 16 tiles: the strided side stays in cache at long T.
+inline void transposeSquare(const float* src, int64_t T, int64_t Tp, float* dst) {
+  constexpr int64_t TB = 16;
+  for (int64_t i0 = 0; i0 < T; i0 += TB) {
+    const int64_t i1 = i0 + TB < T ? i0 + TB : T;
+    for (int64_t j0 = 0; j0 < T; j0 += TB) {
+      const int64_t j1 = j0 + TB < T ? j0 + TB : T;
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) dst[j * Tp + i] = src[i * Tp + j];
+    }
+  }
+}
+
 // dst [T × ld] ← Xᵀ for X = src [k × T] (row stride ldsrc)
 inline void transposeIn(const float* src, int64_t ldsrc, int64_t k, int64_t T, float* dst, int64_t ld) {
   for (int64_t d = 0; d < k; d++) for (int64_t t = 0; t < T; t++) dst[t * ld + d] = src[d * ldsrc + t];
@@ -271,8 +284,13 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
       for (int64_t i = 0; i < T; i++) {
         float* r = s + i * Tp;
         const int64_t len = i + 1, lv = roundUp(len, W);
-        float m = r[0];
-        for (int64_t j = 1; j < len; j++) m = r[j] > m ? r[j] : m;
+        for (int64_t j = len; j < lv; j++) r[j] = -3.0e38f;  // the future positions of the last vector
+        float pm[16];
+        for (int l = 0; l < W; l++) pm[l] = -3.0e38f;
+        for (int64_t j = 0; j < lv; j += W)
+          for (int l = 0; l < W; l++) pm[l] = r[j + l] > pm[l] ? r[j + l] : pm[l];
+        float m = pm[0];
+        for (int l = 1; l < W; l++) m = pm[l] > m ? pm[l] : m;
         for (int64_t j = 0; j < lv; j++) r[j] = expApprox(r[j] - m);
         for (int64_t j = len; j < Tp; j++) r[j] = 0.f;
         float part[16] = {};
@@ -284,7 +302,7 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
         for (int64_t j = 0; j < lv; j++) r[j] *= inv;
         std::memcpy(ph + i * T, r, (size_t)T * sizeof(float));
       }
-      for (int64_t i = 0; i < T; i++) for (int64_t j = 0; j < T; j++) pt[j * Tp + i] = s[i * Tp + j];
+      transposeSquare(s, T, Tp, pt);
       for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) pt[j * Tp + i] = 0.f;
       rowsTimes(v, N, hd, pt, T, Tp, false, 1.0f, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
     }
@@ -323,7 +341,7 @@ bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, 
         for (int64_t j = 0; j < lv; j++) r[j] = scale * pr[j] * (r[j] - dot);
         for (int64_t j = lv; j < Tp; j++) r[j] = 0.f;
       }
-      for (int64_t i = 0; i < T; i++) for (int64_t j = 0; j < T; j++) dst[j * Tp + i] = ds[i * Tp + j];
+      transposeSquare(ds, T, Tp, dst);
       for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) dst[j * Tp + i] = 0.f;
       rowsTimes(g, N, hd, P, T, Tp, true, 1.0f, dqkv + vo, N);             // dV = dY·P
       rowsTimes(qkv + qo, N, hd, ds, T, Tp, true, 1.0f, dqkv + ko, N);     // dK = Q·dS/√hd
