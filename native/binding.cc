@@ -276,6 +276,26 @@ napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// sddmmWide: as sddmm
+napi_value js_sddmmWide(napi_env env, napi_callback_info info) {
+  Args a(env, info, "sddmmWide", 7);
+  const int64_t rows = a.count(0, "rows");
+  int64_t lp, li, ldy, lx, lo;
+  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(2, "colIdx", &li);
+  const float* dy = a.f32(3, "dy", &ldy);
+  const float* x = a.f32(4, "x", &lx);
+  const int64_t n = a.count(5, "n");
+  float* out = a.f32(6, "out", &lo);
+  if (a.failed) return nullptr;
+  // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
+  const int64_t xRows = n > 0 ? lx / n : 2147483647;
+  if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
+  if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
+  if (!K->sddmmWide(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out)) return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
 // biasActivation(y, bias, rows, n, relu)
 napi_value js_biasActivation(napi_env env, napi_callback_info info) {
   Args a(env, info, "biasActivation", 5);
@@ -544,6 +564,38 @@ napi_value js_layerNormBackward(napi_env env, napi_callback_info info) {
       !a.need("mean", lm, n) || !a.need("rstd", lr, n) || !a.need("dx", ldx, prod({d, n})) || !a.need("dgamma", ldg, d) ||
       !a.need("dbeta", ldb, d)) return nullptr;
   K->layerNormBackward(dy, x, gamma, mean, rstd, d, n, dx, dgamma, dbeta, accumulate);
+  return undefinedValue(env);
+}
+
+// causalAttentionForward(qkv, B, T, H, D, y, p)
+napi_value js_causalAttentionForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "causalAttentionForward", 7);
+  int64_t lq, ly, lp;
+  const float* qkv = a.f32(0, "qkv", &lq);
+  const int64_t B = a.count(1, "B"), T = a.count(2, "T"), H = a.count(3, "H"), D = a.count(4, "D");
+  float* y = a.f32(5, "y", &ly);
+  float* p = a.f32(6, "p", &lp);
+  if (a.failed) return nullptr;
+  if (H < 1 || D % H != 0) return a.fail("D = %lld is not a positive multiple of H = %lld", (long long)D, (long long)H), nullptr;
+  if (!a.need("qkv", lq, prod({3, D, B, T})) || !a.need("y", ly, prod({D, B, T})) || !a.need("p", lp, prod({B, H, T, T}))) return nullptr;
+  if (!K->causalAttentionForward(qkv, B, T, H, D, y, p)) return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
+// causalAttentionBackward(dy, qkv, p, B, T, H, D, dqkv)
+napi_value js_causalAttentionBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "causalAttentionBackward", 8);
+  int64_t ldy, lq, lp, ld;
+  const float* dy = a.f32(0, "dy", &ldy);
+  const float* qkv = a.f32(1, "qkv", &lq);
+  const float* p = a.f32(2, "p", &lp);
+  const int64_t B = a.count(3, "B"), T = a.count(4, "T"), H = a.count(5, "H"), D = a.count(6, "D");
+  float* dqkv = a.f32(7, "dqkv", &ld);
+  if (a.failed) return nullptr;
+  if (H < 1 || D % H != 0) return a.fail("D = %lld is not a positive multiple of H = %lld", (long long)D, (long long)H), nullptr;
+  if (!a.need("dy", ldy, prod({D, B, T})) || !a.need("qkv", lq, prod({3, D, B, T})) || !a.need("p", lp, prod({B, H, T, T})) ||
+      !a.need("dqkv", ld, prod({3, D, B, T}))) return nullptr;
+  if (!K->causalAttentionBackward(dy, qkv, p, B, T, H, D, dqkv)) return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
 

@@ -26,6 +26,10 @@
   X(void, sparseBackward, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,          \
                            const float* values, const float* dy, int64_t rows, const float* x, int64_t n, float beta,  \
                            float* dx, float* out))                                                                   \
+  /* sddmm's products summed in another order, fast for many columns (the GPT path; sparse.cc); false only */     \
+  /* when its scratch cannot be allocated */                                                                         \
+  X(bool, sddmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,   \
+                      int64_t xRows, int64_t n, float* out))                                                         \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \
@@ -54,6 +58,11 @@
   X(void, layerNormBackward, (const float* dy, const float* x, const float* gamma, const float* mean,                \
                               const float* rstd, int64_t d, int64_t n, float* dx, float* dgamma, float* dbeta,        \
                               bool accumulate))                                                                      \
+  /* fused causal multi-head attention from the fused projection qkv [3D×B·T] (transformer.cc); p [B·H×T×T] keeps */ \
+  /* the probabilities; false only when the per-thread scratch cannot be allocated */                               \
+  X(bool, causalAttentionForward, (const float* qkv, int64_t B, int64_t T, int64_t H, int64_t D, float* y, float* p)) \
+  X(bool, causalAttentionBackward, (const float* dy, const float* qkv, const float* p, int64_t B, int64_t T,          \
+                                    int64_t H, int64_t D, float* dqkv))                                               \
   /* NEAT programs (neat.cc): one program over B columns of values [nSlots×B], in place; zeroes the computed */     \
   /* rows first unless keepState. */                                                                                 \
   X(void, neatForward, (int64_t nIn, int64_t nEval, const int32_t* start, const int32_t* src, const double* weight, \

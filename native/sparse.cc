@@ -322,4 +322,51 @@ void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, 
   }
 }
 
+// ---- sddmmWide: the GPT's many columns (n = B·T) --------------------------------------------------
+// The products of sddmm, summed in another order (so a separate kernel: sddmm's results are part of
+// stored digests). For n beyond one chunk sddmm streams both whole rows per nonzero (sddmmRowLong);
+// here the products run per 64-column chunk with the dY chunk in registers and four nonzeros at a
+// time (sddmmRowCached), and the chunks' partial sums are added up. (Blocking the source rows of
+// spmm/spmmT the same way was measured too: no faster at the GPT's shapes, so those stay shared.)
+namespace {
+struct FloatScratch {
+  float* p = nullptr; int64_t cap = 0;
+  ~FloatScratch() { std::free(p); }
+  float* get(int64_t n) {
+    if (n > cap) { std::free(p); p = static_cast<float*>(std::malloc((size_t)n * sizeof(float))); cap = p ? n : 0; }
+    return p;
+  }
+};
+thread_local FloatScratch partScratch;
+}  // namespace
+
+bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x0,
+               int64_t xRows, int64_t n, float* out) {
+  if (n <= CV * W) { sddmm(rows, rowPtr, colIdx, dy, x0, xRows, n, out); return true; }
+  if (rows <= 0) return true;
+  const int64_t q0 = rowPtr[0], q1 = rowPtr[rows];
+  if (q1 <= q0) return true;
+  float* part = partScratch.get(q1);
+  if (!part) return false;
+  int64_t ld;
+  const float* x = alignedSource(x0, xRows, n, q1 - q0, &ld);
+  for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
+    const int64_t cnt = imin(CV * W, n - j0);
+    float* o = j0 == 0 ? out : part;
+    for (int64_t r = 0; r < rows; r++) {
+      const int64_t a = rowPtr[r], b = rowPtr[r + 1];
+      if (a == b) continue;
+      const float* d = dy + r * n + j0;
+      switch ((cnt + W - 1) / W) {
+        case 1: sddmmRowCached<1>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
+        case 2: sddmmRowCached<2>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
+        case 3: sddmmRowCached<3>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
+        default: sddmmRowCached<4>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
+      }
+    }
+    if (j0 > 0) for (int64_t q = q0; q < q1; q++) out[q] += part[q];
+  }
+  return true;
+}
+
 }}  // namespace winnow::WINNOW_ISA_NS

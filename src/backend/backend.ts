@@ -65,6 +65,8 @@ export interface Backend {
    */
   sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
     dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void;
+  /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
+  sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
 
   // ---- element-wise glue (batch-last) ----------------------------------------------------
   /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */
@@ -127,6 +129,15 @@ export interface Backend {
   /** Its backward: dgamma, dbeta overwritten; dx written, or added to when accumulate. */
   layerNormBackward(dy: F32, x: F32, gamma: F32, mean: F32, rstd: F32, d: number, n: number,
     dx: F32, dgamma: F32, dbeta: F32, accumulate: boolean): void;
+  /**
+   * Causal multi-head self-attention from the fused projection qkv [3D × B·T] (rows: Q heads, K heads,
+   * V heads; head h owns rows h·hd … (h+1)·hd − 1 of each, hd = D/H; column b·T + t) to y [D × B·T].
+   * Per sequence b and head h: P = softmax(QᵀK/√hd, causal), Y = V·Pᵀ; p [B·H × T × T] receives P
+   * (zero above the diagonal) for the backward.
+   */
+  causalAttentionForward(qkv: F32, B: number, T: number, H: number, D: number, y: F32, p: F32): void;
+  /** Its backward: dqkv [3D × B·T] overwritten from dy [D × B·T], the forward's qkv and p. */
+  causalAttentionBackward(dy: F32, qkv: F32, p: F32, B: number, T: number, H: number, D: number, dqkv: F32): void;
 
   // ---- NEAT programs (float64; a compiled program is src/neat/network.ts's Program) ----------
   /**

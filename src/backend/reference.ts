@@ -5,7 +5,7 @@
 import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
-import { geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
+import { causalAttentionBackward, causalAttentionForward, geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
@@ -260,11 +260,12 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
-  gemm, spmm, spmmT, sddmm, sparseBackward,
+  gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,
   geluForward, geluBackward, layerNormForward, layerNormBackward,
+  causalAttentionForward, causalAttentionBackward,
   neatForward, neatForwardMany, neatExp,
   prepareInference,
 };

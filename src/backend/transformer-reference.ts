@@ -1,5 +1,6 @@
 // The transformer kernels in plain TypeScript, column by column as the formulas read (the oracle for
-// native/transformer.cc): tanh-GELU and LayerNorm (ε = 1e-5, biased variance) over [d × n] batch-last.
+// native/transformer.cc): tanh-GELU and LayerNorm (ε = 1e-5, biased variance) over [d × n] batch-last,
+// and causal multi-head attention element by element (float64 sums).
 import type { F32 } from './backend.js';
 
 const K = Math.sqrt(2 / Math.PI);
@@ -45,6 +46,51 @@ export function layerNormBackward(dy: F32, x: F32, gamma: F32, mean: F32, rstd: 
       const xh = (x[r * n + j]! - mu) * rs;
       const v = rs * (dy[r * n + j]! * gamma[r]! - a - xh * b);
       dx[r * n + j] = accumulate ? dx[r * n + j]! + v : v;
+    }
+  }
+}
+
+/** Causal attention, one score, probability and output element at a time (see Backend.causalAttentionForward). */
+export function causalAttentionForward(qkv: F32, B: number, T: number, H: number, D: number, y: F32, p: F32): void {
+  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
+  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) {
+    const q = h * hd * N + b * T, k = (D + h * hd) * N + b * T, v = (2 * D + h * hd) * N + b * T, ph = (b * H + h) * T * T;
+    for (let i = 0; i < T; i++) {
+      const s = new Float64Array(i + 1);
+      for (let j = 0; j <= i; j++) { let dot = 0; for (let d = 0; d < hd; d++) dot += qkv[q + d * N + i]! * qkv[k + d * N + j]!; s[j] = dot * scale; }
+      let m = -Infinity;
+      for (let j = 0; j <= i; j++) m = Math.max(m, s[j]!);
+      let z = 0;
+      for (let j = 0; j <= i; j++) { s[j] = Math.exp(s[j]! - m); z += s[j]!; }
+      for (let j = 0; j < T; j++) p[ph + i * T + j] = j <= i ? s[j]! / z : 0;
+      for (let d = 0; d < hd; d++) {
+        let acc = 0;
+        for (let j = 0; j <= i; j++) acc += p[ph + i * T + j]! * qkv[v + d * N + j]!;
+        y[h * hd * N + b * T + d * N + i] = acc;
+      }
+    }
+  }
+}
+
+/** Its backward: dP = dYᵀV, dV = dY·P, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = K·dSᵀ/√hd, dK = Q·dS/√hd. */
+export function causalAttentionBackward(dy: F32, qkv: F32, p: F32, B: number, T: number, H: number, D: number, dqkv: F32): void {
+  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
+  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) {
+    const q = h * hd * N + b * T, k = (D + h * hd) * N + b * T, v = (2 * D + h * hd) * N + b * T, ph = (b * H + h) * T * T;
+    const P = (i: number, j: number): number => p[ph + i * T + j]!;
+    const dS = new Float64Array(T * T);
+    for (let i = 0; i < T; i++) {
+      const dP = new Float64Array(i + 1);
+      for (let j = 0; j <= i; j++) { let s = 0; for (let d = 0; d < hd; d++) s += dy[q + d * N + i]! * qkv[v + d * N + j]!; dP[j] = s; }
+      let dot = 0;
+      for (let j = 0; j <= i; j++) dot += P(i, j) * dP[j]!;
+      for (let j = 0; j <= i; j++) dS[i * T + j] = P(i, j) * (dP[j]! - dot);
+    }
+    for (let d = 0; d < hd; d++) for (let t = 0; t < T; t++) {
+      let dv = 0, dq = 0, dk = 0;
+      for (let i = t; i < T; i++) { dv += dy[q + d * N + i]! * P(i, t); dk += qkv[q + d * N + i]! * dS[i * T + t]!; }
+      for (let j = 0; j <= t; j++) dq += dS[t * T + j]! * qkv[k + d * N + j]!;
+      dqkv[v + d * N + t] = dv; dqkv[q + d * N + t] = dq * scale; dqkv[k + d * N + t] = dk * scale;
     }
   }
 }

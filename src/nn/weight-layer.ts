@@ -10,6 +10,8 @@ export interface StorageOptions {
   storage?: Storage | 'auto';
   /** Density below which 'auto' stores a layer sparse, or a switch measured per layer shape (sparse-switch.ts). */
   sparseThreshold?: number | SparseSwitch;
+  /** Use the kernels for many activation columns (WeightMatrix.wideKernels): the GPT's B·T; other models keep the stored summation order. */
+  wideColumns?: boolean;
 }
 
 export abstract class WeightLayer implements Layer {
@@ -36,6 +38,7 @@ export abstract class WeightLayer implements Layer {
     this.storageOptions = options;
     this.colsPerSample = colsPerSample;
     this.weights = new WeightMatrix(rows, cols, new Float32Array(rows * cols), null, options.storage ?? 'auto', options.sparseThreshold, colsPerSample);
+    this.weights.wideKernels = options.wideColumns ?? false;
     this.bias = new Float32Array(rows);
     this.biasGrad = new Float32Array(rows);
   }
@@ -47,6 +50,7 @@ export abstract class WeightLayer implements Layer {
   setWeights(dense: F32, mask: U8 | null): void {
     this.weights = new WeightMatrix(this.weights.rows, this.weights.cols, dense, mask,
       this.storageOptions.storage ?? 'auto', this.storageOptions.sparseThreshold, this.colsPerSample);
+    this.weights.wideKernels = this.storageOptions.wideColumns ?? false;
   }
 
   params(): Param[] {

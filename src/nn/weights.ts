@@ -30,6 +30,8 @@ export class WeightMatrix {
   readonly grad: F32;
   /** dense only: 1 = kept, 0 = pruned; null when every weight is kept. */
   readonly mask: U8 | null;
+  /** The weight gradient of sparse storage through sddmmWide (another summation order, fast for many columns; set for the GPT, whose results are not stored digests). */
+  wideKernels = false;
   // sparse only: CSR (rowPtr [rows+1], colIdx [nnz]) and CSC (colPtr [cols+1], rowIdx [nnz], perm [nnz]).
   private readonly rowPtr: I32;
   private readonly colIdx: I32;
@@ -110,7 +112,7 @@ export class WeightMatrix {
       be.gemm(false, true, this.rows, this.cols, n, 1, dy, n, x, n, 0, this.grad, this.cols);
       if (this.mask) be.applyMask(this.grad, this.mask, this.grad.length);
     } else {
-      be.sddmm(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
+      (this.wideKernels ? be.sddmmWide : be.sddmm).call(be, this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
     }
   }
 
@@ -119,7 +121,8 @@ export class WeightMatrix {
    * does both in one pass (sparseBackward), with the same results as computeGrad then backwardInput.
    */
   backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null): void {
-    if (this.storage === 'sparse' && dx) {
+    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide instead)
+    if (this.storage === 'sparse' && dx && !this.wideKernels) {
       be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
       return;
     }

@@ -200,3 +200,22 @@ test('sparseBackward rejects an index outside its arrays with an error, not a wr
   assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, badRow, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz)), /rowIdx/);
   assert.throws(() => nb.sparseBackward(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x.subarray(1), n, 0, dx, new Float32Array(nnz)), /x/);
 });
+// sddmmWide (the GPT's many columns): the same products in another order; n beyond 64 takes the chunked
+// path with partial sums, n ≤ 64 is sddmm itself.
+test('sddmmWide matches the reference, every ISA', () => {
+  const rng = new Rng(2006);
+  for (let t = 0; t < 40; t++) {
+    const rows = 1 + rng.int(t % 2 ? 300 : 40), cols = 1 + rng.int(t % 3 ? 300 : 40);
+    const n = [1, 16, 17, 64, 65, 130, 200, 257][t % 8]!;
+    const w = randomCsr(rng, rows, cols, [0, 0.02, 0.1, 0.3][t % 4]!);
+    const x = randF32(rng, cols * n), dy = randF32(rng, rows * n);
+    const want = new Float32Array(w.colIdx.length);
+    ref.sddmm(rows, w.rowPtr, w.colIdx, dy, x, n, want);
+    forEachIsa(nb, (isa) => {
+      const g = new Float32Array(want.length).fill(NaN);
+      nb.sddmmWide(rows, w.rowPtr, w.colIdx, dy, x, n, g);
+      // |terms| ≤ 1: at most n terms per output
+      assertClose(g, want, new Float64Array(want.length).fill(n), `sddmmWide ${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${w.colIdx.length}`);
+    });
+  }
+});

@@ -1,4 +1,4 @@
-// Native transformer glue (tanh-GELU, LayerNorm; forward and backward) vs the plain-TypeScript
+// Native transformer glue (tanh-GELU, LayerNorm, fused causal attention; forward and backward) vs the plain-TypeScript
 // reference, every ISA level, on random and awkward shapes (size 1, odd, non-multiples of the SIMD
 // width, more columns than the kernel's column block, empty).
 import { test } from 'node:test';
@@ -62,8 +62,33 @@ test('layerNormForward and layerNormBackward match the reference (accumulate on 
   }
 });
 
+test('causalAttentionForward and causalAttentionBackward match the reference (awkward shapes, every ISA)', () => {
+  const rng = new Rng(4103);
+  // [B, T, H, D]: T = 1, hd = 1, odd sizes, T and hd off the SIMD width, the baby GPT's head shape
+  const shapes: Array<[number, number, number, number]> = [[1, 1, 1, 1], [2, 1, 3, 3], [1, 5, 1, 7], [3, 17, 2, 6], [2, 33, 3, 15], [1, 64, 4, 128], [2, 40, 1, 48], [1, 70, 5, 35]];
+  for (let c = 0; c < 12; c++) shapes.push([1 + rng.int(3), 1 + rng.int(40), 1 + rng.int(4), 0].map((v, i, a) => (i === 3 ? a[2]! * (1 + rng.int(20)) : v)) as [number, number, number, number]);
+  for (const [B, T, H, D] of shapes) {
+    const N = B * T, qkv = randF32(rng, 3 * D * N, -2, 2), dy = randF32(rng, D * N);
+    const want = { y: new Float32Array(D * N), p: new Float32Array(B * H * T * T), dqkv: new Float32Array(3 * D * N) };
+    ref.causalAttentionForward(qkv, B, T, H, D, want.y, want.p);
+    ref.causalAttentionBackward(dy, qkv, want.p, B, T, H, D, want.dqkv);
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} B=${B} T=${T} H=${H} D=${D}`;
+      const y = new Float32Array(D * N).fill(NaN), p = new Float32Array(B * H * T * T).fill(NaN), dqkv = new Float32Array(3 * D * N).fill(NaN);
+      nb.causalAttentionForward(qkv, B, T, H, D, y, p);
+      assertNear(p, want.p, 1e-5, 1e-6, `causalAttentionForward p ${what}`);
+      assertNear(y, want.y, 1e-5, 1e-5, `causalAttentionForward y ${what}`);
+      nb.causalAttentionBackward(dy, qkv, want.p, B, T, H, D, dqkv);
+      assertNear(dqkv, want.dqkv, 1e-4, 1e-4, `causalAttentionBackward dqkv ${what}`);
+    });
+  }
+});
+
 test('the transformer kernels refuse short arrays with an error, not a crash', () => {
   assert.throws(() => nb.geluForward(new Float32Array(3), new Float32Array(2), 3), /y/);
   assert.throws(() => nb.layerNormForward(new Float32Array(6), new Float32Array(2), new Float32Array(2), 2, 3, new Float32Array(6), new Float32Array(2), new Float32Array(3)), /mean/);
   assert.throws(() => nb.layerNormForward(new Float32Array(0), new Float32Array(0), new Float32Array(0), 0, 3, new Float32Array(0), new Float32Array(3), new Float32Array(3)), /d must be/);
+  assert.throws(() => nb.causalAttentionForward(new Float32Array(3 * 4 * 2), 1, 2, 2, 4, new Float32Array(8), new Float32Array(7)), /p has/);
+  assert.throws(() => nb.causalAttentionForward(new Float32Array(3 * 4 * 2), 1, 2, 3, 4, new Float32Array(8), new Float32Array(12)), /multiple of H/);
+  assert.throws(() => nb.causalAttentionBackward(new Float32Array(8), new Float32Array(24), new Float32Array(8), 1, 2, 2, 4, new Float32Array(23)), /dqkv/);
 });

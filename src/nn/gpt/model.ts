@@ -8,7 +8,7 @@ import type { Param } from '../layer.js';
 import { Scratch } from '../layer.js';
 import { Linear } from '../linear.js';
 import { WeightLayer, type StorageOptions } from '../weight-layer.js';
-import { attentionBackward, attentionForward, gatherRows, scatterAddRows, type Table } from './ops.js';
+import { addInto, attentionBackward, attentionForward, gatherRows, scatterAddRows, type Table } from './ops.js';
 
 export interface GptConfig {
   layers: number;
@@ -84,9 +84,8 @@ export class LayerNorm {
 export class Block {
   readonly ln1: LayerNorm; readonly attn: Linear; readonly proj: Linear;
   readonly ln2: LayerNorm; readonly fc: Linear; readonly fcProj: Linear;
-  private readonly att = new Scratch(); private readonly probs = new Scratch(); private readonly dp = new Scratch();
-  private readonly dqkv = new Scratch(); private readonly gelu = new Scratch(); private readonly mid = new Scratch();
-  private readonly outBuf = new Scratch();
+  private readonly att = new Scratch(); private readonly probs = new Scratch();
+  private readonly dqkv = new Scratch(); private readonly gelu = new Scratch();
   private qkv: F32 = new Float32Array(0); private fcOut: F32 = new Float32Array(0);
   private B = 0; private T = 0;
 
@@ -111,15 +110,14 @@ export class Block {
     this.qkv = this.attn.forward(be, this.ln1.forward(be, x, N), N);
     const y = this.att.get(D * N);
     attentionForward(be, this.qkv, B, T, this.heads, D, y, this.probs.get(B * this.heads * T * T));
-    const a = this.proj.forward(be, y, N);
-    const mid = this.mid.get(D * N);
-    for (let i = 0; i < D * N; i++) mid[i] = x[i]! + a[i]!;
+    // residual adds in place on the projections' own output buffers (kept until their next forward)
+    const mid = this.proj.forward(be, y, N);
+    addInto(be, mid, x, D * N);
     this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N);
     const g = this.gelu.get(4 * D * N);
     be.geluForward(this.fcOut, g, 4 * D * N);
-    const m = this.fcProj.forward(be, g, N);
-    const out = this.outBuf.get(D * N);
-    for (let i = 0; i < D * N; i++) out[i] = mid[i]! + m[i]!;
+    const out = this.fcProj.forward(be, g, N);
+    addInto(be, out, mid, D * N);
     return out;
   }
 
@@ -132,7 +130,7 @@ export class Block {
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
     const dqkv = this.dqkv.get(3 * D * N);
-    attentionBackward(be, dy, this.qkv, this.probs.get(B * this.heads * T * T), B, T, this.heads, D, dqkv, this.dp.get(T * T));
+    attentionBackward(be, dy, this.qkv, this.probs.get(B * this.heads * T * T), B, T, this.heads, D, dqkv);
     const dln1 = this.attn.backward(be, dqkv, N, true)!;
     this.ln1.backward(be, dln1, N, dout); // dout is now dL/dx
     return dout;
@@ -144,8 +142,9 @@ export class Gpt {
   private readonly emb = new Scratch(); private readonly dlogits = new Scratch(); private readonly dres = new Scratch();
   private tokens: I32 = new Int32Array(0); private B = 0; private T = 0;
 
-  constructor(readonly config: GptConfig, options: StorageOptions = {}) {
+  constructor(readonly config: GptConfig, storage: StorageOptions = {}) {
     const { layers, heads, dim, context, vocab, tied } = config;
+    const options: StorageOptions = { ...storage, wideColumns: true }; // B·T activation columns
     this.wte = new Matrix('wte', vocab, dim, options);
     this.wpe = new Matrix('wpe', context, dim, options);
     this.blocks = Array.from({ length: layers }, (_, i) => new Block(`h.${i}`, dim, heads, options));

@@ -2,8 +2,8 @@
 // src/backend/transformer-reference.ts), batch-last like every winnow kernel: an activation is
 // [features × N] row-major with N = B·T columns, column b·T + t for sequence b, position t.
 // Each has a slow, obvious twin in reference.ts; test/nn/gpt-ops.test.ts diffs them on awkward
-// shapes and checks every backward numerically. Attention runs on the backend's GEMM (one product
-// per sequence and head, on strided views of the fused QKV activation), so no layer transposes.
+// shapes and checks every backward numerically. Attention is a fused backend kernel over strided
+// views of the fused QKV activation, so no layer transposes.
 import type { Backend, F32, I32 } from '../../backend/backend.js';
 
 /** Causal softmax of a [T × T] score matrix in place, row by row (row i keeps columns j ≤ i; the rest become 0). */
@@ -35,35 +35,16 @@ export function causalSoftmaxBackwardRows(p: F32, dp: F32, T: number): void {
  * Causal multi-head self-attention from the fused projection qkv [3D × N] (rows: Q heads, K heads,
  * V heads; head h owns rows h·hd … (h+1)·hd − 1 of each) to y [D × N]; keeps the probabilities
  * p [B·H × T × T] for the backward. Per sequence b and head h: P = softmax(QᵀK/√hd, causal), Y = V·Pᵀ.
+ * One fused backend kernel (native/transformer.cc; twin in src/backend/transformer-reference.ts): it
+ * computes only the causal triangle, with no GEMM call per sequence and head.
  */
 export function attentionForward(be: Backend, qkv: F32, B: number, T: number, H: number, D: number, y: F32, p: F32): void {
-  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const q = qkv.subarray(h * hd * N + b * T), k = qkv.subarray((D + h * hd) * N + b * T), v = qkv.subarray((2 * D + h * hd) * N + b * T);
-      const ph = p.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
-      be.gemm(true, false, T, T, hd, scale, q, N, k, N, 0, ph, T);
-      causalSoftmaxRows(ph, T);
-      be.gemm(false, true, hd, T, T, 1, v, N, ph, T, 0, y.subarray(h * hd * N + b * T), N);
-    }
-  }
+  be.causalAttentionForward(qkv, B, T, H, D, y, p);
 }
 
-/** The attention backward: dqkv [3D × N] overwritten from dy [D × N]; dp [T × T] is scratch. */
-export function attentionBackward(be: Backend, dy: F32, qkv: F32, p: F32, B: number, T: number, H: number, D: number, dqkv: F32, dp: F32): void {
-  const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const qo = h * hd * N + b * T, ko = (D + h * hd) * N + b * T, vo = (2 * D + h * hd) * N + b * T;
-      const ph = p.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T);
-      const dyh = dy.subarray(h * hd * N + b * T);
-      be.gemm(true, false, T, T, hd, 1, dyh, N, qkv.subarray(vo), N, 0, dp, T); // dP = dYᵀ·V
-      be.gemm(false, false, hd, T, T, 1, dyh, N, ph, T, 0, dqkv.subarray(vo), N); // dV = dY·P
-      causalSoftmaxBackwardRows(ph, dp, T); // dS
-      be.gemm(false, true, hd, T, T, scale, qkv.subarray(ko), N, dp, T, 0, dqkv.subarray(qo), N); // dQ = K·dSᵀ/√hd
-      be.gemm(false, false, hd, T, T, scale, qkv.subarray(qo), N, dp, T, 0, dqkv.subarray(ko), N); // dK = Q·dS/√hd
-    }
-  }
+/** The attention backward: dqkv [3D × N] overwritten from dy [D × N]. */
+export function attentionBackward(be: Backend, dy: F32, qkv: F32, p: F32, B: number, T: number, H: number, D: number, dqkv: F32): void {
+  be.causalAttentionBackward(dy, qkv, p, B, T, H, D, dqkv);
 }
 
 /** A [rows × D] table read row by row: dense row-major values, or CSR (only the kept entries). */
@@ -96,5 +77,5 @@ export function scatterAddRows(t: Table, grad: F32, D: number, idx: I32 | ((j: n
   }
 }
 
-/** a[i] += b[i] */
-export function addInto(a: F32, b: F32, len: number): void { for (let i = 0; i < len; i++) a[i]! += b[i]!; }
+/** a[i] += b[i] on the backend: sgdStep with lr −1 and no decay computes exactly a − (−1)·(b + 0·a) = a + b. */
+export function addInto(be: Backend, a: F32, b: F32, len: number): void { be.sgdStep(a, b, len, -1, 0); }
