@@ -77,7 +77,7 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     methods: { flag: '--methods <list>', help: `comma-separated: ${METHODS.join(', ')}`, parse: listOf('--methods', choice('--methods', METHODS)), default: [...METHODS] },
     densities: { flag: '--densities <list>', help: 'comma-separated densities, fractions or percentages', parse: listOf('--densities', densityItem), default: [0.2, 0.1, 0.05, 0.02, 0.01] },
     ablations: { flag: '--ablations <list>', help: 'ablations run besides each method: shuffle, reinit (all methods), invert (snip/grasp/synflow); none', parse: (v) => v === 'none' ? ['none'] : ['none', ...listOf('--ablations', choice('--ablations', ['shuffle', 'reinit', 'invert'] as const))(v)], default: ['none'] },
-    tickets: { flag: '--no-tickets', help: 'skip the lottery tickets and their controls', default: true },
+    tickets: { flag: '--no-tickets', help: 'skip the IMP lottery tickets and their ablations', default: true },
     out: { flag: '--out <dir>', help: 'output directory of the report (default: <store>/<run id>/report)', parse: String, default: '' },
   },
   outsideIdentity: ['out'],
@@ -254,7 +254,7 @@ function costTable(s: SparseStudySummary): string { return formatTable(COST_COLU
 export function writeStudyReport(dir: string, h: SparseStudyHparams, s: SparseStudySummary): string[] {
   const series = [...new Set(s.rows.map((r) => r.series))];
   const lines: LineSeries[] = series.map((name) => ({
-    name, dashed: ['reinit', 'random-prune'].includes(name) || name.includes('/'),
+    name, dashed: name.includes('/'),
     points: s.rows.filter((r) => r.series === name).sort((a, b) => b.density - a.density).map((r) => ({
       x: 100 * r.actualDensity.mean, y: 100 * r.accuracy.mean, ...(r.accuracy.n > 1 ? { yLow: 100 * (r.accuracy.mean - r.accuracy.std), yHigh: 100 * (r.accuracy.mean + r.accuracy.std) } : {}),
     })),
@@ -267,10 +267,10 @@ export function writeStudyReport(dir: string, h: SparseStudyHparams, s: SparseSt
   const doc: ReportDoc = {
     title: `Sparse from the start: ${h.model} on ${s.dataset}`,
     blocks: [
-      paragraph(`${h.replicates} replicate(s) per cell (seeds ${h.seed}…${h.seed + h.replicates - 1}), ${h.optimizer} lr ${h.lr || 'default'}, batch ${h.batchSize}, ${h.epochs ? `${h.epochs} epochs` : `${h.iterations} iterations`}; static/SET/RigL budgets ${h.distribution}; SNIP/GraSP/SynFlow global. Test accuracy at the early-stop iteration (minimum validation loss), mean ± std. Lottery tickets: one-shot magnitude pruning of the trained dense network to the density, reset to θ0 (lottery runs ${s.lotteryRuns.join(', ') || 'none'}); random-prune and reinit are its controls.`),
+      paragraph(`${h.replicates} replicate(s) per cell (seeds ${h.seed}…${h.seed + h.replicates - 1}), ${h.optimizer} lr ${h.lr || 'default'}, batch ${h.batchSize}, ${h.epochs ? `${h.epochs} epochs` : `${h.iterations} iterations`}; static/SET/RigL budgets ${h.distribution}; SNIP/GraSP/SynFlow global. Test accuracy at the early-stop iteration (minimum validation loss), mean ± std. imp: lottery tickets by iterative magnitude pruning, layer-wise, reset to θ0, the per-level rate solved so that levels land on the densities (lottery run ${s.lotteryRuns.join(', ') || 'none'}). Ablations (Frankle et al. 2021): /shuffle re-draws each layer's mask with the same count (for imp, the random-pruned control), /reinit trains fresh initial weights on the mask, /invert keeps the lowest scores (for imp, the smallest trained dense weights, with the ticket's per-layer counts).`),
       table(['test acc %', ...densities.map((d) => pctLabel(100 * d))], series.map((name) => [name, ...densities.map((d) => { const r = s.rows.find((x) => x.series === name && x.density === d); return r ? fmtAcc(r.accuracy) : null; })])),
       figure('accuracy', chart, 'Test accuracy at early stop against the fraction of weights kept (log scale), mean ± std over replicates.'),
-      table(COST_COLUMNS, costRows(s), { caption: `Training cost per run (means). GMACs: multiply-adds of every training step at the masks of that step (forward, input and weight gradients at kept weights), of RigL's dense gradients at its update steps, and of scoring the initial mask; dense training is ${(s.denseStepMacs / 1e6).toFixed(2)} MMACs per step. ≈: lottery rows estimate a step as density × a dense step; a ticket's cost includes the dense training that found it. Seconds: training steps (mask updates included), mask updates alone, initial-mask scoring.` }),
+      table(COST_COLUMNS, costRows(s), { caption: `Training cost per run (means). GMACs: multiply-adds of every training step at the masks of that step (forward, input and weight gradients at kept weights), of RigL's dense gradients at its update steps, and of scoring the initial mask; dense training is ${(s.denseStepMacs / 1e6).toFixed(2)} MMACs per step. ≈: imp rows add the search, estimating each IMP level's steps as density × a dense step (the dense training and the levels before the ticket's). Seconds: training steps (mask updates included), mask updates alone, initial-mask scoring.` }),
     ],
   };
   return writeReport(dir, 'report', doc);
