@@ -86,7 +86,7 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     resolveSparseTrain(probe, given as ReadonlySet<keyof SparseTrainHparams>);
     return h;
   },
-  describe: (h) => `${h.methods.length} methods × ${h.densities.length} densities × ${h.replicates} replicate(s) on ${h.model}, ${h.dataset}${h.tickets ? ', with lottery tickets and controls' : ''}`,
+  describe: (h) => `${h.methods.length} methods × ${h.densities.length} densities × ${h.replicates} replicate(s) on ${h.model}, ${h.dataset}${h.tickets ? ', with IMP lottery tickets' : ''}`,
   plan(h) {
     const jobs: Spec[] = [];
     if (h.tickets) jobs.push({ key: 'lottery', label: 'lottery tickets (IMP)', part: 'lottery' });
