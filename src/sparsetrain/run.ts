@@ -3,6 +3,7 @@
 // updates (SET, RigL), and count the cost: multiply-adds of every step (forward, input gradients, weight
 // gradients at the kept weights), of the dense gradients at RigL's update steps, and the wall time (mask updates
 // included, as step time).
+import { createHash } from 'node:crypto';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { features } from '../data/dataset.js';
@@ -15,7 +16,8 @@ import type { WeightLayer } from '../nn/weight-layer.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 import { maskWarnings } from '../prune/check.js';
 import { randomMask } from '../prune/random.js';
-import { train, type TrainResult } from '../train/trainer.js';
+import { train, type TrainerState, type TrainResult } from '../train/trainer.js';
+import type { SparseCheckpoint } from './checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { layerCounts, layerDensities, type BudgetLayer, type Distribution } from './budget.js';
@@ -49,6 +51,11 @@ export interface SparseTrainOptions {
   /** SNIP: samples in the scoring batch; GraSP: samples per class */
   scoreBatch: number;
   sparseThreshold?: number;
+  /**
+   * A given starting point instead of the method's initial mask (per weight layer, in order): e.g. a lottery
+   * ticket's mask and θ0. The ablations apply to it as to any mask; no scoring is done.
+   */
+  start?: { masks: Uint8Array[]; weights: Float32Array[]; biases: Float32Array[] };
 }
 
 export const DEFAULTS = { zeta: 0.3, alpha: 0.3, deltaT: 100, endFraction: 0.75, snipBatch: 100, graspPerClass: 10 };
@@ -65,7 +72,17 @@ export interface SparseTrainSummary {
   /** seconds: scoring the initial mask, training steps (mask updates included), mask updates alone, all with evaluation */
   seconds: { scoring: number; steps: number; maskUpdates: number; wall: number };
   maskUpdates: number;
+  /** sha256 of the final weights, biases and masks (layer by layer): equal digests, equal networks */
+  finalState: string;
   warnings: string[];
+}
+
+/** sha256 over every weight layer's dense weights, bias and 0/1 mask, in layer order. */
+export function modelDigest(model: Sequential): string {
+  const h = createHash('sha256');
+  const bytes = (a: Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  for (const l of model.weightLayers()) { h.update(l.name); h.update(bytes(l.weights.toDense())); h.update(bytes(l.bias)); h.update(bytes(l.weights.toMask())); }
+  return h.digest('hex');
 }
 
 function budgetLayer(l: WeightLayer): BudgetLayer {
@@ -103,8 +120,11 @@ export function validateOptions(o: Pick<SparseTrainOptions, 'method' | 'density'
   }
 }
 
+/** Resuming and checkpointing: `resume` continues a saved run; `save` receives the state at epoch boundaries. */
+export interface SparseCheckpointing { resume?: SparseCheckpoint; save?: (c: SparseCheckpoint) => void }
+
 export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOptions,
-  onStep?: (iteration: number, total: number, loss: number) => void): { summary: SparseTrainSummary; model: Sequential; history: TrainResult['history'] } {
+  onStep?: (iteration: number, total: number, loss: number) => void, ckpt: SparseCheckpointing = {}): { summary: SparseTrainSummary; model: Sequential; history: TrainResult['history'] } {
   validateOptions(o);
   if ((o.method === 'snip' || o.method === 'grasp') && data.train.count === 0) throw new UserError(`--method ${o.method} scores weights on training data, but ${data.name} has no training images`);
   const rng = new Rng(o.seed);
@@ -115,7 +135,15 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
   let scoringMacs = 0;
   // The initial masks.
   let masks: Uint8Array[];
-  if (o.method === 'static' || o.method === 'set' || o.method === 'rigl') {
+  if (o.start) {
+    if (o.start.masks.length !== layers.length) throw new Error(`start: ${o.start.masks.length} masks for ${layers.length} weight layers`);
+    layers.forEach((l, i) => {
+      const size = l.weights.rows * l.weights.cols;
+      if (o.start!.masks[i]!.length !== size || o.start!.weights[i]!.length !== size || o.start!.biases[i]!.length !== l.bias.length) throw new Error(`start: layer ${l.name} has the wrong size`);
+      l.setWeights(o.start!.weights[i]!, null); l.bias.set(o.start!.biases[i]!);
+    });
+    masks = o.start.masks.map((m) => Uint8Array.from(m));
+  } else if (o.method === 'static' || o.method === 'set' || o.method === 'rigl') {
     const dens = layerDensities(layers.map(budgetLayer), o.density, o.distribution);
     const counts = layerCounts(layers.map(budgetLayer), dens);
     masks = layers.map((l, i) => randomMask(l.weights.rows * l.weights.cols, counts[i]! / (l.weights.rows * l.weights.cols), maskRng));
@@ -132,7 +160,8 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
     for (const l of layers) { const w = new Float32Array(l.weights.rows * l.weights.cols); const f = l.fans(); initWeights(w, o.init, f.fanIn, f.fanOut, reinit); l.setWeights(w, null); }
   }
   layers.forEach((l, i) => { const b = Float32Array.from(l.bias); l.setWeights(l.weights.toDense(), masks[i]!); l.bias.set(b); });
-  const scoringSeconds = (performance.now() - t0) / 1000;
+  // A resumed run keeps the scoring time it measured the first time (the masks are recomputed, identically).
+  const scoringSeconds = ckpt.resume ? ckpt.resume.progress.scoringSeconds : (performance.now() - t0) / 1000;
   const warnings = maskWarnings(layers.map((l, i, all) => ({ name: l.name, mask: l.weights.toMask(), rows: l.weights.rows, isOutput: i === all.length - 1 })), `--method ${o.method} --density ${o.density}`);
 
   // Mask updates during training.
@@ -142,12 +171,22 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
   const setDue = (it: number): boolean => o.method === 'set' && it % perEpoch === 0 && it < o.iterations;
   const setRng = rng.stream('set');
   let macsSteps = 0, macsUpdates = 0, updates = 0, updateMs = 0;
-  let perStep = stepMacs(model, o.batchSize);
+  if (ckpt.resume) {
+    ({ macsSteps, macsUpdates, updates, updateMs } = ckpt.resume.progress);
+    setRng.setState(ckpt.resume.progress.setRng);
+  }
+  let perStep = -1; // at the first step: the trainer restores a resumed run's masks first
   const result = train(be, model, data, { optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed }, {
+    resume: ckpt.resume?.trainer,
+    ...(ckpt.save ? {
+      checkpointEvery: perEpoch,
+      onCheckpoint: (trainer: TrainerState) => ckpt.save!({ trainer, progress: { macsSteps, macsUpdates, updates, updateMs, setRng: setRng.getState(), scoringSeconds } }),
+    } : {}),
     beforeStep(it) {
       if (rigLDue(it + 1)) for (const l of model.weightLayers()) l.denseGradOut = new Float32Array(l.weights.rows * l.weights.cols);
     },
     afterUpdate(it) {
+      if (perStep < 0) perStep = stepMacs(model, o.batchSize);
       macsSteps += perStep;
       if (!rigLDue(it) && !setDue(it)) return null;
       const u0 = performance.now();
@@ -195,6 +234,7 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
     macs: { steps: macsSteps, maskUpdates: macsUpdates, scoring: scoringMacs },
     seconds: { scoring: scoringSeconds, steps: result.stepSeconds, maskUpdates: updateMs / 1000, wall: scoringSeconds + result.wallSeconds },
     maskUpdates: updates,
+    finalState: modelDigest(model),
     warnings: [...warnings, ...result.warnings],
   };
   return { summary, model, history: result.history };

@@ -9,6 +9,7 @@
 // All three rank every weight layer together (global), ties broken by the lower (layer, index). Scores are
 // float64 (scorenet.ts); the PyTorch peer (bench/pytorch_sparse.py) computes the same in float64.
 import type { Sequential } from '../nn/sequential.js';
+import { UserError } from '../util/errors.js';
 import { hessianVector, lossGradient, outputSumGradient, scoreOps, type ScoreOp, type WeightOp } from './scorenet.js';
 
 export const SCORE_METHODS = ['snip', 'grasp', 'synflow'] as const;
@@ -103,7 +104,7 @@ export function scoreMasks(model: Sequential, method: ScoreMethod, density: numb
   const total = model.weightLayers().reduce((s, l) => s + l.weights.rows * l.weights.cols, 0);
   const keep = Math.max(1, Math.round(density * total));
   if (method === 'synflow') return synflowMasks(model, density, SYNFLOW_ROUNDS, invert);
-  if (!batch) throw new Error(`${method} needs a batch of data`);
+  if (!batch || batch.n === 0) throw new UserError(`--method ${method} scores weights on a batch of training data, and none was given (synflow is the data-free method)`);
   if (method === 'snip') return keepTop(snipScores(model, batch), keep, invert);
   return keepTop(graspScores(model, batch), keep, !invert);
 }

@@ -48,21 +48,32 @@ test('sparse_train: a run on a conv model stores its replicates and reads them b
   assert.deepEqual(b.summary, a.summary);
 });
 
-test('sparse_study: methods × densities with tickets; chart and cost table in the report', async () => {
+test('sparse_study: methods × densities with IMP tickets and every ablation; chart and cost table in the report', async () => {
   const root = mkdtempSync(join(tmpdir(), 'winnow-sparse-'));
   const h = resolveHparams(sparseStudyExperiment, {
-    model: 'mlp:20-16-4', dataset: 'synthetic:blobs', methods: ['static', 'rigl', 'snip'], densities: [0.5, 0.2], ablations: ['none', 'shuffle'],
+    model: 'mlp:20-16-4', dataset: 'synthetic:blobs', methods: ['static', 'rigl', 'snip'], densities: [0.5, 0.2], ablations: ['none', 'shuffle', 'reinit', 'invert'],
     iterations: 60, replicates: 1, deltaT: 20,
   });
   const l = await launch(sparseStudyExperiment, h, { root, backend: 'reference' });
   const series = [...new Set(l.summary.rows.map((r) => r.series))].sort();
-  assert.deepEqual(series, ['lottery ticket', 'random-prune', 'reinit', 'rigl', 'rigl/shuffle', 'snip', 'snip/shuffle', 'static', 'static/shuffle']);
+  assert.deepEqual(series, ['imp', 'imp/invert', 'imp/reinit', 'imp/shuffle', 'rigl', 'rigl/reinit', 'rigl/shuffle', 'snip', 'snip/invert', 'snip/reinit', 'snip/shuffle',
+    'static', 'static/reinit', 'static/shuffle']);
   assert.equal(l.summary.rows.length, series.length * 2);
-  assert.equal(l.summary.lotteryRuns.length, 2);
+  // One IMP lottery run whose levels land on both densities; its tickets retrained here match its own.
+  assert.equal(l.summary.lotteryRuns.length, 1);
+  for (const d of [0.5, 0.2]) {
+    const imp = l.summary.rows.find((r) => r.series === 'imp' && r.density === d)!;
+    assert.ok(Math.abs(imp.actualDensity.mean / d - 1) < 0.02, `ticket density ${imp.actualDensity.mean} for ${d}`);
+  }
+  const tickets = l.jobs.filter((j) => j.spec.key.startsWith('imp/none/')).map((j) => j.result as { earlyStop: { testAccuracy: number }; ticket: { lotteryAccuracy: number; level: number } });
+  assert.equal(tickets.length, 2);
+  for (const t of tickets) { assert.ok(t.ticket.level >= 1); assert.equal(t.earlyStop.testAccuracy, t.ticket.lotteryAccuracy); }
   const md = readFileSync(l.reportFiles.find((f) => f.endsWith('.md'))!, 'utf8');
   assert.match(md, /GMACs total/);
   assert.ok(l.reportFiles.some((f) => f.endsWith('.svg') && existsSync(f)));
-  // RigL pays for its dense gradients; the ticket for the dense training that found it.
+  // RigL pays for its dense gradients; the ticket for the dense training and the IMP levels that found it.
   const rigl = l.summary.rows.find((r) => r.series === 'rigl' && r.density === 0.2)!, stat = l.summary.rows.find((r) => r.series === 'static' && r.density === 0.2)!;
   assert.ok(rigl.maskUpdateMacs.mean > 0 && rigl.macs.mean > stat.macs.mean);
+  const imp = l.summary.rows.find((r) => r.series === 'imp' && r.density === 0.2)!;
+  assert.ok(imp.macs.mean > 3 * stat.macs.mean);
 });

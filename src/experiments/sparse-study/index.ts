@@ -1,10 +1,17 @@
 // `winnow sparse-study`: every sparse-from-the-start method at every density with replicates, against lottery
-// tickets and their random-pruned and reinitialized controls at the same densities. The tickets come from a
-// lottery experiment of their own per density, launched nested in the same store (one-shot magnitude pruning to
-// the density, reset to θ0: `winnow lottery --one-shot d --levels 1`), so they resume and are shared like any
-// lottery run. Writes a chart of test accuracy against density per method and a table of training cost
-// (multiply-adds of steps and mask updates, seconds in steps, mask updates and scoring).
+// tickets found by iterative magnitude pruning (IMP) at the same densities. The tickets come from one lottery
+// experiment, launched nested in the same store (so it resumes and is shared like any lottery run): layer-wise
+// IMP, reset to θ0, with the per-level rate solved so that levels land on the study's densities (imp.ts). The
+// Frankle et al. 2021 ablations (shuffle each layer's mask, reinitialize, invert the scores) apply to every
+// method, tickets included; a shuffled ticket is the random-pruned control. Writes a chart of test accuracy
+// against density per method and a table of training cost (multiply-adds of steps and mask updates, seconds in
+// steps, mask updates and scoring).
 import { join } from 'node:path';
+import { impLadder, type ImpLadder } from './imp.js';
+import { loadModelState } from '../../lottery/state-io.js';
+import { lotteryJobKey } from '../../store/db.js';
+import { jobDir } from '../../store/layout.js';
+import type { LotteryHparams } from '../../lottery/hparams.js';
 import { buildModel } from '../../models/build.js';
 import type { JobResult as LotteryJob } from '../../lottery/runner.js';
 import { figure, paragraph, table, writeReport, type ReportDoc } from '../../report/document.js';
@@ -16,18 +23,21 @@ import { runDir } from '../../store/layout.js';
 import { UserError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { intFlag } from '../../util/flags.js';
-import type { Experiment, JobSpec } from '../experiment.js';
-import { launch } from '../launch.js';
+import type { Experiment, JobEnv, JobSpec } from '../experiment.js';
+import { launch, runIdentity } from '../launch.js';
 import { lotteryExperiment, lotteryResult } from '../lottery/index.js';
 import { defaultsOf, resolveHparams } from '../params.js';
-import { SPARSE_TRAIN_PARAMS, checkSparseResult, openSparseContext, resolveSparseTrain, runReplicate, type SparseTrainContext, type SparseTrainHparams } from '../sparse-train/index.js';
+import { CHECKPOINT_FILE, SPARSE_TRAIN_PARAMS, checkSparseResult, openSparseContext, resolveSparseTrain, runReplicate, type SparseTrainContext, type SparseTrainHparams } from '../sparse-train/index.js';
 
 export interface SparseStudyHparams extends Omit<SparseTrainHparams, 'method' | 'density' | 'ablation'> {
   methods: Method[]; densities: number[]; ablations: Ablation[]; tickets: boolean; out: string;
 }
 
-type Spec = JobSpec & ({ part: 'method'; method: Method; ablation: Ablation; density: number; replicate: number } | { part: 'lottery'; density: number });
-type StudyJob = SparseTrainSummary | { lotteryRunId: string; results: LotteryJob[] };
+type Spec = JobSpec & ({ part: 'method'; method: Method; ablation: Ablation; density: number; replicate: number } | { part: 'lottery' }
+  | { part: 'ticket'; ablation: Ablation; density: number; replicate: number });
+/** A ticket job: the ablated (or not) IMP ticket retrained here, with the cost of the search that found its mask. */
+export interface TicketSummary extends SparseTrainSummary { ticket: { level: number; lotteryRunId: string; searchMacs: number; searchSeconds: number; lotteryAccuracy: number | null } }
+type StudyJob = SparseTrainSummary | TicketSummary | { lotteryRunId: string; results: LotteryJob[] };
 
 export interface StudyRow {
   series: string; density: number; actualDensity: MeanStd; accuracy: MeanStd; macs: MeanStd; maskUpdateMacs: MeanStd;
@@ -55,7 +65,7 @@ const densityItem = (s: string): number => {
 
 const { method: _m, density: _d, ablation: _a, ...shared } = SPARSE_TRAIN_PARAMS;
 
-const seriesName = (m: Method, a: Ablation): string => (a === 'none' ? m : `${m}/${a}`);
+const seriesName = (m: Method | 'imp', a: Ablation): string => (a === 'none' ? m : `${m}/${a}`);
 const pctLabel = (v: number): string => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2)) + '%';
 
 export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJob, SparseTrainContext, SparseStudySummary> = {
@@ -67,7 +77,7 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     methods: { flag: '--methods <list>', help: `comma-separated: ${METHODS.join(', ')}`, parse: listOf('--methods', choice('--methods', METHODS)), default: [...METHODS] },
     densities: { flag: '--densities <list>', help: 'comma-separated densities, fractions or percentages', parse: listOf('--densities', densityItem), default: [0.2, 0.1, 0.05, 0.02, 0.01] },
     ablations: { flag: '--ablations <list>', help: 'ablations run besides each method: shuffle, reinit (all methods), invert (snip/grasp/synflow); none', parse: (v) => v === 'none' ? ['none'] : ['none', ...listOf('--ablations', choice('--ablations', ['shuffle', 'reinit', 'invert'] as const))(v)], default: ['none'] },
-    tickets: { flag: '--no-tickets', help: 'skip the lottery tickets and their controls', default: true },
+    tickets: { flag: '--no-tickets', help: 'skip the IMP lottery tickets and their ablations', default: true },
     out: { flag: '--out <dir>', help: 'output directory of the report (default: <store>/<run id>/report)', parse: String, default: '' },
   },
   outsideIdentity: ['out'],
@@ -76,19 +86,26 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     resolveSparseTrain(probe, given as ReadonlySet<keyof SparseTrainHparams>);
     return h;
   },
-  describe: (h) => `${h.methods.length} methods × ${h.densities.length} densities × ${h.replicates} replicate(s) on ${h.model}, ${h.dataset}${h.tickets ? ', with lottery tickets and controls' : ''}`,
+  describe: (h) => `${h.methods.length} methods × ${h.densities.length} densities × ${h.replicates} replicate(s) on ${h.model}, ${h.dataset}${h.tickets ? ', with IMP lottery tickets' : ''}`,
   plan(h) {
     const jobs: Spec[] = [];
+    if (h.tickets) jobs.push({ key: 'lottery', label: 'lottery tickets (IMP)', part: 'lottery' });
     for (const d of h.densities) {
       for (const method of h.methods) {
         for (const ablation of h.ablations) {
-          if (ablation === 'invert' && !['snip', 'grasp', 'synflow'].includes(method)) continue;
+          if (ablation === 'invert' && !['snip', 'grasp', 'synflow'].includes(method)) continue; // a random mask has no scores to invert
           for (let r = 0; r < h.replicates; r++) {
             jobs.push({ key: `${method}/${ablation}/d_${d}/replicate_${r}`, label: `${seriesName(method, ablation)} ${pctLabel(100 * d)} rep ${r}`, part: 'method', method, ablation, density: d, replicate: r });
           }
         }
       }
-      if (h.tickets && d < 1) jobs.push({ key: `lottery/d_${d}`, label: `lottery tickets ${pctLabel(100 * d)}`, part: 'lottery', density: d });
+      if (h.tickets && d < 1) {
+        for (const ablation of h.ablations) {
+          for (let r = 0; r < h.replicates; r++) {
+            jobs.push({ key: `imp/${ablation}/d_${d}/replicate_${r}`, label: `${seriesName('imp', ablation)} ${pctLabel(100 * d)} rep ${r}`, part: 'ticket', ablation, density: d, replicate: r, after: ['lottery'] });
+          }
+        }
+      }
     }
     return jobs;
   },
@@ -100,17 +117,13 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
   async runJob(ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as SparseStudyHparams;
     if (spec.part === 'method') {
-      const out = runReplicate(ctx, { ...h, method: spec.method, density: spec.density, ablation: spec.ablation }, spec.replicate, (d, t) => env.step(d, t));
+      const out = runReplicate(ctx, { ...h, method: spec.method, density: spec.density, ablation: spec.ablation }, spec.replicate, (d, t) => env.step(d, t),
+        { checkpoint: { path: join(env.dir, CHECKPOINT_FILE), seconds: env.checkpointSeconds } });
       for (const w of out.result.warnings) env.emit({ type: 'warning', message: `${spec.label}: ${w}` });
       return out;
     }
-    const base = defaultsOf(lotteryExperiment.params);
-    const iterations = h.epochs ? h.epochs * Math.floor(ctx.data.train.count / h.batchSize) : h.iterations;
-    const lh = resolveHparams(lotteryExperiment, {
-      model: h.model, dataset: h.dataset, validation: h.validation, init: h.init, optimizer: h.optimizer, lr: h.lr || base.lr, momentum: h.momentum,
-      weightDecay: h.weightDecay, batchSize: h.batchSize, iterations, evalEvery: h.evalEvery || Math.max(1, Math.floor(iterations / 10)),
-      oneShot: spec.density, levels: 1, controls: ['reinit', 'random-prune'], replicates: h.replicates, seed: h.seed, sparseThreshold: h.sparseThreshold,
-    });
+    const { lh, ladder } = lotteryPlan(ctx, h);
+    if (spec.part === 'ticket') return { result: runTicket(ctx, h, lh, ladder, spec, env) };
     // The nested run's per-level table rows would interleave with this study's output: drop them.
     const l = await launch(lotteryExperiment, lh, { root: env.root, emit: (e) => { if (e.type !== 'row') env.emit(e); }, backend: env.backend, noReport: true, checkpointSeconds: env.checkpointSeconds });
     return { result: { lotteryRunId: l.runId, results: l.summary.results } };
@@ -121,7 +134,9 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
       if (typeof o['lotteryRunId'] !== 'string' || !Array.isArray(o['results'])) throw new UserError(`${where}: expected {lotteryRunId, results}`);
       return { lotteryRunId: o['lotteryRunId'], results: (o['results'] as unknown[]).map((r, i) => lotteryResult(r, `${where} results[${i}]`)) };
     }
-    return checkSparseResult(v, where);
+    const r = checkSparseResult(v, where);
+    if (o !== null && 'ticket' in o && (typeof o['ticket'] !== 'object' || o['ticket'] === null)) throw new UserError(`${where}: field 'ticket' must be an object`);
+    return r;
   },
   summarize(ctx, h, done) {
     const model = buildModel(h.model, ctx.data.shape, ctx.data.classes, new Rng(h.seed));
@@ -134,23 +149,15 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
     };
     const lotteryRuns: string[] = [];
     for (const { spec, result } of done) {
-      if (spec.part === 'method') {
-        const r = result as SparseTrainSummary;
-        add(seriesName(spec.method, spec.ablation), spec.density, { acc: r.earlyStop.testAccuracy, actual: r.density, macs: r.macs.steps + r.macs.maskUpdates + r.macs.scoring, um: r.macs.maskUpdates, steps: r.seconds.steps, us: r.seconds.maskUpdates, sc: r.seconds.scoring });
+      if (spec.part === 'method' || spec.part === 'ticket') {
+        const r = result as SparseTrainSummary | TicketSummary;
+        const search = 'ticket' in r ? r.ticket : { searchMacs: 0, searchSeconds: 0 };
+        add(seriesName(spec.part === 'ticket' ? 'imp' : spec.method, spec.ablation), spec.density, {
+          acc: r.earlyStop.testAccuracy, actual: r.density, macs: r.macs.steps + r.macs.maskUpdates + r.macs.scoring + search.searchMacs, um: r.macs.maskUpdates,
+          steps: r.seconds.steps + search.searchSeconds, us: r.seconds.maskUpdates, sc: r.seconds.scoring,
+        }, spec.part === 'ticket');
       } else {
-        const l = result as { lotteryRunId: string; results: LotteryJob[] };
-        lotteryRuns.push(l.lotteryRunId);
-        const dense = l.results.filter((r) => r.level === 0);
-        for (const r of l.results.filter((x) => x.level === 1)) {
-          // A ticket costs the dense training that finds it plus its own; the controls only their own training.
-          const d0 = dense.find((x) => x.replicate === r.replicate);
-          const own = denseStepMacs * r.density * r.iterations;
-          const name = r.branch === 'ticket' ? 'lottery ticket' : r.branch;
-          add(name, spec.density, {
-            acc: r.earlyStopTestAccuracy, actual: r.density, macs: own + (r.branch === 'ticket' && d0 ? denseStepMacs * d0.iterations : 0), um: 0,
-            steps: r.stepSeconds + (r.branch === 'ticket' && d0 ? d0.stepSeconds : 0), us: 0, sc: 0,
-          }, true);
-        }
+        lotteryRuns.push((result as { lotteryRunId: string }).lotteryRunId);
       }
     }
     const rows: StudyRow[] = [...groups.values()].map((g) => ({
@@ -169,6 +176,65 @@ export const sparseStudyExperiment: Experiment<SparseStudyHparams, Spec, StudyJo
   },
   report: (h, s, env) => writeStudyReport(h.out || join(runDir(env.root, env.runId), 'report'), h, s),
 };
+
+/** The study's IMP lottery run: its model, data, optimizer and length, with the rate solved for the densities. */
+function lotteryPlan(ctx: SparseTrainContext, h: SparseStudyHparams): { lh: LotteryHparams; ladder: ImpLadder } {
+  const model = buildModel(h.model, ctx.data.shape, ctx.data.classes, new Rng(h.seed));
+  const wl = model.weightLayers();
+  const ladder = impLadder(wl.map((l, i) => ({ size: l.weights.rows * l.weights.cols, isOutput: i === wl.length - 1 })), h.densities);
+  const base = defaultsOf(lotteryExperiment.params);
+  const iterations = h.epochs ? h.epochs * Math.floor(ctx.data.train.count / h.batchSize) : h.iterations;
+  const lh = resolveHparams(lotteryExperiment, {
+    model: h.model, dataset: h.dataset, validation: h.validation, init: h.init, optimizer: h.optimizer, lr: h.lr || base.lr, momentum: h.momentum,
+    weightDecay: h.weightDecay, batchSize: h.batchSize, iterations, evalEvery: h.evalEvery || Math.max(1, Math.floor(iterations / 10)),
+    levels: ladder.levels, strategy: 'layerwise', rateFc: ladder.rate, rateConv: ladder.rate, rateOutput: ladder.outputRate,
+    controls: [], replicates: h.replicates, seed: h.seed, sparseThreshold: h.sparseThreshold,
+  });
+  return { lh, ladder };
+}
+
+/**
+ * One ticket job: replicate r's IMP mask at the level of `density`, with θ0, retrained by the sparse trainer
+ * under the ablation. `invert` keeps, per layer, as many weights as the ticket but the smallest |w| of the
+ * trained dense network (level 0), IMP's score inverted; `shuffle` (the random-pruned control) and `reinit` act
+ * as for every method.
+ */
+function runTicket(ctx: SparseTrainContext, h: SparseStudyHparams, lh: LotteryHparams, ladder: ImpLadder,
+  spec: { ablation: Ablation; density: number; replicate: number }, env: JobEnv): TicketSummary {
+  const level = ladder.levelOf.get(spec.density)!;
+  const lotteryRunId = runIdentity(lotteryExperiment as never, lh).id;
+  const file = (lv: number, name: string): string => join(jobDir(env.root, lotteryRunId, lotteryJobKey(spec.replicate, lv, 'ticket')), name);
+  const theta0 = loadModelState(file(0, 'weights-init.wt'));
+  const names = Object.keys(theta0);
+  let masks = (() => { const m = loadModelState(file(level, 'mask.wt')); return names.map((n) => m[n]!.mask); })();
+  if (spec.ablation === 'invert') {
+    const trained = loadModelState(file(0, 'weights-final.wt'));
+    masks = names.map((n, i) => {
+      const w = trained[n]!.weight, keep = masks[i]!.reduce((a, b) => a + b, 0);
+      const order = Array.from(w.keys()).sort((a, b) => Math.abs(w[a]!) - Math.abs(w[b]!) || a - b);
+      const m = new Uint8Array(w.length);
+      for (let k = 0; k < keep; k++) m[order[k]!] = 1;
+      return m;
+    });
+  }
+  const out = runReplicate(ctx, { ...h, method: 'static', density: spec.density, ablation: spec.ablation === 'invert' ? 'none' : spec.ablation }, spec.replicate, (d, t) => env.step(d, t), {
+    start: { masks, weights: names.map((n) => theta0[n]!.weight), biases: names.map((n) => theta0[n]!.bias) },
+    checkpoint: { path: join(env.dir, CHECKPOINT_FILE), seconds: env.checkpointSeconds },
+  });
+  // The search: the dense training and the IMP levels before this one (lottery rows: density × a dense step).
+  const lottery = env.store.listJobs(lotteryRunId).filter((j) => j.status === 'done' && j.result !== null)
+    .map((j) => lotteryResult(j.result, `lottery run ${lotteryRunId} job ${j.key}`)).filter((r) => r.replicate === spec.replicate && r.branch === 'ticket');
+  const denseStep = stepMacs(buildModel(h.model, ctx.data.shape, ctx.data.classes, new Rng(h.seed)), h.batchSize);
+  const before = lottery.filter((r) => r.level < level);
+  const mine = lottery.find((r) => r.level === level);
+  return {
+    ...out.result, method: 'static',
+    ticket: {
+      level, lotteryRunId, searchMacs: before.reduce((s, r) => s + denseStep * r.density * r.iterations, 0),
+      searchSeconds: before.reduce((s, r) => s + r.stepSeconds, 0), lotteryAccuracy: mine ? mine.earlyStopTestAccuracy : null,
+    },
+  };
+}
 
 const fmtAcc = (s: MeanStd): string => !Number.isFinite(s.mean) ? '—' : s.n > 1 ? `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}` : (100 * s.mean).toFixed(2);
 
@@ -192,7 +258,7 @@ function costTable(s: SparseStudySummary): string { return formatTable(COST_COLU
 export function writeStudyReport(dir: string, h: SparseStudyHparams, s: SparseStudySummary): string[] {
   const series = [...new Set(s.rows.map((r) => r.series))];
   const lines: LineSeries[] = series.map((name) => ({
-    name, dashed: ['reinit', 'random-prune'].includes(name) || name.includes('/'),
+    name, dashed: name.includes('/'),
     points: s.rows.filter((r) => r.series === name).sort((a, b) => b.density - a.density).map((r) => ({
       x: 100 * r.actualDensity.mean, y: 100 * r.accuracy.mean, ...(r.accuracy.n > 1 ? { yLow: 100 * (r.accuracy.mean - r.accuracy.std), yHigh: 100 * (r.accuracy.mean + r.accuracy.std) } : {}),
     })),
@@ -205,10 +271,10 @@ export function writeStudyReport(dir: string, h: SparseStudyHparams, s: SparseSt
   const doc: ReportDoc = {
     title: `Sparse from the start: ${h.model} on ${s.dataset}`,
     blocks: [
-      paragraph(`${h.replicates} replicate(s) per cell (seeds ${h.seed}…${h.seed + h.replicates - 1}), ${h.optimizer} lr ${h.lr || 'default'}, batch ${h.batchSize}, ${h.epochs ? `${h.epochs} epochs` : `${h.iterations} iterations`}; static/SET/RigL budgets ${h.distribution}; SNIP/GraSP/SynFlow global. Test accuracy at the early-stop iteration (minimum validation loss), mean ± std. Lottery tickets: one-shot magnitude pruning of the trained dense network to the density, reset to θ0 (lottery runs ${s.lotteryRuns.join(', ') || 'none'}); random-prune and reinit are its controls.`),
+      paragraph(`${h.replicates} replicate(s) per cell (seeds ${h.seed}…${h.seed + h.replicates - 1}), ${h.optimizer} lr ${h.lr || 'default'}, batch ${h.batchSize}, ${h.epochs ? `${h.epochs} epochs` : `${h.iterations} iterations`}; static/SET/RigL budgets ${h.distribution}; SNIP/GraSP/SynFlow global. Test accuracy at the early-stop iteration (minimum validation loss), mean ± std. imp: lottery tickets by iterative magnitude pruning, layer-wise, reset to θ0, the per-level rate solved so that levels land on the densities (lottery run ${s.lotteryRuns.join(', ') || 'none'}). Ablations (Frankle et al. 2021): /shuffle re-draws each layer's mask with the same count (for imp, the random-pruned control), /reinit trains fresh initial weights on the mask, /invert keeps the lowest scores (for imp, the smallest trained dense weights, with the ticket's per-layer counts).`),
       table(['test acc %', ...densities.map((d) => pctLabel(100 * d))], series.map((name) => [name, ...densities.map((d) => { const r = s.rows.find((x) => x.series === name && x.density === d); return r ? fmtAcc(r.accuracy) : null; })])),
       figure('accuracy', chart, 'Test accuracy at early stop against the fraction of weights kept (log scale), mean ± std over replicates.'),
-      table(COST_COLUMNS, costRows(s), { caption: `Training cost per run (means). GMACs: multiply-adds of every training step at the masks of that step (forward, input and weight gradients at kept weights), of RigL's dense gradients at its update steps, and of scoring the initial mask; dense training is ${(s.denseStepMacs / 1e6).toFixed(2)} MMACs per step. ≈: lottery rows estimate a step as density × a dense step; a ticket's cost includes the dense training that found it. Seconds: training steps (mask updates included), mask updates alone, initial-mask scoring.` }),
+      table(COST_COLUMNS, costRows(s), { caption: `Training cost per run (means). GMACs: multiply-adds of every training step at the masks of that step (forward, input and weight gradients at kept weights), of RigL's dense gradients at its update steps, and of scoring the initial mask; dense training is ${(s.denseStepMacs / 1e6).toFixed(2)} MMACs per step. ≈: imp rows add the search, estimating each IMP level's steps as density × a dense step (the dense training and the levels before the ticket's). Seconds: training steps (mask updates included), mask updates alone, initial-mask scoring.` }),
     ],
   };
   return writeReport(dir, 'report', doc);

@@ -1,6 +1,9 @@
 // `winnow sparse-train`: one sparse-from-the-start method (static random, SET, RigL, SNIP, GraSP, SynFlow) at a
 // density, with an optional ablation, replicated; one job per replicate (seed + r), each storing its summary and
 // evaluation history. The methods live in src/sparsetrain/ (sources and defaults there).
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSparseCheckpoint, saveSparseCheckpoint } from '../../sparsetrain/checkpoint.js';
 import { getBackend } from '../../backend/index.js';
 import type { Backend } from '../../backend/backend.js';
 import type { Dataset } from '../../data/dataset.js';
@@ -10,7 +13,10 @@ import { OPTIMIZER_KINDS, type OptimizerKind } from '../../optim/optimizer.js';
 import { meanStd, type MeanStd } from '../../report/stats.js';
 import { formatTable } from '../../report/table.js';
 import { DISTRIBUTIONS, type Distribution } from '../../sparsetrain/budget.js';
-import { ABLATIONS, DEFAULTS, METHODS, runSparseTraining, validateOptions, type Ablation, type Method, type SparseTrainSummary } from '../../sparsetrain/run.js';
+import { ABLATIONS, DEFAULTS, METHODS, runSparseTraining, validateOptions, type Ablation, type Method, type SparseCheckpointing, type SparseTrainOptions, type SparseTrainSummary } from '../../sparsetrain/run.js';
+
+/** A job's checkpoint, in its directory. */
+export const CHECKPOINT_FILE = 'checkpoint.wt';
 import { UserError } from '../../util/errors.js';
 import { choiceFlag, intFlag, numberFlag } from '../../util/flags.js';
 import type { MetricRow } from '../../store/db.js';
@@ -77,14 +83,31 @@ export function trainingLength(h: SparseTrainHparams, data: Dataset): { iteratio
 }
 
 /** Trains one replicate (the sparse-train job; the study runs the same). */
-export function runReplicate(ctx: SparseTrainContext, h: SparseTrainHparams, replicate: number, step: (done: number, total: number) => void): { result: SparseTrainSummary; metrics: MetricRow[] } {
+/**
+ * Trains one replicate (the sparse-train job; the study runs the same). With `checkpoint`, the state is saved
+ * at epoch boundaries (at most every `seconds`) to `path`, a run finding that file resumes from it, and the
+ * file is removed when the run finishes.
+ */
+export function runReplicate(ctx: SparseTrainContext, h: SparseTrainHparams, replicate: number, step: (done: number, total: number) => void,
+  opts: { start?: SparseTrainOptions['start']; checkpoint?: { path: string; seconds: number } } = {}): { result: SparseTrainSummary; metrics: MetricRow[] } {
   const { iterations, evalEvery } = trainingLength(h, ctx.data);
+  const start = opts.start, cp = opts.checkpoint;
+  let lastSave = performance.now();
+  const ckpt: SparseCheckpointing = !cp ? {} : {
+    resume: existsSync(cp.path) ? loadSparseCheckpoint(cp.path) : undefined,
+    save: (c) => {
+      if (performance.now() - lastSave < 1000 * cp.seconds) return;
+      saveSparseCheckpoint(cp.path, c);
+      lastSave = performance.now();
+    },
+  };
   const { summary, history } = runSparseTraining(ctx.be, ctx.data, {
     model: h.model, method: h.method, density: h.density, distribution: h.distribution, ablation: h.ablation,
     optimizer: { kind: h.optimizer, lr: h.lr || DEFAULT_LR[h.optimizer], momentum: h.momentum, weightDecay: h.weightDecay },
     batchSize: h.batchSize, iterations, evalEvery, seed: h.seed + replicate, init: h.init,
-    zeta: h.zeta, alpha: h.alpha, deltaT: h.deltaT, endFraction: h.endFraction, scoreBatch: h.scoreBatch, sparseThreshold: h.sparseThreshold,
-  }, (it, total) => { if (it % 50 === 0 || it === total) step(it, total); });
+    zeta: h.zeta, alpha: h.alpha, deltaT: h.deltaT, endFraction: h.endFraction, scoreBatch: h.scoreBatch, sparseThreshold: h.sparseThreshold, start,
+  }, (it, total) => { if (it % 50 === 0 || it === total) step(it, total); }, ckpt);
+  if (cp) rmSync(cp.path, { force: true });
   return { result: summary, metrics: history.map((r) => ({ ...r })) };
 }
 
@@ -137,7 +160,7 @@ export const sparseTrainExperiment: Experiment<SparseTrainHparams, SparseTrainSp
   open: (h, env) => openSparseContext(h, env),
   runJob(ctx, spec, env) {
     const h = env.store.getRun(env.runId)!.hparams as unknown as SparseTrainHparams;
-    const out = runReplicate(ctx, h, spec.replicate, (d, t) => env.step(d, t));
+    const out = runReplicate(ctx, h, spec.replicate, (d, t) => env.step(d, t), { checkpoint: { path: join(env.dir, CHECKPOINT_FILE), seconds: env.checkpointSeconds } });
     for (const w of out.result.warnings) env.emit({ type: 'warning', message: `${spec.label}: ${w}` });
     return out;
   },
