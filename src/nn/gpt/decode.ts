@@ -11,22 +11,25 @@ import type { WeightLayer } from '../weight-layer.js';
 import type { Gpt, LayerNorm } from './model.js';
 
 /**
- * The format rule (bench/gpt-generate.ts measured it on batch-1 matrix–vector products of the GPT's
- * shapes): a matrix whose every group of 4 holds at most 2 nonzeros runs 2:4; otherwise CSR with
- * gathers below GATHER_BELOW density, dense above.
+ * The format rule, from batch-1 matrix–vector products on the GPT's shapes (128–1536 columns;
+ * bench/gpt-generate.ts --kernels measures them): below SPARSE_BELOW density CSR (at 10%, 1.0–1.7×
+ * faster than dense; at 30% and 50%, 2–4× slower), with vector gathers on rows of GATHER_COLS columns or
+ * more, scalar loads below; else a matrix whose every group of 4 columns holds at most 2 nonzeros runs
+ * 2:4 (1.1–2.2× faster than dense); everything else dense.
  */
-export const GATHER_BELOW = 0.6;
+export const SPARSE_BELOW = 0.12;
+export const GATHER_COLS = 512;
 
 export type FormatChoice = 'auto' | 'dense' | 'csr' | 'csr-gather';
 
-/** Which batch-1 format a [rows × cols] matrix with these weights runs in (see GATHER_BELOW). */
+/** Which batch-1 format a [rows × cols] matrix with these weights runs in (see SPARSE_BELOW). */
 export function pickFormat(w: F32, rows: number, cols: number, choice: FormatChoice = 'auto'): MatvecFormat {
   if (choice !== 'auto') return choice;
   let nnz = 0;
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
   const density = rows * cols > 0 ? nnz / (rows * cols) : 1;
-  if (density <= 0.5 && toNm24(w, rows, cols)) return '2:4';
-  return density < GATHER_BELOW ? 'csr-gather' : 'dense';
+  if (density < SPARSE_BELOW) return cols >= GATHER_COLS ? 'csr-gather' : 'csr';
+  return density <= 0.5 && toNm24(w, rows, cols) ? '2:4' : 'dense';
 }
 
 /** One matrix (with bias, or none) prepared for y = W·x + b at batch 1 in a chosen format. */
