@@ -21,11 +21,11 @@ test('GPT ONNX export matches winnow logits in onnxruntime-node', async () => {
     const rng = new Rng(3);
     for (const l of m.weightLayers()) for (let i = 0; i < l.bias.length; i++) l.bias[i] = 0.05 * rng.normal();
     for (const b of m.blocks) for (let i = 0; i < cfg.dim; i++) { b.ln1.gamma[i] = 1 + 0.3 * rng.normal(); b.ln2.beta[i] = 0.1 * rng.normal(); }
-    const session = await ort.InferenceSession.create(exportGptOnnx(m), { ...ORT_OPTIONS } as never);
+    const session: import('onnxruntime-node').InferenceSession = await ort.InferenceSession.create(exportGptOnnx(m), { ...ORT_OPTIONS } as never);
     for (const [B, T] of [[1, 1], [1, cfg.context], [3, Math.max(1, cfg.context - 2)]] as const) {
       const tokens = Int32Array.from({ length: B * T }, () => rng.int(vocab));
       const want = m.forward(be, tokens, B, T); // [V × B·T], column b·T + t
-      const out = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [B, T]) });
+      const out: import('onnxruntime-node').InferenceSession.ReturnType = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [B, T]) });
       const got = out['logits']!.data as Float32Array; // [B, T, V]
       assert.deepEqual(out['logits']!.dims, [B, T, vocab]);
       let scale = 0, worst = 0;
