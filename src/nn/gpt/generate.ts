@@ -15,8 +15,8 @@ export interface SampleOptions {
   mode?: 'cached' | 'full';
   /** the decoder's matrix formats (default: picked per matrix) */
   formats?: FormatChoice;
-  /** called with the decoder once it is prepared (cached mode) */
-  onDecoder?: (d: GptDecoder) => void;
+  /** a decoder prepared from this model (cached mode; reset first), else one is prepared here */
+  decoder?: GptDecoder;
 }
 
 export function generateTokens(be: Backend, model: Gpt, prompt: Int32Array, o: SampleOptions, rng: Rng, onToken?: (id: number) => void): Int32Array {
@@ -25,8 +25,8 @@ export function generateTokens(be: Backend, model: Gpt, prompt: Int32Array, o: S
   seq.set(prompt);
   let len = prompt.length;
   const probs = new Float64Array(vocab), order = new Int32Array(vocab);
-  const decoder = o.mode === 'full' || o.tokens === 0 ? null : new GptDecoder(be, model, o.formats);
-  if (decoder) o.onDecoder?.(decoder);
+  const decoder = o.mode === 'full' || o.tokens === 0 ? null : o.decoder ?? new GptDecoder(be, model, o.formats);
+  decoder?.reset();
   for (let s = 0; s < o.tokens; s++) {
     let at: (v: number) => number;
     if (decoder && len <= context) {
