@@ -63,23 +63,33 @@ using namespace simd;
 // CSR with the x entries gathered W at a time: rows of a pruned transformer matrix hold 10²–10³
 // nonzeros, long enough that one horizontal sum per row is cheap next to the scalar kernel's three
 // loads per nonzero. Two accumulators (even and odd chunks of the row) for independent FMA chains.
-void csrGatherMatvec(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-                     float* y) {
+// Column indices are int32, or uint16 (the prepared layer stores them so when cols ≤ 65536).
+namespace {
+#if defined(__AVX512F__)
+inline __m512i idxv(const int32_t* p) { return _mm512_loadu_si512(p); }
+inline __m512i idxv(const uint16_t* p) { return _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)p)); }
+inline __m512i idxvn(const int32_t* p, __mmask16 m) { return _mm512_maskz_loadu_epi32(m, p); }
+inline __m512i idxvn(const uint16_t* p, __mmask16 m) { return _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)); }
+#elif defined(__AVX2__)
+inline __m256i idx8(const int32_t* p) { return _mm256_loadu_si256((const __m256i*)p); }
+inline __m256i idx8(const uint16_t* p) { return _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*)p)); }
+#endif
+
+template <typename I>
+void csrGatherT(int64_t rows, const int32_t* rowPtr, const I* colIdx, const float* values, const float* x, float* y) {
 #if defined(__AVX512F__)
   for (int64_t r = 0; r < rows; r++) {
     int64_t q = rowPtr[r];
     const int64_t end = rowPtr[r + 1];
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     for (; q + 32 <= end; q += 32) {
-      const __m512i i0 = _mm512_loadu_si512(colIdx + q), i1 = _mm512_loadu_si512(colIdx + q + 16);
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + q), _mm512_i32gather_ps(i0, x, 4), a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + q + 16), _mm512_i32gather_ps(i1, x, 4), a1);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + q), _mm512_i32gather_ps(idxv(colIdx + q), x, 4), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + q + 16), _mm512_i32gather_ps(idxv(colIdx + q + 16), x, 4), a1);
     }
     for (; q < end; q += 16) {
       const int c = (int)(end - q < 16 ? end - q : 16);
       const __mmask16 m = (__mmask16)((1u << c) - 1u);
-      const __m512i i0 = _mm512_maskz_loadu_epi32(m, colIdx + q);
-      const __m512 g = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i0, x, 4);
+      const __m512 g = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idxvn(colIdx + q, m), x, 4);
       a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, values + q), g, a0);
     }
     y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
@@ -90,17 +100,51 @@ void csrGatherMatvec(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx,
     const int64_t end = rowPtr[r + 1];
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     for (; q + 16 <= end; q += 16) {
-      const __m256i i0 = _mm256_loadu_si256((const __m256i*)(colIdx + q)), i1 = _mm256_loadu_si256((const __m256i*)(colIdx + q + 8));
-      a0 = fma(_mm256_loadu_ps(values + q), _mm256_i32gather_ps(x, i0, 4), a0);
-      a1 = fma(_mm256_loadu_ps(values + q + 8), _mm256_i32gather_ps(x, i1, 4), a1);
+      a0 = fma(_mm256_loadu_ps(values + q), _mm256_i32gather_ps(x, idx8(colIdx + q), 4), a0);
+      a1 = fma(_mm256_loadu_ps(values + q + 8), _mm256_i32gather_ps(x, idx8(colIdx + q + 8), 4), a1);
     }
     float s = 0.f;
     for (; q < end; q++) s += values[q] * x[colIdx[q]];
     y[r] = hsum(add(a0, a1)) + s;
   }
 #else
-  csrMatvec(rows, rowPtr, colIdx, values, x, y);
+  for (int64_t r = 0; r < rows; r++) {
+    float s0 = 0.f, s1 = 0.f;
+    int64_t q = rowPtr[r];
+    for (; q + 1 < rowPtr[r + 1]; q += 2) { s0 += values[q] * x[colIdx[q]]; s1 += values[q + 1] * x[colIdx[q + 1]]; }
+    if (q < rowPtr[r + 1]) s0 += values[q] * x[colIdx[q]];
+    y[r] = s0 + s1;
+  }
 #endif
+}
+
+// Scalar loads, four independent chains (as csrMatvec), 16-bit column indices.
+void csr16Scalar(int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values, const float* x, float* y) {
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t q = rowPtr[r];
+    const int64_t end = rowPtr[r + 1];
+    float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+    for (; q + 3 < end; q += 4) {
+      s0 += values[q] * x[colIdx[q]]; s1 += values[q + 1] * x[colIdx[q + 1]];
+      s2 += values[q + 2] * x[colIdx[q + 2]]; s3 += values[q + 3] * x[colIdx[q + 3]];
+    }
+    for (; q < end; q++) s0 += values[q] * x[colIdx[q]];
+    y[r] = (s0 + s1) + (s2 + s3);
+  }
+}
+}  // namespace
+
+void csrGatherMatvec(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
+                     float* y) {
+  csrGatherT(rows, rowPtr, colIdx, values, x, y);
+}
+void csr16GatherMatvec(int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values, const float* x,
+                       float* y) {
+  csrGatherT(rows, rowPtr, colIdx, values, x, y);
+}
+void csr16Matvec(int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values, const float* x,
+                 float* y) {
+  csr16Scalar(rows, rowPtr, colIdx, values, x, y);
 }
 
 // 2:4 rows: values[r·cols/2 + 2g + k] sits at column 4g + offsets[same index] (offsets in 0..3).

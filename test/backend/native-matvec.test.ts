@@ -1,4 +1,5 @@
-// Batch-1 prepared layers in every mat-vec format (dense, CSR scalar, CSR with gathers, 2:4) against
+// Batch-1 prepared layers in every mat-vec format (dense, CSR scalar, CSR with gathers — 16-bit and
+// 32-bit column indices —, 2:4) against
 // float64 sums and against the reference backend's twins, on random and awkward shapes (empty rows,
 // widths around the SIMD lanes, 2:4 groups with 0, 1 or 2 nonzeros), every ISA level.
 import { test } from 'node:test';
@@ -56,6 +57,27 @@ for (const format of ['dense', 'csr', 'csr-gather', '2:4'] as const) {
     }
   });
 }
+
+test('CSR layers wider than 65536 columns (32-bit column indices) match float64 sums, every ISA', () => {
+  const rng = new Rng(4200);
+  const rows = 3, cols = 70_001;
+  const w = randomMatrix(rng, rows, cols, 0.01, false);
+  w[cols - 1] = 0.5; // the last column is used
+  const bias = randF32(rng, rows), x = randF32(rng, cols);
+  const want = new Float32Array(rows), bound = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = bias[r]!, b = Math.abs(bias[r]!);
+    for (let c = 0; c < cols; c++) { s += w[r * cols + c]! * x[c]!; b += Math.abs(w[r * cols + c]! * x[c]!); }
+    want[r] = s; bound[r] = b;
+  }
+  for (const format of ['csr', 'csr-gather'] as const) {
+    forEachIsa(nb, (isa) => {
+      const got = new Float32Array(rows);
+      nb.prepareInference([layerOf(w, rows, cols, bias, format)]).forward(x, 1, got);
+      assertClose(got, want, bound, `${format} ${isa} ${rows}×${cols}`);
+    });
+  }
+});
 
 test('2:4 layout: groups padded with zeros at increasing offsets; more than 2 per group or a ragged width is refused', () => {
   const w = new Float32Array([0, 0, 0, 0, /**/ 0, 0, 5, 0, /**/ 1, 0, 0, 2]);
