@@ -81,7 +81,7 @@ test('format rule: 2:4 when the pattern allows, CSR only well below half density
   const w = new Float32Array(8 * 16).map((_, i) => (i % 4 < 2 ? 1 : 0));
   assert.equal(pickFormat(w, 8, 16), '2:4');
   const sparse = new Float32Array(8 * 600); for (let i = 0; i < sparse.length; i += 20) sparse[i] = 1;
-  assert.equal(pickFormat(sparse, 8, 600), 'csr-gather');
+  assert.equal(pickFormat(sparse, 8, 600), 'csr');
   assert.equal(pickFormat(sparse.subarray(0, 8 * 100), 8, 100), 'csr');
   assert.equal(pickFormat(new Float32Array(64).fill(1), 8, 8), 'dense');
   const half = new Float32Array(64).map((_, i) => (i % 8 < 4 ? 1 : 0)); // 4 of each 8, but groups of 4 full

@@ -12,13 +12,13 @@ import type { Gpt, LayerNorm } from './model.js';
 
 /**
  * The format rule, from batch-1 matrix–vector products on the GPT's shapes (128–1536 columns;
- * bench/gpt-generate.ts --kernels measures them): below SPARSE_BELOW density CSR (at 10%, 1.0–1.7×
- * faster than dense; at 30% and 50%, 2–4× slower), with vector gathers on rows of GATHER_COLS columns or
- * more, scalar loads below; else a matrix whose every group of 4 columns holds at most 2 nonzeros runs
- * 2:4 (1.1–2.2× faster than dense); everything else dense.
+ * bench/gpt-generate.ts --kernels measures them): below SPARSE_BELOW density CSR with scalar loads (at
+ * 10% about dense speed on matrices that fit the L2 cache, faster on larger ones; at 30% and 50%, 2–4×
+ * slower; the gathering kernel was slower than the scalar one on every shape measured); else a matrix
+ * whose every group of 4 columns holds at most 2 nonzeros runs 2:4 (1.1–1.7× faster than dense);
+ * everything else dense.
  */
 export const SPARSE_BELOW = 0.12;
-export const GATHER_COLS = 512;
 
 export type FormatChoice = 'auto' | 'dense' | 'csr' | 'csr-gather';
 
@@ -28,7 +28,7 @@ export function pickFormat(w: F32, rows: number, cols: number, choice: FormatCho
   let nnz = 0;
   for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
   const density = rows * cols > 0 ? nnz / (rows * cols) : 1;
-  if (density < SPARSE_BELOW) return cols >= GATHER_COLS ? 'csr-gather' : 'csr';
+  if (density < SPARSE_BELOW) return 'csr';
   return density <= 0.5 && toNm24(w, rows, cols) ? '2:4' : 'dense';
 }
 
