@@ -660,7 +660,12 @@ struct NetLayer {
   std::vector<int32_t> rowPtr, colIdx;
   int64_t format = kAuto;
   std::vector<uint8_t> offsets;  // kNm24: the in-group offset (0..3) of each value
-  std::vector<uint16_t> colIdx16;  // kCsr / kCsrGather with cols ≤ 65536: the column indices in 16 bits
+  std::vector<uint16_t> colIdx16;  // kCsrGather with cols ≤ 65536: the column indices in 16 bits
+  // kCsr with cols < 65536: rows padded to multiples of 4 with value 0 at column `cols` (a zero appended
+  // to x in xpad), 16-bit indices
+  std::vector<int32_t> padPtr;
+  std::vector<uint16_t> padIdx;
+  std::vector<float> padVals, xpad;
   // A dense copy of a sparse layer for batch 1, kept when its density is at least
   // kMatvecSparseBelow: a dense mat-vec streams ~0.05 ns per weight, the CSR one ~0.5–0.8 ns per
   // nonzero (measured on LeNet-300-100), so CSR only pays at batch 1 below about 8%.
@@ -717,7 +722,7 @@ napi_value js_netAddLayer(napi_env env, napi_callback_info info) {
   if (!net->layers.empty() && net->layers.back().rows != cols)
     return a.fail("cols = %lld does not match the previous layer's %lld rows", (long long)cols, (long long)net->layers.back().rows), nullptr;
   if (!a.need("bias", lb, rows)) return nullptr;
-  NetLayer L{rows, cols, relu, lp > 0, {}, std::vector<float>(bias, bias + rows), {}, {}, format, {}, {}, {}};
+  NetLayer L{rows, cols, relu, lp > 0, {}, std::vector<float>(bias, bias + rows), {}, {}, format, {}, {}, {}, {}, {}, {}, {}};
   if (format == kNm24) {
     if (cols % 4 != 0) return a.fail("a 2:4 layer needs cols a multiple of 4, got %lld", (long long)cols), nullptr;
     const int64_t size = prod({rows, cols / 2});
@@ -733,7 +738,16 @@ napi_value js_netAddLayer(napi_env env, napi_callback_info info) {
     L.values.assign(values, values + nnz);
     L.rowPtr.assign(rowPtr, rowPtr + rows + 1);
     L.colIdx.assign(colIdx, colIdx + nnz);
-    if ((format == kCsr || format == kCsrGather) && cols <= 65536) L.colIdx16.assign(colIdx, colIdx + nnz);
+    if (format == kCsrGather && cols <= 65536) L.colIdx16.assign(colIdx, colIdx + nnz);
+    if (format == kCsr && cols < 65536) {
+      L.padPtr.assign(rows + 1, 0);
+      for (int64_t r = 0; r < rows; r++) {
+        for (int32_t q = rowPtr[r]; q < rowPtr[r + 1]; q++) { L.padIdx.push_back((uint16_t)colIdx[q]); L.padVals.push_back(values[q]); }
+        while (L.padIdx.size() % 4 != 0) { L.padIdx.push_back((uint16_t)cols); L.padVals.push_back(0.f); }
+        L.padPtr[r + 1] = (int32_t)L.padIdx.size();
+      }
+      L.xpad.assign(cols + 1, 0.f);
+    }
     if (format == kAuto && rows * cols > 0 && (double)nnz / (double)(rows * cols) >= kMatvecSparseBelow) {
       L.denseCopy.assign(prod({rows, cols}), 0.f);
       for (int64_t r = 0; r < rows; r++)
@@ -765,7 +779,7 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       if (L.format == kNm24) return a.fail("a 2:4 layer runs at batch 1 only, got n = %lld", (long long)n), nullptr;
   const float* in = x;
   for (size_t l = 0; l < net->layers.size(); l++) {
-    const NetLayer& L = net->layers[l];
+    NetLayer& L = net->layers[l];
     float* dst = out;
     if (l + 1 < net->layers.size()) {
       std::vector<float>& buf = (l % 2 == 0) ? net->ping : net->pong;
@@ -775,7 +789,10 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
     if (n == 1) {
       if (L.format == kNm24) K->nm24Matvec(L.rows, L.cols, L.values.data(), L.offsets.data(), in, dst);
       else if (L.format == kCsrGather && !L.colIdx16.empty()) K->csr16GatherMatvec(L.rows, L.rowPtr.data(), L.colIdx16.data(), L.values.data(), in, dst);
-      else if (L.format == kCsr && !L.colIdx16.empty()) K->csr16Matvec(L.rows, L.rowPtr.data(), L.colIdx16.data(), L.values.data(), in, dst);
+      else if (L.format == kCsr && !L.padPtr.empty()) {
+        std::memcpy(L.xpad.data(), in, sizeof(float) * L.cols);  // xpad[cols] stays 0: the padding's column
+        K->csr16Matvec(L.rows, L.padPtr.data(), L.padIdx.data(), L.padVals.data(), L.xpad.data(), dst);
+      }
       else if (L.format == kCsrGather) K->csrGatherMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);

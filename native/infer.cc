@@ -118,17 +118,15 @@ void csrGatherT(int64_t rows, const int32_t* rowPtr, const I* colIdx, const floa
 #endif
 }
 
-// Scalar loads, four independent chains (as csrMatvec), 16-bit column indices.
+// Scalar loads, four independent chains (as csrMatvec), 16-bit column indices, row lengths multiples of 4.
 void csr16Scalar(int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values, const float* x, float* y) {
   for (int64_t r = 0; r < rows; r++) {
-    int64_t q = rowPtr[r];
     const int64_t end = rowPtr[r + 1];
     float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
-    for (; q + 3 < end; q += 4) {
+    for (int64_t q = rowPtr[r]; q < end; q += 4) {
       s0 += values[q] * x[colIdx[q]]; s1 += values[q + 1] * x[colIdx[q + 1]];
       s2 += values[q + 2] * x[colIdx[q + 2]]; s3 += values[q + 3] * x[colIdx[q + 3]];
     }
-    for (; q < end; q++) s0 += values[q] * x[colIdx[q]];
     y[r] = (s0 + s1) + (s2 + s3);
   }
 }

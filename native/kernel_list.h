@@ -72,7 +72,9 @@
   /* y = W·x for CSR W, vectorized along the row with gathers of x (long rows: pruned transformer matrices). */   \
   X(void, csrGatherMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,         \
                             const float* x, float* y))                                                               \
-  /* The same two CSR products with 16-bit column indices (cols ≤ 65536): a third fewer bytes per nonzero. */       \
+  /* The same two CSR products with 16-bit column indices (cols ≤ 65536): a third fewer bytes per nonzero. The */  \
+  /* scalar one needs every row's length a multiple of 4 (the prepared layer pads rows with zero values that */   \
+  /* point at a zero appended to x), so no row ends in an unpredictable tail loop. */                             \
   X(void, csr16Matvec, (int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values,            \
                         const float* x, float* y))                                                                   \
   X(void, csr16GatherMatvec, (int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values,      \
