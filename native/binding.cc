@@ -727,11 +727,22 @@ napi_value js_fmaPeak(napi_env env, napi_callback_info info) {
 // A chain of fully connected layers validated and copied once (netCreate + netAddLayer), then run
 // with one call per forward (netForward): at batch 1 the per-call decoding and O(nnz) index checks
 // of the single kernels would cost as much as the sparse arithmetic itself.
+// How a layer runs at batch 1: kAuto is the LeNet rule below (CSR scalar, or its dense copy from 8%
+// density); the others are chosen by the caller (the GPT decoder picks per matrix, src/nn/gpt/decode.ts).
+enum MatvecFormat : int64_t { kAuto = 0, kDense = 1, kCsr = 2, kCsrGather = 3, kNm24 = 4 };
 struct NetLayer {
   int64_t rows, cols;
   bool relu, sparse;
   std::vector<float> values, bias;
   std::vector<int32_t> rowPtr, colIdx;
+  int64_t format = kAuto;
+  std::vector<uint8_t> offsets;  // kNm24: the in-group offset (0..3) of each value
+  std::vector<uint16_t> colIdx16;  // kCsrGather with cols ≤ 65536: the column indices in 16 bits
+  // kCsr with cols < 65536: rows padded to multiples of 4 with value 0 at column `cols` (a zero appended
+  // to x in xpad), 16-bit indices
+  std::vector<int32_t> padPtr;
+  std::vector<uint16_t> padIdx;
+  std::vector<float> padVals, xpad;
   // A dense copy of a sparse layer for batch 1, kept when its density is at least
   // kMatvecSparseBelow: a dense mat-vec streams ~0.05 ns per weight, the CSR one ~0.5–0.8 ns per
   // nonzero (measured on LeNet-300-100), so CSR only pays at batch 1 below about 8%.
@@ -766,9 +777,10 @@ napi_value js_netCreate(napi_env env, napi_callback_info) {
   return ext;
 }
 
-// netAddLayer(net, rows, cols, relu, values, bias, rowPtr, colIdx): dense when rowPtr is empty.
+// netAddLayer(net, rows, cols, relu, values, bias, rowPtr, colIdx, format, offsets): dense when rowPtr
+// is empty; format as MatvecFormat; kNm24 takes values [rows × cols/2] and their offsets (rowPtr empty).
 napi_value js_netAddLayer(napi_env env, napi_callback_info info) {
-  Args a(env, info, "netAddLayer", 8);
+  Args a(env, info, "netAddLayer", 10);
   Net* net = netArg(a, 0);
   const int64_t rows = a.count(1, "rows"), cols = a.count(2, "cols");
   const bool relu = a.boolean(3, "relu");
@@ -777,19 +789,43 @@ napi_value js_netAddLayer(napi_env env, napi_callback_info info) {
   const float* bias = a.f32(5, "bias", &lb);
   const int32_t* rowPtr = a.i32(6, "rowPtr", &lp);
   const int32_t* colIdx = a.i32(7, "colIdx", &li);
+  const int64_t format = a.count(8, "format");
+  int64_t lo;
+  const uint8_t* offsets = a.u8(9, "offsets", &lo);
   if (a.failed) return nullptr;
+  if (format > kNm24) return a.fail("format must be 0..4, got %lld", (long long)format), nullptr;
+  if ((format == kCsr || format == kCsrGather) && lp == 0) return a.fail("format %lld needs CSR arrays", (long long)format), nullptr;
+  if ((format == kDense || format == kNm24) && lp > 0) return a.fail("format %lld takes no CSR arrays", (long long)format), nullptr;
   if (!net->layers.empty() && net->layers.back().rows != cols)
     return a.fail("cols = %lld does not match the previous layer's %lld rows", (long long)cols, (long long)net->layers.back().rows), nullptr;
   if (!a.need("bias", lb, rows)) return nullptr;
-  NetLayer L{rows, cols, relu, lp > 0, {}, std::vector<float>(bias, bias + rows), {}, {}};
-  if (L.sparse) {
+  NetLayer L{rows, cols, relu, lp > 0, {}, std::vector<float>(bias, bias + rows), {}, {}, format, {}, {}, {}, {}, {}, {}, {}};
+  if (format == kNm24) {
+    if (cols % 4 != 0) return a.fail("a 2:4 layer needs cols a multiple of 4, got %lld", (long long)cols), nullptr;
+    const int64_t size = prod({rows, cols / 2});
+    if (!a.need("values", lv, size) || !a.need("offsets", lo, size)) return nullptr;
+    for (int64_t i = 0; i < size; i++)
+      if (offsets[i] > 3) return a.fail("offsets[%lld] = %d is outside 0..3", (long long)i, offsets[i]), nullptr;
+    L.values.assign(values, values + size);
+    L.offsets.assign(offsets, offsets + size);
+  } else if (L.sparse) {
     const int64_t nnz = checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv);
     if (nnz < 0) return nullptr;
     if (rowPtr[0] != 0) return a.fail("rowPtr[0] must be 0, got %d", rowPtr[0]), nullptr;
     L.values.assign(values, values + nnz);
     L.rowPtr.assign(rowPtr, rowPtr + rows + 1);
     L.colIdx.assign(colIdx, colIdx + nnz);
-    if (rows * cols > 0 && (double)nnz / (double)(rows * cols) >= kMatvecSparseBelow) {
+    if (format == kCsrGather && cols <= 65536) L.colIdx16.assign(colIdx, colIdx + nnz);
+    if (format == kCsr && cols < 65536) {
+      L.padPtr.assign(rows + 1, 0);
+      for (int64_t r = 0; r < rows; r++) {
+        for (int32_t q = rowPtr[r]; q < rowPtr[r + 1]; q++) { L.padIdx.push_back((uint16_t)colIdx[q]); L.padVals.push_back(values[q]); }
+        while (L.padIdx.size() % 4 != 0) { L.padIdx.push_back((uint16_t)cols); L.padVals.push_back(0.f); }
+        L.padPtr[r + 1] = (int32_t)L.padIdx.size();
+      }
+      L.xpad.assign(cols + 1, 0.f);
+    }
+    if (format == kAuto && rows * cols > 0 && (double)nnz / (double)(rows * cols) >= kMatvecSparseBelow) {
       L.denseCopy.assign(prod({rows, cols}), 0.f);
       for (int64_t r = 0; r < rows; r++)
         for (int32_t q = rowPtr[r]; q < rowPtr[r + 1]; q++) L.denseCopy[r * cols + colIdx[q]] = values[q];
@@ -815,9 +851,12 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
   if (net->layers.empty()) return a.fail("the net has no layers"), nullptr;
   if (!a.need("x", lx, prod({net->layers.front().cols, n})) || !a.need("out", lo, prod({net->layers.back().rows, n}))) return nullptr;
   if (n == 0) return undefinedValue(env);
+  if (n > 1)
+    for (const NetLayer& L : net->layers)
+      if (L.format == kNm24) return a.fail("a 2:4 layer runs at batch 1 only, got n = %lld", (long long)n), nullptr;
   const float* in = x;
   for (size_t l = 0; l < net->layers.size(); l++) {
-    const NetLayer& L = net->layers[l];
+    NetLayer& L = net->layers[l];
     float* dst = out;
     if (l + 1 < net->layers.size()) {
       std::vector<float>& buf = (l % 2 == 0) ? net->ping : net->pong;
@@ -825,7 +864,14 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       dst = buf.data();
     }
     if (n == 1) {
-      if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
+      if (L.format == kNm24) K->nm24Matvec(L.rows, L.cols, L.values.data(), L.offsets.data(), in, dst);
+      else if (L.format == kCsrGather && !L.colIdx16.empty()) K->csr16GatherMatvec(L.rows, L.rowPtr.data(), L.colIdx16.data(), L.values.data(), in, dst);
+      else if (L.format == kCsr && !L.padPtr.empty()) {
+        std::memcpy(L.xpad.data(), in, sizeof(float) * L.cols);  // xpad[cols] stays 0: the padding's column
+        K->csr16Matvec(L.rows, L.padPtr.data(), L.padIdx.data(), L.padVals.data(), L.xpad.data(), dst);
+      }
+      else if (L.format == kCsrGather) K->csrGatherMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
+      else if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);
     } else if (L.sparse) {
       K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst);

@@ -82,6 +82,19 @@
   X(void, csrMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,               \
                       const float* x, float* y))                                                                     \
   X(void, denseMatvec, (int64_t rows, int64_t cols, const float* w, const float* x, float* y))                        \
+  /* y = W·x for CSR W, vectorized along the row with gathers of x (long rows: pruned transformer matrices). */   \
+  X(void, csrGatherMatvec, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values,         \
+                            const float* x, float* y))                                                               \
+  /* The same two CSR products with 16-bit column indices (cols ≤ 65536): a third fewer bytes per nonzero. The */  \
+  /* scalar one needs every row's length a multiple of 4 (the prepared layer pads rows with zero values that */   \
+  /* point at a zero appended to x), so no row ends in an unpredictable tail loop. */                             \
+  X(void, csr16Matvec, (int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values,            \
+                        const float* x, float* y))                                                                   \
+  X(void, csr16GatherMatvec, (int64_t rows, const int32_t* rowPtr, const uint16_t* colIdx, const float* values,      \
+                              const float* x, float* y))                                                             \
+  /* y = W·x for 2:4 W: per row, per group of 4 columns, 2 values and their offsets 0..3 in the group. */          \
+  X(void, nm24Matvec, (int64_t rows, int64_t cols, const float* values, const uint8_t* offsets, const float* x,      \
+                       float* y))                                                                                    \
   /* Whether any v[0..len) lies outside [0, bound), 0 ≤ bound ≤ 2^31 (binding.cc's index checks, vectorized). */\
   X(bool, anyOutside, (const int32_t* v, int64_t len, int64_t bound))
 

@@ -17,16 +17,28 @@ export type I32 = Int32Array;
 export type U8 = Uint8Array;
 export type F64 = Float64Array;
 
+/**
+ * How a prepared layer runs at batch 1: `auto` (CSR below 8% density, else dense; LeNet's rule),
+ * `dense`, `csr` (scalar), `csr-gather` (vector gathers, for long rows), `2:4` (values [rows × cols/2]
+ * with their in-group offsets; batch 1 only). Above batch 1 every format but 2:4 runs the batch kernels.
+ */
+export type MatvecFormat = 'auto' | 'dense' | 'csr' | 'csr-gather' | '2:4';
+export const MATVEC_FORMATS: readonly MatvecFormat[] = ['auto', 'dense', 'csr', 'csr-gather', '2:4'];
+
 /** One fully connected layer for prepared inference: dense row-major values, or CSR when rowPtr is given. */
 export interface InferenceLayer {
   rows: number;
   cols: number;
   relu: boolean;
-  /** dense: [rows × cols]; sparse: the nnz values in CSR order */
+  /** dense: [rows × cols]; sparse: the nnz values in CSR order; 2:4: [rows × cols/2] */
   values: F32;
   bias: F32;
   rowPtr?: I32;
   colIdx?: I32;
+  /** default `auto` */
+  format?: MatvecFormat;
+  /** 2:4: the offset (0..3) of each value inside its group of 4 columns */
+  offsets?: U8;
 }
 
 /** A chain of fully connected layers, validated and laid out once, run with one call per forward. */

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend, InferenceLayer, InferenceNet } from './backend.js';
+import { MATVEC_FORMATS, type Backend, type InferenceLayer, type InferenceNet } from './backend.js';
 import { ADDON_EXPORTS, KERNEL_NAMES, type KernelFns } from './kernels.js';
 
 export type Isa = 'avx512' | 'avx2' | 'generic';
@@ -19,7 +19,7 @@ interface NativeAddon extends KernelFns {
   setIsa(isa: string): string;
   fmaPeak(iters: number): number;
   netCreate(): object;
-  netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array): void;
+  netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array, format: number, offsets: Uint8Array): void;
   netForward(net: object, x: Float32Array, n: number, out: Float32Array): void;
 }
 
@@ -62,8 +62,11 @@ function wrap(addon: NativeAddon): NativeBackend {
     fmaPeak: (iters: number) => addon.fmaPeak(iters),
     prepareInference: (layers: InferenceLayer[]): InferenceNet => {
       const net = addon.netCreate();
-      const none = new Int32Array(0);
-      for (const l of layers) addon.netAddLayer(net, l.rows, l.cols, l.relu, l.values, l.bias, l.rowPtr ?? none, l.colIdx ?? none);
+      const none = new Int32Array(0), noOffsets = new Uint8Array(0);
+      for (const l of layers) {
+        addon.netAddLayer(net, l.rows, l.cols, l.relu, l.values, l.bias, l.rowPtr ?? none, l.colIdx ?? none,
+          MATVEC_FORMATS.indexOf(l.format ?? 'auto'), l.offsets ?? noOffsets);
+      }
       return { forward: (x, n, out) => addon.netForward(net, x, n, out) };
     },
   };

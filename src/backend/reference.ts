@@ -5,6 +5,7 @@
 import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
+import { nm24MatvecReference } from './nm24-reference.js';
 import { causalAttentionBackward, causalAttentionForward, geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
@@ -241,14 +242,18 @@ function neatExp(x: F64, y: F64, n: number): void {
 function prepareInference(layers: InferenceLayer[]): InferenceNet {
   const copy = layers.map((l, i) => {
     if (i > 0 && l.cols !== layers[i - 1]!.rows) throw new Error(`prepareInference: layer ${i} has ${l.cols} inputs, layer ${i - 1} ${layers[i - 1]!.rows} outputs`);
-    return { ...l, values: Float32Array.from(l.values), bias: Float32Array.from(l.bias), rowPtr: l.rowPtr && Int32Array.from(l.rowPtr), colIdx: l.colIdx && Int32Array.from(l.colIdx) };
+    if (l.format === '2:4' && (l.rowPtr || !l.offsets || l.cols % 4 !== 0)) throw new Error(`prepareInference: layer ${i} is 2:4 without offsets, with CSR arrays, or with cols ${l.cols} not a multiple of 4`);
+    return { ...l, values: Float32Array.from(l.values), bias: Float32Array.from(l.bias), rowPtr: l.rowPtr && Int32Array.from(l.rowPtr), colIdx: l.colIdx && Int32Array.from(l.colIdx), offsets: l.offsets && Uint8Array.from(l.offsets) };
   });
   return {
     forward(x: F32, n: number, out: F32): void {
       let h = x;
       copy.forEach((l, i) => {
         const y = i === copy.length - 1 ? out : new Float32Array(l.rows * n);
-        if (l.rowPtr && l.colIdx) spmm(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, h, n, 0, y);
+        if (l.format === '2:4') {
+          if (n !== 1) throw new Error(`prepareInference: a 2:4 layer runs at batch 1 only, got n = ${n}`);
+          nm24MatvecReference(l.rows, l.cols, l.values, l.offsets!, h, y);
+        } else if (l.rowPtr && l.colIdx) spmm(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, h, n, 0, y);
         else gemm(false, false, l.rows, n, l.cols, 1, l.values, l.cols, h, n, 0, y, n);
         biasActivation(y, l.bias, l.rows, n, l.relu);
         h = y;

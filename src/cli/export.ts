@@ -5,7 +5,7 @@ import { choiceFlag } from '../util/flags.js';
 
 export function register(program: Command): void {
   program.command('export')
-    .description('export a model file or lottery ticket as dense float32 ONNX (MLP and conv) or as a PyTorch-style state dict in safetensors')
+    .description('export a model file or lottery ticket as dense float32 ONNX (MLP, conv and gpt language models) or as a PyTorch-style state dict in safetensors')
     .argument('<model>', 'a model file or a lottery ticket: runs/<runId>:level=<L>[:replicate=<r>][:branch=ticket]')
     .requiredOption('--to <format>', EXPORT_TARGETS.join(' | '), choiceFlag('--to', EXPORT_TARGETS))
     .option('--out <file>', 'output file (default: <model>.<format> in the current directory)')

@@ -10,7 +10,7 @@
 // Field numbers follow onnx/onnx.proto (proto2): ModelProto {ir_version 1, producer_name 2,
 // producer_version 3, graph 7, opset_import 8}; GraphProto {node 1, name 2, initializer 5, input 11,
 // output 12}; NodeProto {input 1, output 2, name 3, op_type 4, attribute 5}; AttributeProto {name 1,
-// i 3, type 20}; TensorProto {dims 1, data_type 2, name 8, raw_data 9}; ValueInfoProto {name 1, type 2};
+// i 3, s 4, type 20}; TensorProto {dims 1, data_type 2, name 8, raw_data 9}; ValueInfoProto {name 1, type 2};
 // TypeProto {tensor_type 1}; TypeProto.Tensor {elem_type 1, shape 2}; TensorShapeProto {dim 1};
 // Dimension {dim_value 1, dim_param 2}; OperatorSetIdProto {domain 1, version 2}.
 import type { Sequential } from '../nn/sequential.js';
@@ -25,11 +25,12 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
+const ATTR_STRING = 3; // AttributeProto.AttributeType.STRING (field 4)
 const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS (repeated field 8)
-const INT64 = 7; // TensorProto.DataType.INT64
+export const INT64 = 7; // TensorProto.DataType.INT64
 
-// ---- protobuf writer ----
-class Pb {
+// ---- protobuf writer (shared with onnx-gpt.ts) ----
+export class Pb {
   private chunks: Uint8Array[] = [];
   private len = 0;
 
@@ -61,7 +62,7 @@ class Pb {
   }
 }
 
-function floatTensor(name: string, dims: number[], data: Float32Array): Pb {
+export function floatTensor(name: string, dims: number[], data: Float32Array): Pb {
   const t = new Pb();
   for (const d of dims) t.int(1, d);
   t.int(2, FLOAT).string(8, name);
@@ -72,20 +73,21 @@ function floatTensor(name: string, dims: number[], data: Float32Array): Pb {
   return t.bytes(9, raw);
 }
 
-function valueInfo(name: string, dims: Array<number | string>): Pb {
+export function valueInfo(name: string, dims: Array<number | string>, elemType = FLOAT): Pb {
   const shape = new Pb();
   for (const d of dims) shape.message(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().string(2, d));
-  const tensorType = new Pb().int(1, FLOAT).message(2, shape);
+  const tensorType = new Pb().int(1, elemType).message(2, shape);
   return new Pb().string(1, name).message(2, new Pb().message(1, tensorType));
 }
 
-function node(op: string, name: string, inputs: string[], outputs: string[], attrs: Array<[string, number | number[]]> = []): Pb {
+export function node(op: string, name: string, inputs: string[], outputs: string[], attrs: Array<[string, number | number[] | string]> = []): Pb {
   const n = new Pb();
   for (const i of inputs) n.string(1, i);
   for (const o of outputs) n.string(2, o);
   n.string(3, name).string(4, op);
   for (const [k, v] of attrs) {
     if (typeof v === 'number') { n.message(5, new Pb().string(1, k).int(3, v).int(20, ATTR_INT)); continue; }
+    if (typeof v === 'string') { n.message(5, new Pb().string(1, k).string(4, v).int(20, ATTR_STRING)); continue; }
     const a = new Pb().string(1, k);
     for (const x of v) a.int(8, x);
     n.message(5, a.int(20, ATTR_INTS));
@@ -93,8 +95,11 @@ function node(op: string, name: string, inputs: string[], outputs: string[], att
   return n;
 }
 
-function int64Tensor(name: string, values: number[]): Pb {
-  const t = new Pb().int(1, values.length).int(2, INT64).string(8, name);
+/** An int64 initializer: 1-D [values.length], or a scalar (no dims) when `scalar`. */
+export function int64Tensor(name: string, values: number[], scalar = false): Pb {
+  const t = new Pb();
+  if (!scalar) t.int(1, values.length);
+  t.int(2, INT64).string(8, name);
   const raw = new Uint8Array(values.length * 8);
   const dv = new DataView(raw.buffer);
   values.forEach((v, i) => dv.setBigInt64(8 * i, BigInt(v), true));

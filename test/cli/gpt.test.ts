@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,21 @@ test('train a gpt on text:FILE, save it, generate and evaluate', () => {
   const g = (seed: string): string => { const o = run(['generate', model, '--prompt', 'to ', '--tokens', '30', '--temperature', '0.8', '--top-k', '5', '--seed', seed]); assert.equal(o.status, 0, o.stderr); return o.stdout; };
   assert.equal(g('3'), g('3'));
   assert.ok(g('3').startsWith('to ') && g('3').length === 3 + 30 + 1);
+  // the key/value cache (default; context 8, so 30 characters also slide the window) gives the text of recomputing every step
+  const j = (extra: string[]) => JSON.parse(run(['generate', model, '--prompt', 'to ', '--tokens', '30', '--temperature', '0.8', '--top-k', '5', '--seed', '3', '--json', ...extra]).stdout);
+  const cached = j([]), full = j(['--no-cache']);
+  assert.equal(cached.text, full.text);
+  assert.equal(cached.decoding, 'cached'); assert.equal(full.decoding, 'full');
+  assert.deepEqual(cached.formats, { dense: 5 });
+  assert.ok(cached.tokensPerSecond > 0);
+  // exported to ONNX (the GPT graph) and to safetensors (every parameter)
+  const onnx = join(dir, 'lm.onnx');
+  const x = run(['export', model, '--to', 'onnx', '--out', onnx, '--json']);
+  assert.equal(x.status, 0, x.stderr);
+  assert.equal(JSON.parse(x.stdout).spec, 'gpt:1-2-16-8');
+  assert.equal(readFileSync(onnx).subarray(0, 64).includes(Buffer.from('winnow')), true);
+  const st = run(['export', model, '--to', 'safetensors', '--out', join(dir, 'lm.safetensors'), '--json']);
+  assert.equal(st.status, 0, st.stderr);
   const e = run(['generate', model, '--eval-text', corpus, '--json']);
   assert.equal(e.status, 0, e.stderr);
   assert.ok(JSON.parse(e.stdout).loss < 2.4);
