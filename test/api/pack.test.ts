@@ -45,7 +45,8 @@ const run = await launch(lotteryExperiment, h, { root: process.argv[2]!, emit: (
 console.log(JSON.stringify({ logits: logits.length, back: back.length, bytes, runId: run.runId, levels: run.summary.levels.length, events: [...new Set(events)] }));
 `;
 
-test('npm pack → scratch project: tsc --noEmit passes on a typed example, which then runs', { timeout: 240_000 }, () => {
+// The timeout allows prepack to rebuild the addon first (when native sources are newer than build/).
+test('npm pack → scratch project: the install compiles nothing, tsc --noEmit passes on a typed example, which then runs on the native backend', { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'winnow-pack-'));
   // `npm pack` runs prepare (tsc, already done by the test build) and prepack; run prepack alone.
   sh('npm', ['run', 'prepack'], repo);
