@@ -158,10 +158,13 @@ function dequantized(w: string, dims: number[], q: QuantizedWeight, inits: Pb[],
     nodes.push(node('DequantizeLinear', `${w}_dequantize`, inputs, [w], [['axis', 0]]));
     return;
   }
-  inits.push(rawTensor(`${w}_quantized`, [numel], dt, q.codes), rawTensor(`${w}_scale`, [q.scales.length], FLOAT, scaleBytes));
-  if (q.asym) { inits.push(rawTensor(`${w}_zero_point`, [q.scales.length], dt, q.zeroPoints!)); inputs.push(`${w}_zero_point`); }
+  // One group (a tensor of ≤ 128 values) is per-tensor quantization: scalar scale, no block_size (ORT refuses one).
+  const single = q.scales.length === 1;
+  const sdims = single ? [] : [q.scales.length];
+  inits.push(rawTensor(`${w}_quantized`, [numel], dt, q.codes), rawTensor(`${w}_scale`, sdims, FLOAT, scaleBytes));
+  if (q.asym) { inits.push(rawTensor(`${w}_zero_point`, sdims, dt, q.zeroPoints!)); inputs.push(`${w}_zero_point`); }
   inits.push(int64Tensor(`${w}_shape`, dims));
-  nodes.push(node('DequantizeLinear', `${w}_dequantize`, inputs, [`${w}_flat`], [['axis', 0], ['block_size', q.block]]));
+  nodes.push(node('DequantizeLinear', `${w}_dequantize`, inputs, [`${w}_flat`], single ? [] : [['axis', 0], ['block_size', q.block]]));
   nodes.push(node('Reshape', `${w}_reshape`, [`${w}_flat`, `${w}_shape`], [w]));
 }
 

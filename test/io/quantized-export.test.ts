@@ -179,29 +179,37 @@ test('int4 ONNX export: under 20% of the float32 ONNX file; DequantizeLinear reb
   const cases: Array<[string, string[]]> = [
     ['int4-channel', []], ['int4-group-asym', ['--encoding', 'dense']], ['int8-channel-asym', []],
   ];
-  for (const [format, extra] of cases) {
-    winnow(d, ['compress', 'mlp.wnn', '--format', format, ...extra, '--out', `${format}.wnn`]);
-    const r = JSON.parse(winnow(d, ['export', `${format}.wnn`, '--to', 'onnx', '--json'])) as { bytes: number; weights: string; notes: string[] };
-    assert.equal(r.weights, 'quantized', format);
+  const check = async (name: string): Promise<number> => {
+    const r = JSON.parse(winnow(d, ['export', `${name}.wnn`, '--to', 'onnx', '--json'])) as { bytes: number; weights: string; notes: string[] };
+    assert.equal(r.weights, 'quantized', name);
     assert.deepEqual(r.notes, []);
-    if (format.startsWith('int4')) assert.ok(r.bytes < 0.2 * fp32, `${format}: ${r.bytes} B vs float32 ${fp32} B`);
-    const model = loadModel(join(d, `${format}.wnn`)).model;
+    const model = loadModel(join(d, `${name}.wnn`)).model;
     const mine = predictRows(referenceBackend, model, x16, 16);
-    const s = await ortSession(ort.ort, ort.version, readFileSync(join(d, `${format}.onnx`)));
+    const s = await ortSession(ort.ort, ort.version, readFileSync(join(d, `${name}.onnx`)));
     const got = s.runSync(x16, 16, 784);
     await s.dispose();
     let worst = 0;
     for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - mine[i]!));
-    assert.ok(worst < 2e-5, `${format}: max |difference| ${worst}`);
+    assert.ok(worst < 2e-5, `${name}: max |difference| ${worst}`);
     // The dequantized weights themselves, exposed as graph outputs: bit-identical to winnow's.
-    const file = loadModelFile(join(d, `${format}.wnn`));
+    const file = loadModelFile(join(d, `${name}.wnn`));
     const q = new Map<string, QuantizedWeight>();
     for (const t of file.tensors) { const w = quantizedWeightOf(t); if (typeof w !== 'string') q.set(t.name, w); }
     const probe = await ort.ort.InferenceSession.create(exportOnnx(model, { quantized: q, exposeWeights: true }));
     const out = await probe.run({ input: new ort.ort.Tensor('float32', new Float32Array(784), [1, 784]) });
-    for (const t of file.tensors.filter((x) => x.name.endsWith('.weight'))) assert.ok(sameBits(out[t.name]!.data as Float32Array, decodeTensor(t)), `${format} ${t.name}`);
+    for (const t of file.tensors.filter((x) => x.name.endsWith('.weight'))) assert.ok(sameBits(out[t.name]!.data as Float32Array, decodeTensor(t)), `${name} ${t.name}`);
     await probe.release();
+    return r.bytes;
+  };
+  for (const [format, extra] of cases) {
+    winnow(d, ['compress', 'mlp.wnn', '--format', format, ...extra, '--out', `${format}.wnn`]);
+    const bytes = await check(format);
+    if (format.startsWith('int4')) assert.ok(bytes < 0.2 * fp32, `${format}: ${bytes} B vs float32 ${fp32} B`);
   }
+  // A conv network: [out, in, k, k] initializers; conv1 (≤ 128 weights) is a single group, per-tensor in ONNX.
+  winnow(d, ['import-weights', join(fixtures, 'conv.safetensors'), '--model', 'conv:4-pool/16', '--out', 'conv.wnn']);
+  winnow(d, ['compress', 'conv.wnn', '--format', 'int4-group-asym', '--encoding', 'dense', '--out', 'conv-int4.wnn']);
+  await check('conv-int4');
   // Formats without an ONNX integer form are exported dequantized, and the report says why.
   winnow(d, ['compress', 'mlp.wnn', '--format', 'int4-group', '--encoding', 'csr', '--out', 'g.wnn']);
   const g = JSON.parse(winnow(d, ['export', 'g.wnn', '--to', 'onnx', '--json'])) as { weights: string; notes: string[] };
