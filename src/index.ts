@@ -36,8 +36,9 @@ export {
   type ModelInfo, type SaveOptions, type SavedModel, type LoadModelOptions, type LoadedModel, type TensorChoice, type TensorReport,
 } from './io/model-io.js';
 export { loadModelFile, parseModelFile, type ModelFile } from './io/modelfile.js';
-export { exportOnnx, saveOnnx } from './io/onnx.js';
-export { serializeSafetensors, exportSafetensors, importSafetensors, parseSafetensors, type DenseTensor, type SafetensorsFile } from './io/safetensors.js';
+export { exportOnnx, saveOnnx, quantizedWeightOf, type OnnxExportOptions, type QuantizedWeight } from './io/onnx.js';
+export { quantizedSafetensors, serializeQuantizedSafetensors, saveQuantizedSafetensors, parseQuantizedSafetensors, importQuantizedSafetensors } from './io/quantized-safetensors.js';
+export { serializeSafetensors, exportSafetensors, importSafetensors, parseSafetensors, serializeRawSafetensors, parseRawSafetensors, type DenseTensor, type SafetensorsFile, type RawTensor, type SafetensorsDtype } from './io/safetensors.js';
 
 // ---- language models (docs/GPT.md) ----
 export { Gpt, buildGpt, gptConfig, type GptConfig, type GptBuildOptions } from './models/gpt.js';

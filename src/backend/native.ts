@@ -1,5 +1,8 @@
-// Loads the C++ Node-API addon (build/Release/winnow_native.node, built by `npm run build:native`)
-// and exposes it as a Backend. The addon validates every count and array length (and the sparse
+// Loads the C++ Node-API addon and exposes it as a Backend. Where from, first found: WINNOW_NATIVE_ADDON,
+// build/Release/winnow_native.node (a source build: `npm run build:native`, or the install script's
+// fallback), prebuilds/<platform>-<arch>/winnow_native.napi.node (shipped in the package, built by the
+// prepack script; Node-API 8, so one binary serves every Node ≥ 20). Every ISA level is inside the one
+// binary, and the addon picks the best the CPU runs at load (native/dispatch.h). The addon validates every count and array length (and the sparse
 // indices) itself and throws an Error on a bad call, so the methods below call it directly.
 // WINNOW_NATIVE_ADDON=<path> loads another build (e.g. a prebuilt binary); WINNOW_ISA=avx512|avx2|generic
 // lowers the instruction set the addon dispatches to.
@@ -37,6 +40,8 @@ export interface NativeBackend extends Backend {
 }
 
 const ADDON_RELATIVE = join('build', 'Release', 'winnow_native.node');
+/** The prebuilt binary's place in the package, for this platform. */
+export const PREBUILT_RELATIVE = join('prebuilds', `${process.platform}-${process.arch}`, 'winnow_native.napi.node');
 
 /** The package root: the nearest directory at or above this module holding package.json. */
 function packageRoot(): string | null {
@@ -73,7 +78,8 @@ function wrap(addon: NativeAddon): NativeBackend {
 }
 
 /**
- * Where the addon is looked for: `addonPath`, else WINNOW_NATIVE_ADDON, else <package root>/build/Release.
+ * Where the addon is looked for: `addonPath`, else WINNOW_NATIVE_ADDON, else <package root>/build/Release
+ * when it exists, else the package's prebuilt binary for this platform.
  * Exported for tests that load the addon itself (test/backend/native-load.test.ts).
  */
 export function nativeAddonPath(addonPath?: string): { path: string } | { error: string } {
@@ -81,7 +87,8 @@ export function nativeAddonPath(addonPath?: string): { path: string } | { error:
   if (path) return { path };
   const root = packageRoot();
   if (root === null) return { error: 'no package.json above ' + dirname(fileURLToPath(import.meta.url)) };
-  return { path: join(root, ADDON_RELATIVE) };
+  const built = join(root, ADDON_RELATIVE), prebuilt = join(root, PREBUILT_RELATIVE);
+  return { path: existsSync(built) || !existsSync(prebuilt) ? built : prebuilt };
 }
 
 const cache = new Map<string, { backend: NativeBackend } | { error: string }>();
@@ -98,7 +105,7 @@ export function loadNativeBackend(addonPath?: string): { backend: NativeBackend 
   if (hit) return hit;
   let result: { backend: NativeBackend } | { error: string };
   if (!existsSync(path)) {
-    result = { error: `${path} not found; build it with npm run build:native` };
+    result = { error: `${path} not found and no prebuilt binary for ${process.platform}-${process.arch} (${PREBUILT_RELATIVE}); build it with npm run build:native` };
   } else {
     try {
       const require = createRequire(import.meta.url);

@@ -36,15 +36,24 @@ export function printLmCompressReport(r: LmCompressReport): void {
 
 const pct = (v: number): string => (100 * v).toFixed(2) + '%';
 
+/** A weight tensor's density after quantization (the reloaded layer's, as infer reports it). */
+function densityAfter(r: CompressReport, tensor: string): string | undefined {
+  const l = r.layers.find((x) => `${x.name}.weight` === tensor);
+  return l ? pct(l.density) : undefined;
+}
+
 export function printCompressReport(r: CompressReport): void {
   console.log(`${r.source} → ${r.out}: ${r.spec}, format ${r.format}, encoding ${r.encoding}${r.prune24 ? ', 2:4-pruned' : ''}`);
   console.log(formatTable(
-    ['tensor', 'shape', 'density', 'format', 'encoding', 'index B', 'codes B', 'scales B', 'total B', 'bits/weight', 'bits/nnz'],
-    r.tensors.map((t) => [t.name, t.shape.join('×'), pct(t.nnz / t.numel), t.format, t.encoding, t.indexBytes, t.codeBytes, t.scaleBytes, t.bytes,
+    ['tensor', 'shape', 'kept', 'density', 'format', 'encoding', 'index B', 'codes B', 'scales B', 'total B', 'bits/weight', 'bits/nnz'],
+    r.tensors.map((t) => [t.name, t.shape.join('×'), pct(t.nnz / t.numel), densityAfter(r, t.name) ?? pct(t.nnz / t.numel), t.format, t.encoding, t.indexBytes, t.codeBytes, t.scaleBytes, t.bytes,
       t.bitsPerWeight.toFixed(3), Number.isFinite(t.bitsPerNonzero) ? t.bitsPerNonzero.toFixed(2) : '–']),
   ));
   const w = r.weights;
-  console.log(`weights: ${w.nnz} of ${w.numel} kept (${pct(w.density)}), ${w.bytes} B = ${w.bitsPerWeight.toFixed(3)} bits/weight, ${w.bitsPerNonzero.toFixed(2)} bits/nonzero (values + indices + scales)`);
+  const after = w.nonzeroAfterQuantization !== undefined && w.densityAfterQuantization !== undefined
+    ? `; ${w.nonzeroAfterQuantization} nonzero after quantization (density ${pct(w.densityAfterQuantization)}, as winnow infer counts)` : '';
+  console.log(`weights: ${w.nnz} of ${w.numel} kept (${pct(w.density)})${after}`);
+  console.log(`storage: ${w.bytes} B = ${w.bitsPerWeight.toFixed(3)} bits/weight, ${w.bitsPerNonzero.toFixed(2)} bits/nonzero (values + indices + scales)`);
   console.log(`file: ${r.fileBytes} B vs ${r.fp32DenseBytes} B as fp32 dense = ${pct(r.ratio)} (${(1 / r.ratio).toFixed(1)}× smaller)`);
   console.log(`test accuracy on ${r.dataset}: before ${pct(r.before.testAccuracy)} → after ${pct(r.after.testAccuracy)} (${((r.after.testAccuracy - r.before.testAccuracy) * 100).toFixed(2)} points)`);
   console.log(`inference storage after loading: ${r.layers.map((l) => `${l.name} ${l.storage}`).join(', ')}`);

@@ -21,8 +21,15 @@ export interface CompressOptions {
 
 export interface WeightTotals {
   numel: number;
+  /** Weights kept by the pruning mask (nonzero before quantization): what the file stores. */
   nnz: number;
+  /** nnz / numel. */
   density: number;
+  /** Weights still nonzero after quantization (a small kept weight may round to 0), as the reloaded
+   * network — and `winnow infer` — count them; absent before the file is reloaded. */
+  nonzeroAfterQuantization?: number;
+  /** nonzeroAfterQuantization / numel: the density `winnow infer` reports. */
+  densityAfterQuantization?: number;
   /** Bytes of the weight tensors' payloads (index + codes + scales). */
   bytes: number;
   bitsPerWeight: number;
@@ -68,6 +75,12 @@ export function weightTotals(tensors: readonly TensorReport[]): WeightTotals {
   return { numel, nnz, density: nnz / numel, bytes, bitsPerWeight: (8 * bytes) / numel, bitsPerNonzero: (8 * bytes) / nnz };
 }
 
+/** Adds the density after quantization: the reloaded network's nonzero weights (what infer reports). */
+export function withLoadedDensity(w: WeightTotals, loaded: Sequential): WeightTotals {
+  const nz = loaded.weightLayers().reduce((a, l) => a + Math.round(l.weights.density * l.weights.rows * l.weights.cols), 0);
+  return { ...w, nonzeroAfterQuantization: nz, densityAfterQuantization: nz / w.numel };
+}
+
 export function layerStorage(model: Sequential): CompressReport['layers'] {
   return model.weightLayers().map((l) => ({ name: l.name, shape: [l.weights.rows, l.weights.cols], density: l.weights.density, storage: l.weights.storage }));
 }
@@ -84,6 +97,6 @@ export function compressModel(be: Backend, model: Sequential, info: ModelInfo, d
   return {
     source: extra.source, out: o.out, spec: info.spec, dataset: data.name, format: o.format, encoding: o.encoding, prune24: Boolean(o.prune24),
     fileBytes: saved.bytes, fp32DenseBytes: fp32.bytes, ratio: saved.bytes / fp32.bytes,
-    weights: weightTotals(saved.tensors), tensors: saved.tensors, before, after, layers: layerStorage(loaded.model),
+    weights: withLoadedDensity(weightTotals(saved.tensors), loaded.model), tensors: saved.tensors, before, after, layers: layerStorage(loaded.model),
   };
 }

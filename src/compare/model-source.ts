@@ -1,6 +1,6 @@
 // What a MODEL argument names: a winnow model file, or a lottery ticket in an experiment store,
 //   runs/<runId>:level=<L>[:replicate=<r>][:branch=ticket|reinit|random-prune|finetune]
-// (with --store DIR, the run may be given as <runId>:level=<L>…). Either way the result is a runnable
+// (with --store DIR, the run may be given as <runId>:level=<L>…; a unique prefix of the id or of its hash will do). Either way the result is a runnable
 // network plus what it needs to be evaluated (spec, input shape, classes, dataset).
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -12,7 +12,7 @@ import { loadModelState } from '../lottery/state-io.js';
 import { buildModel } from '../models/build.js';
 import { restore } from '../models/state.js';
 import type { Sequential } from '../nn/sequential.js';
-import { jobFile, readHparamsFile } from '../store/layout.js';
+import { jobFile, readHparamsFile, resolveRunId } from '../store/layout.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
@@ -46,8 +46,8 @@ export function parseTicketRef(arg: string, store?: string): TicketRef | null {
   const parts = arg.split(':');
   if (parts.length < 2 || !parts.slice(1).every((p) => /^[a-z]+=/.test(p))) return null;
   const head = parts[0]!;
-  const runId = basename(head);
   const root = head.includes('/') ? dirname(head) : (store ?? 'runs');
+  const runId = resolveRunId(root, basename(head)); // a unique prefix names its run
   if (!RUN_ID_RE.test(runId)) throw new UserError(`MODEL '${arg}': '${runId}' is not a run id (expected e.g. runs/lottery_0123456789abcdef:level=3)`);
   const kv: Record<string, string> = {};
   for (const p of parts.slice(1)) {

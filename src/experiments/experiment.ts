@@ -59,6 +59,8 @@ export interface Experiment<H, S extends JobSpec, R, C, O> {
   nestedRuns?: boolean;
   /** hyperparameters that change how much is run, not the results of a job (replicates, seeds): not in the run id */
   outsideIdentity?: readonly (keyof H)[];
+  /** fills hyperparameters whose default is a place inside the store (evolve's output folder); they must be outside identity */
+  inStore?(h: H, root: string): H;
   /** the values run ids are measured against, when they differ from today's defaults (so changed defaults get new ids) */
   idBaseline?(h: H): Record<string, unknown>;
   /** hyperparameters as hashed into the run id (default: h without outsideIdentity) */

@@ -120,6 +120,7 @@ async function runJobs<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C
 
 export async function launch<H, S extends JobSpec, R, C, O>(exp: Experiment<H, S, R, C, O>, h: H, opts: LaunchOptions): Promise<Launched<H, S, R, O>> {
   const { id: runId, canonical } = runIdentity(exp as unknown as AnyExperiment, h);
+  if (exp.inStore) h = exp.inStore(h, opts.root); // after the id: such fields are outside it
   const started = performance.now();
   const store = openStore(opts.root);
   // Evaluations reach the store as they happen (live curves); the job's final metrics replace them.

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, type ExperimentStore, type JobRecord, type RunRecord } from '../store/db.js';
-import { jobDir, runDir } from '../store/layout.js';
+import { jobDir, runDir, runIdMatches } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
 import { loadTensors } from '../store/tensorfile.js';
 import { UserError } from '../util/errors.js';
@@ -16,9 +16,9 @@ export function withStore<T>(root: string, fn: (store: ExperimentStore) => T): T
   try { return fn(store); } finally { store.close(); }
 }
 
-/** A run by full id or unique prefix. */
+/** A run by full id or unique prefix (of the id, or of its hash: `2553` for lottery_2553…). */
 export function findRun(store: ExperimentStore, id: string): RunRecord {
-  const runs = store.listRuns().filter((r) => r.id === id || r.id.startsWith(id));
+  const runs = store.listRuns().filter((r) => r.id === id || runIdMatches(r.id, id));
   if (runs.length === 0) throw new UserError(`run '${id}': no such run in ${store.root}/ (see winnow runs list)`);
   if (runs.length > 1 && !runs.some((r) => r.id === id)) throw new UserError(`run '${id}' is ambiguous: ${runs.map((r) => r.id).join(', ')}`);
   return runs.find((r) => r.id === id) ?? runs[0]!;

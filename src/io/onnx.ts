@@ -4,6 +4,12 @@
 // winnow's im2col row order) + Relu, MaxPool 2×2 stride 2, and Flatten (C·H·W order, as winnow's):
 //   input  "input"  float32 [N, features]   (N symbolic)
 //   output "logits" float32 [N, classes]
+// Quantized weights (model files in int8-*/int4-* formats, opts.quantized) keep their codes: the
+// initializer `<layer>.weight_quantized` is INT8/UINT8/INT4/UINT4 (4-bit packed two per byte, first in
+// the low nibble, as winnow stores them), `<layer>.weight_scale` FLOAT and, asymmetric, `<layer>.weight_zero_point`;
+// a DequantizeLinear node (opset 21) rebuilds `<layer>.weight` before Gemm/Conv. Per-channel formats use
+// axis 0; group formats (groups of 128 over the row-major value list, crossing rows) dequantize the
+// flattened weight with block_size 128 and Reshape it. The dequantized weights equal winnow's exactly.
 // Pruned weights are exported as explicit zeros: onnxruntime densifies sparse initializers at load
 // anyway (docs/FORMATS.md §16), so this is the dense model a JS runtime actually executes.
 //
@@ -20,9 +26,17 @@ import { MaxPool2d } from '../nn/maxpool.js';
 import { Flatten } from '../nn/flatten.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { FORMATS, INT_GROUP } from '../quant/formats.js';
+import { packBits, unpackBits } from '../quant/bitpack.js';
+import { f16BitsToF32 } from '../quant/minifloat.js';
+import { type EncodedTensor, decodeTensor, indexBytes, matrixView } from '../sparse/encodings.js';
 
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 13;
+/** Opset and IR version of graphs holding DequantizeLinear with INT4/UINT4 and block_size (opset 21). */
+export const ONNX_QDQ_OPSET = 21;
+export const ONNX_QDQ_IR_VERSION = 10;
+const INT8 = 3, UINT8 = 2, INT4 = 22, UINT4 = 21; // TensorProto.DataType
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
 const ATTR_STRING = 3; // AttributeProto.AttributeType.STRING (field 4)
@@ -73,6 +87,12 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): P
   return t.bytes(9, raw);
 }
 
+function rawTensor(name: string, dims: number[], dataType: number, raw: Uint8Array): Pb {
+  const t = new Pb();
+  for (const d of dims) t.int(1, d);
+  return t.int(2, dataType).string(8, name).bytes(9, raw);
+}
+
 export function valueInfo(name: string, dims: Array<number | string>, elemType = FLOAT): Pb {
   const shape = new Pb();
   for (const d of dims) shape.message(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().string(2, d));
@@ -106,11 +126,66 @@ export function int64Tensor(name: string, values: number[], scalar = false): Pb 
   return t.bytes(9, raw);
 }
 
-/** Serializes a fully connected Sequential as a dense float32 ONNX model. */
-export function exportOnnx(model: Sequential, opts: { graphName?: string } = {}): Uint8Array {
+/** Int codes of a stored weight, re-laid densely (pruned positions hold the zero point) with its scales. */
+export interface QuantizedWeight {
+  /** 8 or 4 bits, symmetric (signed codes) or asymmetric (unsigned codes + zero points). */
+  bits: 8 | 4;
+  asym: boolean;
+  /** 'channel': one scale per row (axis 0); 'group': blocks of `block` over the flattened tensor. */
+  per: 'channel' | 'group';
+  block: number;
+  /** Packed codes of every element in row-major order (LSB-first; 4-bit two per byte). */
+  codes: Uint8Array;
+  scales: Float32Array;
+  /** Packed zero points (asym only), one per scale. */
+  zeroPoints?: Uint8Array;
+}
+
+export interface OnnxExportOptions {
+  graphName?: string;
+  /** Weights to export as codes + DequantizeLinear, by tensor name (`fc1.weight`). */
+  quantized?: ReadonlyMap<string, QuantizedWeight>;
+  /** Also output every dequantized weight (`<layer>.weight`, float32): lets tests check DequantizeLinear bit for bit. */
+  exposeWeights?: boolean;
+}
+
+/** Emits the initializers and DequantizeLinear (+ Reshape) that rebuild `w` (float32, dims) from its codes. */
+function dequantized(w: string, dims: number[], q: QuantizedWeight, inits: Pb[], nodes: Pb[]): void {
+  const dt = q.bits === 8 ? (q.asym ? UINT8 : INT8) : (q.asym ? UINT4 : INT4);
+  const numel = dims.reduce((a, b) => a * b, 1);
+  const scaleBytes = new Uint8Array(q.scales.length * 4);
+  const dv = new DataView(scaleBytes.buffer);
+  q.scales.forEach((v, i) => dv.setFloat32(4 * i, v, true));
+  const inputs = [`${w}_quantized`, `${w}_scale`];
+  if (q.per === 'channel') {
+    inits.push(rawTensor(`${w}_quantized`, dims, dt, q.codes), rawTensor(`${w}_scale`, [dims[0]!], FLOAT, scaleBytes));
+    if (q.asym) { inits.push(rawTensor(`${w}_zero_point`, [dims[0]!], dt, q.zeroPoints!)); inputs.push(`${w}_zero_point`); }
+    nodes.push(node('DequantizeLinear', `${w}_dequantize`, inputs, [w], [['axis', 0]]));
+    return;
+  }
+  // One group (a tensor of ≤ 128 values) is per-tensor quantization: scalar scale, no block_size (ORT refuses one).
+  const single = q.scales.length === 1;
+  const sdims = single ? [] : [q.scales.length];
+  inits.push(rawTensor(`${w}_quantized`, [numel], dt, q.codes), rawTensor(`${w}_scale`, sdims, FLOAT, scaleBytes));
+  if (q.asym) { inits.push(rawTensor(`${w}_zero_point`, sdims, dt, q.zeroPoints!)); inputs.push(`${w}_zero_point`); }
+  inits.push(int64Tensor(`${w}_shape`, dims));
+  nodes.push(node('DequantizeLinear', `${w}_dequantize`, inputs, [`${w}_flat`], single ? [] : [['axis', 0], ['block_size', q.block]]));
+  nodes.push(node('Reshape', `${w}_reshape`, [`${w}_flat`, `${w}_shape`], [w]));
+}
+
+/** Serializes a Sequential (MLP or conv) as an ONNX model: dense float32, or with quantized weights. */
+export function exportOnnx(model: Sequential, opts: OnnxExportOptions = {}): Uint8Array {
   const graph = new Pb();
   const nodes: Pb[] = [];
   const inits: Pb[] = [];
+  const qmap = opts.quantized ?? new Map<string, QuantizedWeight>();
+  const exposed: Array<[string, number[]]> = [];
+  const weight = (name: string, dims: number[], dense: () => Float32Array): void => {
+    const q = qmap.get(name);
+    if (opts.exposeWeights) exposed.push([name, dims]);
+    if (q) dequantized(name, dims, q, inits, nodes);
+    else inits.push(floatTensor(name, dims, dense()));
+  };
   let h = 'input';
   const layers = model.layers;
   if (layers[0] instanceof Conv2d) {
@@ -121,7 +196,8 @@ export function exportOnnx(model: Sequential, opts: { graphName?: string } = {})
   layers.forEach((l, i) => {
     if (l instanceof Conv2d) {
       const s = l.shape, w = `${l.name}.weight`, b = `${l.name}.bias`;
-      inits.push(floatTensor(w, [s.outChannels, s.inChannels, s.kernel, s.kernel], l.weights.toDense()), floatTensor(b, [s.outChannels], Float32Array.from(l.bias)));
+      weight(w, [s.outChannels, s.inChannels, s.kernel, s.kernel], () => l.weights.toDense());
+      inits.push(floatTensor(b, [s.outChannels], Float32Array.from(l.bias)));
       nodes.push(node('Conv', `${l.name}_conv`, [h, w, b], [`${l.name}.conv`], [['kernel_shape', [s.kernel, s.kernel]], ['pads', [s.pad, s.pad, s.pad, s.pad]], ['strides', [s.stride, s.stride]]]));
       h = `${l.name}.conv`;
       if (l.activation === 'relu') { nodes.push(node('Relu', `${l.name}_relu`, [h], [`${l.name}.relu`])); h = `${l.name}.relu`; }
@@ -142,7 +218,8 @@ export function exportOnnx(model: Sequential, opts: { graphName?: string } = {})
     }
     const { rows, cols } = l.weights;
     const w = `${l.name}.weight`, b = `${l.name}.bias`;
-    inits.push(floatTensor(w, [rows, cols], l.weights.toDense()), floatTensor(b, [rows], Float32Array.from(l.bias)));
+    weight(w, [rows, cols], () => l.weights.toDense());
+    inits.push(floatTensor(b, [rows], Float32Array.from(l.bias)));
     const last = i === layers.length - 1;
     const gemmOut = last && l.activation === 'none' ? 'logits' : `${l.name}.gemm`;
     nodes.push(node('Gemm', `${l.name}_gemm`, [h, w, b], [gemmOut], [['transB', 1]]));
@@ -158,17 +235,51 @@ export function exportOnnx(model: Sequential, opts: { graphName?: string } = {})
   for (const t of inits) graph.message(5, t);
   graph.message(11, valueInfo('input', ['N', model.inFeatures]));
   graph.message(12, valueInfo('logits', ['N', model.classes]));
+  for (const [name, dims] of exposed) graph.message(12, valueInfo(name, dims));
+  const qdq = qmap.size > 0;
   const m = new Pb()
-    .int(1, ONNX_IR_VERSION)
+    .int(1, qdq ? ONNX_QDQ_IR_VERSION : ONNX_IR_VERSION)
     .string(2, 'winnow')
     .string(3, '0.1.0')
     .message(7, graph)
-    .message(8, new Pb().string(1, '').int(2, ONNX_OPSET));
+    .message(8, new Pb().string(1, '').int(2, qdq ? ONNX_QDQ_OPSET : ONNX_OPSET));
   return m.finish();
 }
 
-export function saveOnnx(path: string, model: Sequential): number {
-  const bytes = exportOnnx(model);
+export function saveOnnx(path: string, model: Sequential, opts: OnnxExportOptions = {}): number {
+  const bytes = exportOnnx(model, opts);
   writeFileAtomic(path, bytes);
   return bytes.length;
+}
+
+/**
+ * The ONNX integer form of a stored weight in an int8-* / int4-* format, or why it has none. Codes are
+ * recovered from the dequantized values and the stored scales, and checked to reproduce every value
+ * exactly (q·s in float32, as winnow and DequantizeLinear both compute it).
+ */
+export function quantizedWeightOf(t: EncodedTensor): QuantizedWeight | string {
+  const m = /^int(8|4)-(channel|group)(-asym)?$/.exec(t.format);
+  if (!m) return `format ${t.format} has no ONNX integer DequantizeLinear form here (int8-*, int4-* do)`;
+  const bits = Number(m[1]) as 8 | 4, per = m[2] as 'channel' | 'group', asym = m[3] !== undefined;
+  if (per === 'group' && t.encoding !== 'dense') {
+    return `${t.format} groups run over the stored nonzeros of a ${t.encoding} tensor, which ONNX blocks cannot express (compress with --encoding dense, or use ${t.format.replace('group', 'channel')})`;
+  }
+  const [rows, cols] = matrixView(t.shape);
+  const f = FORMATS[t.format];
+  const sec = t.payload.subarray(indexBytes(t.encoding, rows, cols, t.stored) + f.codeBytes(t.stored));
+  const n = per === 'channel' ? rows : Math.ceil(t.stored / INT_GROUP);
+  const sv = new DataView(sec.buffer, sec.byteOffset, sec.byteLength);
+  const scales = Float32Array.from({ length: n }, (_, k) => (per === 'channel' ? sv.getFloat32(4 * k, true) : f16BitsToF32(sv.getUint16(2 * k, true))));
+  const zp = asym ? unpackBits(sec.subarray(n * (per === 'channel' ? 4 : 2)), bits, n) : null;
+  const w = decodeTensor(t);
+  const mod = 2 ** bits;
+  const q = new Uint8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const k = per === 'channel' ? Math.floor(i / cols) : Math.floor(i / INT_GROUP);
+    const s = scales[k]!, z = zp ? zp[k]! : 0;
+    const c = w[i] === 0 || s === 0 ? 0 : Math.round(w[i]! / s);
+    if (Math.fround(c * s) !== w[i] && !Number.isNaN(w[i]!)) throw new Error(`BUG: ${t.name}[${i}] = ${w[i]} is not a code × scale ${s}`);
+    q[i] = asym ? c + z : (c + mod) % mod;
+  }
+  return { bits, asym, per, block: INT_GROUP, codes: packBits(q, bits), scales, ...(zp ? { zeroPoints: packBits(zp, bits) } : {}) };
 }

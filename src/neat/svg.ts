@@ -80,44 +80,27 @@ export function networkSvg(g: Genome, title = `genome ${g.id} (fitness ${g.fitne
 
 export interface ChartPoint { generation: number; bestFitness: number; meanFitness: number; bestHidden: number; bestEnabled: number }
 
-function polyline(pts: Array<[number, number]>, colour: string, dash = ''): string {
-  return `<polyline fill="none" stroke="${colour}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts.map(([x, y]) => `${f(x)},${f(y)}`).join(' ')}"/>`;
-}
-
-/** Two stacked panels: fitness (best, mean) and complexity (best genome's hidden nodes and enabled connections). */
+/**
+ * Two stacked panels drawn by the report renderer (src/report/svg-chart.ts): fitness (best, mean) and
+ * complexity (best genome's hidden nodes and enabled connections) against generation.
+ */
 export function fitnessChartSvg(h: ChartPoint[], title: string): string {
-  const W = 720, PH = 220, L = 60, R = 20, T = 30;
-  const H = T + 2 * PH + 60;
-  const n = Math.max(1, h.length - 1);
-  const gx = (i: number) => L + ((W - L - R) * i) / n;
-  const panel = (top: number, series: Array<{ name: string; values: number[]; colour: string; dash?: string }>, ylabel: string): string[] => {
-    const all = series.flatMap((s) => s.values).filter(Number.isFinite);
-    let lo = Math.min(0, ...all), hi = Math.max(...all, lo + 1e-9);
-    if (hi === lo) hi = lo + 1;
-    const gy = (v: number) => top + PH - 20 - ((PH - 40) * (v - lo)) / (hi - lo);
-    const out: string[] = [];
-    out.push(`<rect x="${L}" y="${top}" width="${W - L - R}" height="${PH - 20}" fill="none" stroke="#999"/>`);
-    out.push(`<text x="${L - 6}" y="${f(gy(hi) + 4)}" text-anchor="end">${hi.toPrecision(4)}</text><text x="${L - 6}" y="${f(gy(lo) + 4)}" text-anchor="end">${lo.toPrecision(4)}</text>`);
-    out.push(`<text x="12" y="${top + PH / 2}" transform="rotate(-90 12 ${top + PH / 2})" text-anchor="middle">${esc(ylabel)}</text>`);
-    series.forEach((s, k) => {
-      out.push(polyline(s.values.map((v, i) => [gx(i), gy(v)]), s.colour, s.dash));
-      out.push(`<text x="${L + 10 + k * 170}" y="${top + 14}" fill="${s.colour}">${esc(s.name)}</text>`);
-    });
-    return out;
-  };
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/><text x="${L}" y="18" font-size="13">${esc(title)}</text>`];
-  parts.push(...panel(T, [
-    { name: 'best fitness', values: h.map((p) => p.bestFitness), colour: '#c0392b' },
-    { name: 'mean fitness', values: h.map((p) => p.meanFitness), colour: '#2964b8', dash: '5 3' },
-  ], 'fitness'));
-  parts.push(...panel(T + PH, [
-    { name: 'hidden nodes (best)', values: h.map((p) => p.bestHidden), colour: '#27ae60' },
-    { name: 'enabled connections (best)', values: h.map((p) => p.bestEnabled), colour: '#8e44ad', dash: '5 3' },
-  ], 'complexity'));
-  parts.push(`<text x="${L}" y="${H - 20}">generation 0</text><text x="${W - R}" y="${H - 20}" text-anchor="end">generation ${h.length ? h[h.length - 1]!.generation : 0}</text>`);
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  const W = 720, PH = 320;
+  const line = (name: string, values: (p: ChartPoint) => number, color: string, dashed = false): LineSeries =>
+    ({ name, points: h.map((p) => ({ x: p.generation, y: values(p) })), color, dashed, marker: 'none' });
+  const fitness = lineChart({
+    title, width: W, height: PH, legend: 'auto',
+    x: { label: 'generation' }, y: { label: 'fitness' },
+    series: [line('best fitness', (p) => p.bestFitness, '#c0392b'), line('mean fitness', (p) => p.meanFitness, '#2964b8', true)],
+  });
+  const complexity = lineChart({
+    title: `${title}: complexity of the best genome`, width: W, height: PH, legend: 'auto',
+    x: { label: 'generation' }, y: { label: 'count' },
+    series: [line('hidden nodes', (p) => p.bestHidden, '#27ae60'), line('enabled connections', (p) => p.bestEnabled, '#8e44ad', true)],
+  });
+  // Each panel is a complete chart; nested <svg> elements place them one above the other.
+  const at = (svg: string, y: number) => svg.replace(/^<svg /, `<svg x="0" y="${y}" `);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * PH}" viewBox="0 0 ${W} ${2 * PH}">\n${at(fitness, 0)}${at(complexity, PH)}</svg>\n`;
 }
 
 /**

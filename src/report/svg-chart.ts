@@ -266,12 +266,12 @@ function frameSvg(frame: ChartFrame, L: Layout, x: Scale, y: Scale, xTicks: read
   for (const t of y.ticks) {
     const py = y.toPx(t);
     grid.push(`<line x1="${n(L.left)}" y1="${n(py)}" x2="${n(L.right)}" y2="${n(py)}"/>`);
-    labels.push(`<text x="${n(L.left - 7)}" y="${n(py)}" text-anchor="end" dominant-baseline="middle">${escapeXml(y.format(t))}</text>`);
+    labels.push(`<text x="${n(L.left - 7)}" y="${n(py)}" text-anchor="end" dy="0.32em">${escapeXml(y.format(t))}</text>`);
   }
   for (const t of xTicks) {
     const px = x.toPx(t);
     grid.push(`<line x1="${n(px)}" y1="${n(L.top)}" x2="${n(px)}" y2="${n(L.bottom)}"/>`);
-    labels.push(`<text x="${n(px)}" y="${n(L.bottom + 8)}" text-anchor="middle" dominant-baseline="hanging">${escapeXml(x.format(t))}</text>`);
+    labels.push(`<text x="${n(px)}" y="${n(L.bottom + 8)}" text-anchor="middle" dy="0.71em">${escapeXml(x.format(t))}</text>`);
   }
   out.push(`<g stroke="#e6e6e6" stroke-width="1">${grid.join('')}</g>`);
   out.push(...body);
@@ -302,7 +302,7 @@ function legendSvg(L: Layout, items: readonly LegendItem[]): string {
     if (it.band) parts.push(`<rect x="${n(x0)}" y="${n(cy - 6)}" width="24" height="12" fill="${it.color}" fill-opacity="0.18"/>`);
     if (it.line) parts.push(`<line x1="${n(x0)}" y1="${n(cy)}" x2="${n(x0 + 24)}" y2="${n(cy)}" stroke="${it.color}" stroke-width="2"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     parts.push(markerSvg(it.marker, x0 + 12, cy, 3.5, it.color, '#ffffff'));
-    parts.push(`<text x="${n(x0 + 30)}" y="${n(cy)}" dominant-baseline="middle">${escapeXml(it.name)}</text>`);
+    parts.push(`<text x="${n(x0 + 30)}" y="${n(cy)}" dy="0.32em">${escapeXml(it.name)}</text>`);
   };
   if (L.legend === 'bottom') {
     const rows = L.legendRows ?? [];

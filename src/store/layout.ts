@@ -4,7 +4,7 @@
 //   <root>/<runId>/replicate_<r>/level_<L>/<branch>/        one job: mask.wt, weights-init.wt,
 //                                                           weights-final.wt, checkpoint.wt, metrics.json
 // The path is recomputable from the hparams alone, so results are found without the database.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
@@ -83,4 +83,20 @@ export function readHparamsFile(root: string, runId: string): HparamsFile | unde
     throw new UserError(`${path}: expected { id, kind, canonical, hparams }; delete it to have it rewritten`);
   }
   return o as HparamsFile;
+}
+
+/** Does `id` name the run `runId`: the full id, a prefix of it, or a prefix of its hash (`2553` for lottery_2553…)? */
+export function runIdMatches(runId: string, id: string): boolean {
+  return id.length > 0 && (runId.startsWith(id) || runId.slice(runId.indexOf('_') + 1).startsWith(id));
+}
+
+/** The run a full id or unique prefix names, among the run folders (those with hparams.json) of a store. */
+export function resolveRunId(root: string, id: string): string {
+  const isRun = (d: string): boolean => /^[a-z][a-z0-9_]*$/.test(d) && existsSync(join(root, d, 'hparams.json'));
+  if (isRun(id)) return id;
+  const all = existsSync(root) ? readdirSync(root).filter(isRun) : [];
+  const hits = all.filter((d) => runIdMatches(d, id));
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) throw new UserError(`run '${id}' in ${root}/ is ambiguous: ${hits.join(', ')}`);
+  return id; // callers report the missing run with their own advice
 }

@@ -1,10 +1,13 @@
-// The package as a user receives it: `npm pack` → a scratch project with the tarball extracted into
-// node_modules/winnow (dependencies linked from this repository's node_modules, so no network is
-// needed) → `tsc --noEmit` on a typed example importing 'winnow' → the compiled example runs.
+// The package as a user receives it: `npm pack` (its prepack script puts the prebuilt addon in) → a
+// scratch project with the tarball extracted into node_modules/winnow (dependencies linked from this
+// repository's node_modules, so no network is needed) → npm runs winnow's install script (`npm rebuild
+// winnow`), which must compile nothing → `tsc --noEmit` on a typed example importing 'winnow' → the
+// compiled example runs, on the native backend at the best ISA this CPU has.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(cmd, args, { cwd, encoding: 'utf8', env });
+}
 
 function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   const t0 = Date.now();
@@ -38,11 +45,15 @@ const run = await launch(lotteryExperiment, h, { root: process.argv[2]!, emit: (
 console.log(JSON.stringify({ logits: logits.length, back: back.length, bytes, runId: run.runId, levels: run.summary.levels.length, events: [...new Set(events)] }));
 `;
 
-test('npm pack → scratch project: tsc --noEmit passes on a typed example, which then runs', { timeout: 240_000 }, () => {
+// The timeout allows prepack to rebuild the addon first (when native sources are newer than build/).
+test('npm pack → scratch project: the install compiles nothing, tsc --noEmit passes on a typed example, which then runs on the native backend', { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), 'winnow-pack-'));
+  // `npm pack` runs prepare (tsc, already done by the test build) and prepack; run prepack alone.
+  sh('npm', ['run', 'prepack'], repo);
   const packed = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo)) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]!.files.map((f) => f.path);
-  for (const f of ['package.json', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'binding.gyp', 'data/embedded/fashion-mnist-mini/train-images-idx3-ubyte.gz']) {
+  for (const f of ['package.json', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'binding.gyp', 'data/embedded/fashion-mnist-mini/train-images-idx3-ubyte.gz',
+    `prebuilds/${process.platform}-${process.arch}/winnow_native.napi.node`, 'scripts/install.mjs']) {
     assert.ok(files.includes(f), `the tarball lacks ${f}`);
   }
   assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.startsWith('src/')), 'the tarball carries tests or TypeScript sources');
@@ -54,6 +65,19 @@ test('npm pack → scratch project: tsc --noEmit passes on a typed example, whic
   mkdirSync(join(nm, '@types'));
   for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) symlinkSync(join(repo, 'node_modules', dep), join(nm, dep), 'dir');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+
+  // npm runs winnow's install script: the prebuilt addon loads, nothing of winnow's is compiled.
+  const install = run('npm', ['rebuild', 'winnow', '--foreground-scripts', '--offline'], app);
+  const log = install.stdout + install.stderr;
+  assert.equal(install.status, 0, log);
+  assert.match(log, /winnow: prebuilt addon prebuilds\/linux-x64\/winnow_native\.napi\.node loads \(ISA \w+; .*\); nothing to compile/);
+  assert.doesNotMatch(log, /node-gyp|gyp info|CXX\(target\)|g\+\+|make: /, 'the install compiled something');
+  assert.ok(!existsSync(join(nm, 'winnow', 'build')), 'the install left a build/ directory');
+  const best = (createRequire(import.meta.url)(join(repo, 'build', 'Release', 'winnow_native.node')) as { supportedIsas(): string[] }).supportedIsas()[0];
+  const probe = "import('winnow').then((w) => { const b = w.getBackend('native'); console.log(b.name + ' ' + b.detail); })";
+  const loaded = run(process.execPath, ['--input-type=module', '-e', probe], app, { ...process.env, WINNOW_REQUIRE_NATIVE: '1' });
+  assert.equal(loaded.stdout.trim(), `native ${best}`, loaded.stderr);
+  assert.equal(loaded.stderr, '');
   // One compiler run (the slow part: zod's and node's declarations) does three checks. With skipLibCheck
   // off, the shipped declarations themselves must type-check (every type they name resolves); main.ts
   // must have no error (as tsc --noEmit on it alone); bad.ts, a user's type error, must be caught against

@@ -88,3 +88,14 @@ test('evolve --evaluate replays a saved best genome; bad genome files give one l
   const missing = spawnSync(process.execPath, [cli, 'evolve', '--task', 'xor', '--evaluate', join(root, 'nope.json')], { encoding: 'utf8' });
   assert.match(missing.stderr, /genome file .*nope\.json: cannot read \(no such file/);
 });
+
+test('evolve --store s2 writes its files under s2 (not ./runs) and indexes the run there', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'winnow-evolve-store-'));
+  const r = spawnSync(process.execPath, [cli, 'evolve', '--task', 'xor', '--store', 's2', '--json'], { cwd, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { outDir: string; runId: string };
+  assert.equal(out.outDir, join('s2', 'neat', 'xor-1'));
+  assert.ok(existsSync(join(cwd, 's2', 'neat', 'xor-1', 'best-genome.json')));
+  assert.ok(existsSync(join(cwd, 's2', out.runId, 'hparams.json')));
+  assert.ok(!existsSync(join(cwd, 'runs')), 'evolve wrote under ./runs');
+});

@@ -15,5 +15,6 @@ for (const cmd of ['train', 'lottery', 'evolve', 'compare', 'neat-vs-tickets']) 
     const text = r.stdout.replace(/\s+/g, ' ');
     assert.doesNotMatch(text, /\(default: \)|\(default: null\)|\[object Object\]|\(default: \[/);
     assert.doesNotMatch(text, /\(default: [^)]*\) \(default:/);
+    assert.doesNotMatch(text, /\(default: "-?[0-9.]+"\)/, "a number default printed as a string");
   });
 }

@@ -140,3 +140,21 @@ test('legend placement: inside when a corner is free, below when none is', () =>
 test('xml checker rejects a second root', () => {
   assert.throws(() => checkXml('<svg></svg><svg></svg>'), /after the root/);
 });
+
+test('labels are placed with dy offsets, never dominant-baseline (ignored by librsvg and Inkscape); NEAT charts use this renderer', async () => {
+  const { fitnessChartSvg, runsChartSvg } = await import('../../src/neat/svg.js');
+  const hist = Array.from({ length: 12 }, (_, g) => ({ generation: g, bestFitness: g * 2, meanFitness: g, bestHidden: g >> 2, bestEnabled: 5 + g }));
+  const charts = [
+    lineChart(lth), scatterChart({ title: 's', points: [{ x: 1, y: 2, label: 'a' }, { x: 3, y: 4, label: 'b' }] }),
+    fitnessChartSvg(hist, 'xor run 1'), runsChartSvg([{ solved: true, evaluations: 3000 }, { solved: false, evaluations: 9000 }], 'xor'),
+  ];
+  for (const svg of charts) {
+    checkXml(svg);
+    assert.doesNotMatch(svg, /dominant-baseline|alignment-baseline/);
+    assert.match(svg, /<text [^>]*dy="0\.32em"/); // tick labels centred on their tick
+  }
+  // The fitness chart is two full charts of the main renderer (its font, axes, legend), stacked.
+  assert.equal(charts[2]!.match(/<svg /g)!.length, 3);
+  assert.match(charts[2]!, /system-ui/);
+  assert.match(charts[2]!, />generation</);
+});

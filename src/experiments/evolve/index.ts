@@ -59,10 +59,10 @@ export function idBaseline(task: string): NeatConfig {
   return deepMerge(resolveConfig(task), firstDefaults);
 }
 
-/** Where a multi-run set (or a single run) writes: --out, or runs/neat/<task>-<seed>[-runs…]. */
-function baseOut(h: EvolveHparams): string {
+/** Where a multi-run set (or a single run) writes: --out, or <store>/neat/<task>-<seed>[-runs…] (launch fills it, inStore). */
+function baseOut(h: EvolveHparams, root = 'runs'): string {
   if (h.out) return h.out;
-  return h.runs === 1 ? join('runs', 'neat', `${h.task}-${h.seed}`) : join('runs', 'neat', `${h.task}-runs-${h.seed}-${h.seed + h.runs - 1}`);
+  return h.runs === 1 ? join(root, 'neat', `${h.task}-${h.seed}`) : join(root, 'neat', `${h.task}-runs-${h.seed}-${h.seed + h.runs - 1}`);
 }
 
 function taskSpec(h: EvolveHparams, seed: number): TaskSpec {
@@ -94,7 +94,7 @@ export const evolveExperiment: Experiment<EvolveHparams, EvolveSpec, EvolveResul
     workers: { flag: '--workers <n>', help: 'evaluation threads (1 = this thread)', parse: intFlag('--workers', 1, 10000), default: 1 },
     dataset: { flag: '--dataset <spec>', help: 'classify: dataset spec, "@HxW" block-averages the images', parse: String, default: DEFAULT_CLASSIFY_DATASET },
     sample: { flag: '--sample <n>', help: 'classify: training images in the fitness sample', parse: intFlag('--sample', 1), default: 1000 },
-    out: { flag: '--out <dir>', help: 'output directory (default runs/neat/<task>-<seed>, or <task>-runs-<a>-<b> with --runs)', parse: String, default: '' },
+    out: { flag: '--out <dir>', help: 'output directory (default <store>/neat/<task>-<seed>, or <task>-runs-<a>-<b> with --runs)', parse: String, default: '' },
   },
   presets: { flag: '--preset <name>', help: 'parameter preset', values: { paper: { summary: 'Stanley & Miikkulainen (2002), the C++ release where the paper is silent', values: {} } } },
   outsideIdentity: ['seed', 'runs', 'workers', 'out'],
@@ -104,6 +104,7 @@ export const evolveExperiment: Experiment<EvolveHparams, EvolveSpec, EvolveResul
     neatConfig(h); // validates the config (field errors name the field)
     return h;
   },
+  inStore: (h, root) => ({ ...h, out: baseOut(h, root) }),
   describe: (h) => `NEAT on ${h.task}: ${h.runs} run(s), seeds ${h.seed}..${h.seed + h.runs - 1}, outputs in ${baseOut(h)}`,
   plan: (h) => Array.from({ length: h.runs }, (_, i) => {
     const seed = h.seed + i;

@@ -73,6 +73,28 @@ export function lotteryCharts(h: LotteryHparams, results: JobResult[], store: Ex
   return { 'accuracy.svg': accuracy, 'early-stop.svg': earlyStop, 'training.svg': training, 'wall-time.svg': wall };
 }
 
+/** "(mean ± std over N replicates)" only when there is a spread to show. */
+export function spreadNote(replicates: number): string {
+  return replicates > 1 ? `mean ± std over ${replicates} replicates` : 'one replicate, so no spread is shown (--replicates N adds mean ± std bands)';
+}
+
+/** The early-stop caption, stating what this run's data show rather than what the paper found. */
+export function earlyStopCaption(summary: LevelSummary[], replicates: number): string {
+  const ticket = summary.filter((s) => s.branch === 'ticket' && Number.isFinite(s.earlyStopIteration.mean)).sort((a, b) => b.density.mean - a.density.mean);
+  const head = `Iteration of minimum validation loss against the fraction of weights remaining (${spreadNote(replicates)}).`;
+  const dense = ticket.find((s) => s.level === 0);
+  if (!dense || ticket.length < 2) return head;
+  const it = (s: LevelSummary) => Math.round(s.earlyStopIteration.mean);
+  const pct = (s: LevelSummary) => pctLabel(100 * s.density.mean);
+  const sparse = ticket.filter((s) => s.level !== 0);
+  const fastest = sparse.reduce((a, b) => (b.earlyStopIteration.mean < a.earlyStopIteration.mean ? b : a));
+  const last = sparse[sparse.length - 1]!;
+  const verdict = fastest.earlyStopIteration.mean < dense.earlyStopIteration.mean
+    ? `The ticket stopped earliest at ${pct(fastest)} of the weights (iteration ${it(fastest)}, dense ${it(dense)})`
+    : `No ticket stopped earlier than the dense network (iteration ${it(dense)}; earliest ticket ${it(fastest)} at ${pct(fastest)})`;
+  return `${head} ${verdict}; at the sparsest level, ${pct(last)}, iteration ${it(last)}.`;
+}
+
 export function writeLotteryReport(root: string, runId: string, h: LotteryHparams, dataset: string, results: JobResult[], store: ExperimentStore): string[] {
   const charts = lotteryCharts(h, results, store, runId);
   const summary = summarize(results);
@@ -89,9 +111,9 @@ export function writeLotteryReport(root: string, runId: string, h: LotteryHparam
     blocks: [
       paragraph(`Run ${runId}: ${h.replicates} replicate(s), ${h.levels} pruning levels (${h.strategy}, fc ${h.rateFc}, conv ${h.rateConv}, output ${h.rateOutput} per level${h.oneShot ? `, one-shot to ${h.oneShot}` : ''}), ${h.optimizer} lr ${h.lr}, batch ${h.batchSize}, ${h.iterations} iterations per level, rewind to iteration ${h.rewindIter}. Test accuracy is read at the early-stop iteration (minimum validation loss). Dense accuracy: ${fmt(dense.earlyStopTestAccuracy)}%.`),
       table(['level', 'weights', 'ticket acc %', 'early-stop it', 'step s', ...h.controls.map((c) => `${c} acc %`)], levels.map(row)),
-      figure('accuracy', charts['accuracy.svg']!, 'Test accuracy at early stop against the fraction of weights remaining (mean ± std over replicates).'),
-      figure('early-stop', charts['early-stop.svg']!, 'Iteration of minimum validation loss: tickets learn faster as they shrink, until they do not.'),
-      figure('training', charts['training.svg']!, 'Test accuracy over training for the ticket at selected levels.'),
+      figure('accuracy', charts['accuracy.svg']!, `Test accuracy at early stop against the fraction of weights remaining (${spreadNote(h.replicates)}).`),
+      figure('early-stop', charts['early-stop.svg']!, earlyStopCaption(summary, h.replicates)),
+      figure('training', charts['training.svg']!, `Test accuracy over training for the ticket at selected levels${h.replicates > 1 ? ` (mean over ${h.replicates} replicates)` : ''}.`),
       figure('wall-time', charts['wall-time.svg']!, 'Seconds spent in training steps per level: below the density threshold layers run on the sparse kernels.'),
     ],
   };

@@ -1,36 +1,63 @@
-// `winnow export MODEL --to onnx|safetensors`: a model file or lottery ticket as a dense float32 ONNX
-// graph (MLP and conv networks) or as a PyTorch-style state dict in safetensors (`<layer>.weight`
-// [out, in] / [out, in, kh, kw], `<layer>.bias`), which import-weights reads back. Quantized model files
-// are exported dequantized (float32): the exported file does not keep their size. A language-model file
-// (gpt:…) exports as the GPT graph of src/io/onnx-gpt.ts, or as every parameter under its winnow name.
+// `winnow export MODEL --to onnx|safetensors`: take a winnow network elsewhere.
+// A float32 model (or lottery ticket) becomes a dense float32 ONNX graph (MLP and conv networks) or a
+// PyTorch-style state dict in safetensors (`<layer>.weight` [out, in] / [out, in, kh, kw], `<layer>.bias`),
+// which import-weights reads back. A quantized model file keeps its size: safetensors holds its stored
+// codes, scales and sparse indices as separate tensors (src/io/quantized-safetensors.ts), and ONNX holds
+// int8/int4 weights as integer initializers + DequantizeLinear (src/io/onnx.ts). Formats ONNX cannot
+// express (fp8, MX, NVFP4, ternary, binary) go to ONNX dequantized, and the report says so.
+// `dense: true` (--dense) always writes dequantized float32.
+// A language-model file (gpt:…) exports as the GPT graph of src/io/onnx-gpt.ts (float32), or as every
+// parameter under its winnow name.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isLmFile, lmFromFile } from '../../io/lm-io.js';
-import { loadModelFile } from '../../io/modelfile.js';
 import { saveGptOnnx } from '../../io/onnx-gpt.js';
 import { resolveModel } from '../../compare/model-source.js';
-import { saveOnnx } from '../../io/onnx.js';
+import { loadModelFile } from '../../io/modelfile.js';
+import { quantizedWeightOf, saveOnnx, type QuantizedWeight } from '../../io/onnx.js';
+import { saveQuantizedSafetensors } from '../../io/quantized-safetensors.js';
 import { exportSafetensors, type DenseTensor } from '../../io/safetensors.js';
 import { Conv2d } from '../../nn/conv2d.js';
 import { UserError } from '../../util/errors.js';
 
 export const EXPORT_TARGETS = ['onnx', 'safetensors'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
-export interface ExportOptions { to: ExportTarget; out?: string; store?: string }
-export interface ExportReport { source: string; spec: string; to: ExportTarget; out: string; bytes: number }
+export interface ExportOptions { to: ExportTarget; out?: string; store?: string; dense?: boolean }
+export interface ExportReport {
+  source: string; spec: string; to: ExportTarget; out: string; bytes: number;
+  /** Size of the source model file (absent for a lottery ticket). */
+  sourceBytes?: number;
+  /** 'float32': dequantized dense weights; 'quantized': stored codes and scales kept. */
+  weights: 'float32' | 'quantized';
+  /** Why some weights were written as float32 although the file stores them quantized. */
+  notes: string[];
+}
 
 export function exportModel(modelArg: string, o: ExportOptions): ExportReport {
   if (existsSync(modelArg)) {
     const file = loadModelFile(modelArg);
-    if (isLmFile(file)) return exportLm(modelArg, o, lmFromFile(file, modelArg));
+    if (isLmFile(file)) return exportLm(modelArg, o, lmFromFile(file, modelArg), file.tensors.some((t) => t.format !== 'fp32'));
   }
   const { resolved } = resolveModel(modelArg, { store: o.store });
   const stem = resolved.ticket ? `${resolved.ticket.runId}-r${resolved.ticket.replicate}-L${resolved.ticket.level}-${resolved.ticket.branch}` : basename(modelArg).replace(/\.wnn$/, '');
   const out = outPath(modelArg, o, stem);
   const model = resolved.model;
-  let bytes: number;
+  const file = resolved.kind === 'file' ? loadModelFile(modelArg) : null;
+  const quantized = o.dense || !file ? [] : file.tensors.filter((t) => t.format !== 'fp32');
+  const notes: string[] = [];
+  let bytes: number, weights: ExportReport['weights'] = 'float32';
   if (o.to === 'onnx') {
-    bytes = saveOnnx(out, model);
+    const qmap = new Map<string, QuantizedWeight>();
+    for (const t of quantized) {
+      const q = quantizedWeightOf(t);
+      if (typeof q === 'string') notes.push(`${t.name}: exported as float32: ${q}`);
+      else qmap.set(t.name, q);
+    }
+    if (qmap.size > 0) weights = 'quantized';
+    bytes = saveOnnx(out, model, { quantized: qmap });
+  } else if (quantized.length > 0) {
+    bytes = saveQuantizedSafetensors(out, file!);
+    weights = 'quantized';
   } else {
     const tensors: DenseTensor[] = model.weightLayers().flatMap((l) => {
       const shape = l instanceof Conv2d ? [l.shape.outChannels, l.shape.inChannels, l.shape.kernel, l.shape.kernel] : [l.weights.rows, l.weights.cols];
@@ -38,7 +65,7 @@ export function exportModel(modelArg: string, o: ExportOptions): ExportReport {
     });
     bytes = exportSafetensors(out, tensors, { spec: resolved.info.spec, inputShape: resolved.info.inputShape.join('x'), classes: String(resolved.info.classes), producer: 'winnow' });
   }
-  return { source: resolved.origin, spec: resolved.info.spec, to: o.to, out, bytes };
+  return { source: resolved.origin, spec: resolved.info.spec, to: o.to, out, bytes, ...(resolved.fileBytes !== undefined ? { sourceBytes: resolved.fileBytes } : {}), weights, notes };
 }
 
 function outPath(modelArg: string, o: ExportOptions, stem: string): string {
@@ -47,7 +74,7 @@ function outPath(modelArg: string, o: ExportOptions, stem: string): string {
   return out;
 }
 
-function exportLm(modelArg: string, o: ExportOptions, lm: ReturnType<typeof lmFromFile>): ExportReport {
+function exportLm(modelArg: string, o: ExportOptions, lm: ReturnType<typeof lmFromFile>, quantized: boolean): ExportReport {
   const out = outPath(modelArg, o, basename(modelArg).replace(/\.wnn$/, ''));
   const matrices = new Map(lm.model.weightLayers().map((l) => [`${l.name}.weight`, l.weights]));
   const bytes = o.to === 'onnx'
@@ -56,7 +83,8 @@ function exportLm(modelArg: string, o: ExportOptions, lm: ReturnType<typeof lmFr
       const m = matrices.get(p.name);
       return m ? { name: p.name, shape: [m.rows, m.cols], data: m.toDense() } : { name: p.name, shape: [p.value.length], data: Float32Array.from(p.value) };
     }), { spec: lm.spec, producer: 'winnow', ...tokenizerMetadata(lm.tokenizer) });
-  return { source: `file ${modelArg}`, spec: lm.spec, to: o.to, out, bytes };
+  const notes = quantized ? ['language models export dequantized: every weight is written as float32'] : [];
+  return { source: `file ${modelArg}`, spec: lm.spec, to: o.to, out, bytes, weights: 'float32', notes };
 }
 
 /** The tokenizer as safetensors metadata strings: a character vocabulary, or BPE tokens and merges. */
