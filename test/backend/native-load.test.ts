@@ -32,8 +32,9 @@ test('the addon exports exactly the kernels listed in src/backend/kernels.ts (na
 });
 
 test('getBackend falls back to the reference with exactly one warning line when the addon is missing', () => {
-  const saved = process.env['WINNOW_NATIVE_ADDON'];
+  const saved = process.env['WINNOW_NATIVE_ADDON'], required = process.env['WINNOW_REQUIRE_NATIVE'];
   process.env['WINNOW_NATIVE_ADDON'] = '/nonexistent/winnow_native.node';
+  delete process.env['WINNOW_REQUIRE_NATIVE']; // CI sets it; this test is about the fallback without it
   try {
     const warnings: string[] = [];
     const b = getBackend('native', { warn: (m) => warnings.push(m) });
@@ -43,6 +44,7 @@ test('getBackend falls back to the reference with exactly one warning line when 
     assert.ok(!warnings[0]!.includes('\n'));
   } finally {
     if (saved === undefined) delete process.env['WINNOW_NATIVE_ADDON']; else process.env['WINNOW_NATIVE_ADDON'] = saved;
+    if (required !== undefined) process.env['WINNOW_REQUIRE_NATIVE'] = required;
   }
   const r = loadNativeBackend('/nonexistent/winnow_native.node');
   assert.ok('error' in r);
