@@ -2,8 +2,8 @@
 """PyTorch peer for bench/rigl.ts: RigL on LeNet-300-100 the way the public implementations run it — dense weight
 tensors multiplied by dense 0/1 masks (google-research/rigl; rigl-torch), so a 2%-dense layer costs a dense one.
 
-ERK masks at --density (output layer dense when ERK says so), Adam 1.2e-3, batch 60, --steps steps on random
-inputs (speed only); every 100 steps until 75% of training: drop floor(f·active) smallest |w| per layer,
+ERK masks at --density (output layer dense when ERK says so), Adam 1.2e-3, batch 60, --steps steps on batches of random
+inputs (speed only) drawn from --samples of them in a fresh order each epoch; every 100 steps until 75% of training: drop floor(f·active) smallest |w| per layer,
 f = 0.3/2·(1 + cos(π t / T_end)), grow as many at the largest |∂L/∂W| (the dense gradient, which masked-dense
 training has at every step) outside the kept set, grown weights and Adam state at zero. Gradients are masked before
 the optimizer step, weights re-masked after it. One torch thread, one BLAS thread.
@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--density", type=float, default=0.02)
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--samples", type=int, default=10000)
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     shapes = [(300, 784), (100, 300), (10, 100)]
@@ -53,12 +54,20 @@ def main():
         for w, m in zip(W, M):
             w.mul_(m)
     opt = torch.optim.Adam(W + B, lr=1.2e-3)
-    x = torch.rand(60, 784)
-    y = torch.randint(0, 10, (60,))
+    # Mini-batches drawn from a training set of --samples images in a fresh order each epoch, as winnow's trainer does
+    # (its batch assembly is inside its timed steps, so this peer's is too); the orders are drawn before timing on
+    # both sides.
+    X = torch.rand(a.samples, 784)
+    Y = torch.randint(0, 10, (a.samples,))
+    per_epoch = a.samples // 60
+    orders = [torch.randperm(a.samples) for _ in range((a.steps + per_epoch - 1) // per_epoch)]
     t_end = int(0.75 * a.steps)
     updates = 0
     t0 = time.perf_counter()
     for step in range(1, a.steps + 1):
+        e, pos = divmod(step - 1, per_epoch)
+        idx = orders[e][pos * 60:(pos + 1) * 60]
+        x, y = X.index_select(0, idx), Y.index_select(0, idx)
         h = F.relu(F.linear(x, W[0] * M[0], B[0]))
         h = F.relu(F.linear(h, W[1] * M[1], B[1]))
         loss = F.cross_entropy(F.linear(h, W[2] * M[2], B[2]), y)

@@ -1,6 +1,7 @@
 // RigL on LeNet-300-100 at 2% (ERK), batch 60, Adam: winnow on its sparse kernels against bench/pytorch_rigl.py,
 // RigL with dense masks as the public code runs it. Both count training steps with the mask updates included
-// (winnow's dense gradients at update steps too); winnow's evaluation is excluded (one at the start and the end).
+// (winnow's dense gradients at update steps too) and the assembly of each mini-batch from the training set (the
+// peer indexes a training set of as many random images); winnow's evaluation is excluded (one at the start and the end).
 // Usage: node dist/bench/rigl.js [--density 0.02] [--steps 1000] [--repeats 3]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ for (let rep = 0; rep < repeats; rep++) {
   });
   ours.push(r.summary.seconds.steps); updates = r.summary.maskUpdates;
   if (python.ok) {
-    const p = spawnSync(python.exe, [script, '--density', String(density), '--steps', String(steps), '--seed', String(rep)], { encoding: 'utf8', env: python.env });
+    const p = spawnSync(python.exe, [script, '--density', String(density), '--steps', String(steps), '--seed', String(rep), '--samples', String(data.train.count)], { encoding: 'utf8', env: python.env });
     const line = JSON.parse(p.stdout.trim().split('\n').pop() ?? '{}') as { seconds?: number };
     theirs.push(line.seconds ?? NaN);
   }
