@@ -27,10 +27,13 @@ float64, stored F32) of its first two context windows and of its first 7 tokens,
 token) over non-overlapping context windows of the test text.
 test/nn/gpt2-import.test.ts and test/cli/gpt2.test.ts hold winnow against them without torch.
 """
-import argparse, json, math, os, struct, sys, unicodedata
+import argparse, json, math, os, sys, unicodedata
 from collections import Counter
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_gpt import write_safetensors  # noqa: E402  (the F32 writer the other GPT peers use)
 
 SPECIAL = '<|endoftext|>'
 CONTRACTIONS = ("'s", "'t", "'re", "'ve", "'m", "'ll", "'d")
@@ -211,19 +214,6 @@ def gpt2_logits(sd, cfg, ids):
         h = h + conv1d(a, p + '.attn.c_proj')
         h = h + conv1d(gelu_new(conv1d(ln(h, p + '.ln_2'), p + '.mlp.c_fc')), p + '.mlp.c_proj')
     return ln(h, 'ln_f') @ sd['wte.weight'].t()
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header, offset, blobs = ({'__metadata__': metadata} if metadata else {}), 0, []
-    for name, t in tensors:
-        data = t.detach().to(torch.float32).contiguous().numpy().tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    h = json.dumps(header).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
 
 
 # Unicode (accents, CJK, Greek, full-width letters, emoji, non-ASCII digits), runs of spaces, tabs and
