@@ -70,10 +70,23 @@ test('sparse_study: methods × densities with IMP tickets and every ablation; ch
   for (const t of tickets) { assert.ok(t.ticket.level >= 1); assert.equal(t.earlyStop.testAccuracy, t.ticket.lotteryAccuracy); }
   const md = readFileSync(l.reportFiles.find((f) => f.endsWith('.md'))!, 'utf8');
   assert.match(md, /GMACs total/);
+  assert.match(md, /imp: lottery tickets by iterative magnitude pruning/);
+  assert.match(md, /Ablations \(Frankle et al\. 2021\)/);
   assert.ok(l.reportFiles.some((f) => f.endsWith('.svg') && existsSync(f)));
   // RigL pays for its dense gradients; the ticket for the dense training and the IMP levels that found it.
   const rigl = l.summary.rows.find((r) => r.series === 'rigl' && r.density === 0.2)!, stat = l.summary.rows.find((r) => r.series === 'static' && r.density === 0.2)!;
   assert.ok(rigl.maskUpdateMacs.mean > 0 && rigl.macs.mean > stat.macs.mean);
   const imp = l.summary.rows.find((r) => r.series === 'imp' && r.density === 0.2)!;
   assert.ok(imp.macs.mean > 3 * stat.macs.mean);
+});
+
+test('sparse_study without tickets or ablations: the report describes only what ran', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'winnow-sparse-'));
+  const h = resolveHparams(sparseStudyExperiment, {
+    model: 'mlp:20-16-4', dataset: 'synthetic:blobs', methods: ['static'], densities: [0.5], tickets: false, iterations: 20, replicates: 1,
+  });
+  const l = await launch(sparseStudyExperiment, h, { root, backend: 'reference' });
+  assert.deepEqual([...new Set(l.summary.rows.map((r) => r.series))], ['static']);
+  const md = readFileSync(l.reportFiles.find((f) => f.endsWith('.md'))!, 'utf8');
+  assert.doesNotMatch(md, /lottery tickets by iterative|Ablations|lottery run none/);
 });
