@@ -150,7 +150,7 @@ struct AlignedScratch {  // per thread, vector-aligned, grows as needed
     return p;
   }
 };
-thread_local AlignedScratch chunkScratch;
+thread_local AlignedScratch chunkScratch, valueScratch;
 
 template <bool PERM>
 void chunkRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
@@ -176,6 +176,18 @@ void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int3
     // (Narrower chunks for taller sources, to stay in L1, were slower: fewer FMAs per index load.)
     const int64_t cw = CV * W;
     float* buf = chunkScratch.get(srcRows * cw);
+    if (PERM && buf) {  // spmmT: the values in CSC order once, not through perm in every chunk
+      float* v = valueScratch.get(ptr[rows]);
+      if (v) {
+        for (int64_t q = ptr[0]; q < ptr[rows]; q++) v[q] = values[perm[q]];
+        for (int64_t j0 = 0; j0 < n; j0 += cw) {
+          const int64_t cnt = imin(cw, n - j0);
+          packChunk(src0, srcRows, n, j0, cnt, cw, buf);
+          chunkRows<false>(rows, ptr, idx, nullptr, v, buf, cw, 0, n, j0, cnt, beta, dst);
+        }
+        return;
+      }
+    }
     if (buf) {
       for (int64_t j0 = 0; j0 < n; j0 += cw) {
         const int64_t cnt = imin(cw, n - j0);
