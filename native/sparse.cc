@@ -154,6 +154,7 @@ struct AlignedScratch {  // per thread, vector-aligned, grows as needed
   }
 };
 thread_local AlignedScratch chunkScratch, valueScratch;
+constexpr int64_t MAX_PACK_ROWS = ((int64_t)8 << 20) / (CV * W * (int64_t)sizeof(float));  // a packed chunk ≤ 8 MiB
 
 template <bool PERM>
 void chunkRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
@@ -175,7 +176,7 @@ void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int3
   // floats with n a multiple of 256 (B·T = 768: 3 KB) map every row's chunk to the same few L1 sets, so
   // unpacked the chunk is read from L2 on every nonzero; packed (srcRows × 256 B) it stays in L1 while
   // all rows of W use it. No sum changes: each output chunk is summed exactly as before.
-  if (n > CV * W && W >= 8 && nnz >= srcRows) {
+  if (n > CV * W && W >= 8 && nnz >= srcRows && srcRows <= MAX_PACK_ROWS) {
     // (Narrower chunks for taller sources, to stay in L1, were slower: fewer FMAs per index load.)
     const int64_t cw = CV * W;
     float* buf = chunkScratch.get(srcRows * cw);
@@ -413,7 +414,7 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
   float* part = partScratch.get(q1);
   if (!part) return false;
   // Each chunk of X packed contiguous (as sparseRows does: rows of 3 KB share a few L1 sets), when reused.
-  float* xbuf = (W >= 8 && q1 - q0 >= xRows) ? chunkScratch.get(xRows * CV * W) : nullptr;
+  float* xbuf = (W >= 8 && q1 - q0 >= xRows && xRows <= MAX_PACK_ROWS) ? chunkScratch.get(xRows * CV * W) : nullptr;
   int64_t ld = n;
   const float* x = xbuf ? nullptr : alignedSource(x0, xRows, n, q1 - q0, &ld);
   for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
