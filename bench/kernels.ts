@@ -3,7 +3,9 @@
 // (spmm + sparseBackward, i.e. spmmT and sddmm fused) against our own dense step (3 GEMMs) at several densities, with the density
 // below which sparse wins. Medians over repeats (--stat min: minimums, the better estimate on a machine
 // shared with other work; the peak is then the best sample too); ratios come from the same run.
-// Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick] [--stat median|min]
+// --gpt: instead, the sparse kernels at the GPT's shapes (gpt:4-4-128-64, batch 12: activations
+// [features × 768], weights at 10%) against the dense GEMMs of the same products, interleaved.
+// Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick] [--stat median|min] [--gpt]
 import { loadNativeBackend, type Isa, type NativeBackend } from '../src/backend/native.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -103,8 +105,11 @@ const ROWS = 300, COLS = 784, BATCH = 60;
 
 interface Csr { rowPtr: Int32Array; colIdx: Int32Array; values: Float32Array; colPtr: Int32Array; rowIdx: Int32Array; perm: Int32Array }
 
-/** A random mask at `density` (each weight kept independently) as CSR plus the CSC index. */
-function randomLayer(rng: Rng, density: number): Csr {
+/** A random layer-1 mask at `density` (each weight kept independently) as CSR plus the CSC index. */
+function randomLayer(rng: Rng, density: number): Csr { return randomCsrOf(rng, ROWS, COLS, density); }
+
+/** A random ROWS × COLS mask at `density` as CSR plus the CSC index. */
+function randomCsrOf(rng: Rng, ROWS: number, COLS: number, density: number): Csr {
   const rowPtr = new Int32Array(ROWS + 1), idx: number[] = [];
   for (let r = 0; r < ROWS; r++) {
     for (let c = 0; c < COLS; c++) if (rng.next() < density) idx.push(c);
@@ -156,12 +161,38 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
   return { denseUs: d * 1e6, sparseUs: s * 1e6, speedup: d / s, nnz, sparseGflops: (6 * nnz * BATCH) / s / 1e9 };
 }
 
+/** The GPT's weight shapes (out × in) at 10%, n = B·T = 768: spmm, spmmT, sddmmWide against the dense GEMM of each product. */
+function gptShapes(nb: NativeBackend): void {
+  const rng = new Rng(13), n = 768, density = 0.1, reps = quick ? 5 : useMin ? 21 : 9;
+  const shapes: Array<[string, number, number]> = [['qkv 384×128', 384, 128], ['proj 128×128', 128, 128], ['fc 512×128', 512, 128], ['fc2 128×512', 128, 512]];
+  const out: Array<Record<string, unknown>> = [];
+  if (!asJson) console.log(`winnow sparse kernels at the GPT's shapes, n = ${n}, density ${density}, ISA ${nb.detail}, ${useMin ? 'minimum times' : 'medians'}\nshape           kernel      sparse µs  GFLOP/s   dense µs  GFLOP/s  dense/sparse`);
+  for (const [name, rows, cols] of shapes) {
+    const w = randomCsrOf(rng, rows, cols, density), nnz = w.values.length;
+    const wd = randF32(rng, rows * cols), x = randF32(rng, cols * n), dy = randF32(rng, rows * n);
+    const y = new Float32Array(rows * n), dx = new Float32Array(cols * n), g = new Float32Array(nnz), dW = new Float32Array(rows * cols);
+    const pairs: Array<[string, () => void, () => void]> = [
+      ['spmm', () => nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y), () => nb.gemm(false, false, rows, n, cols, 1, wd, cols, x, n, 0, y, n)],
+      ['spmmT', () => nb.spmmT(rows, cols, w.colPtr, w.rowIdx, w.perm, w.values, dy, n, 0, dx), () => nb.gemm(true, false, cols, n, rows, 1, wd, cols, dy, n, 0, dx, n)],
+      ['sddmmWide', () => nb.sddmmWide(rows, w.rowPtr, w.colIdx, dy, x, n, g), () => nb.gemm(false, true, rows, cols, n, 1, dy, n, x, n, 0, dW, cols)],
+    ];
+    for (const [kernel, sp, de] of pairs) {
+      const [s, d] = timePair(sp, de, reps, 3, 3);
+      const row = { shape: name, kernel, sparseUs: s * 1e6, sparseGflops: (2 * nnz * n) / s / 1e9, denseUs: d * 1e6, denseGflops: (2 * rows * cols * n) / d / 1e9, speedup: d / s };
+      out.push(row);
+      if (!asJson) console.log(`${name.padEnd(15)} ${kernel.padEnd(10)} ${row.sparseUs.toFixed(1).padStart(10)} ${row.sparseGflops.toFixed(1).padStart(8)} ${row.denseUs.toFixed(1).padStart(10)} ${row.denseGflops.toFixed(1).padStart(8)} ${row.speedup.toFixed(2).padStart(12)}×`);
+    }
+  }
+  if (asJson) console.log(JSON.stringify({ isa: nb.detail, n, density, gpt: out }, null, 2));
+}
+
 function main(): void {
   const loaded = loadNativeBackend();
   if ('error' in loaded) { console.error(`bench/kernels: native backend unavailable: ${loaded.error}`); process.exit(1); }
   const nb = loaded.backend;
   if (isaArg) nb.setIsa(isaArg as Isa);
   const isa = nb.detail;
+  if (args.includes('--gpt')) { gptShapes(nb); return; }
 
   const gemm = gemmRows(nb);
   const rng = new Rng(11);

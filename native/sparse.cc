@@ -13,7 +13,10 @@
 //     first copied to an aligned scratch with a padded stride when the rows are reused enough
 //     (nnz ≥ source rows) to pay for the copy;
 //   - rows of W are short (≈16 nonzeros; CSC columns ≈6), so two rows run side by side for more
-//     independent FMA chains.
+//     independent FMA chains;
+//   - with many columns (the GPT: n = B·T = 768, rows of 3 KB) each 64-column chunk of the source is
+//     packed contiguous first: 3 KB strides put every row's chunk in the same few L1 sets, so unpacked it
+//     came from L2 on every nonzero (spmm, spmmT, sddmmWide ~25% faster at the GPT's shapes).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
 // bit-identical to the plain loops at each ISA level.
@@ -70,12 +73,12 @@ const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t
 // PERM: the value of entry q is values[perm[q]] (CSC over CSR-ordered values).
 template <int NVEC, bool PERM>
 struct Chunk {
-  const int32_t* idx; const int32_t* perm; const float* values; const float* src; int64_t ld, j0; int last;
+  const int32_t* idx; const int32_t* perm; const float* values; const float* src; int64_t ld, s0, j0; int last;
 
   // acc[0..NVEC) += val(q) · src row idx[q]
   inline void add1(V* acc, int64_t q) const {
     const V w = set1(values[PERM ? perm[q] : q]);
-    const float* s = src + (int64_t)idx[q] * ld + j0;
+    const float* s = src + (int64_t)idx[q] * ld + s0;
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC - 1; v++) acc[v] = fma(w, load(s + v * W), acc[v]);
     acc[NVEC - 1] = fma(w, loadn(s + (NVEC - 1) * W, last), acc[NVEC - 1]);
@@ -117,29 +120,91 @@ inline void rowChunks(const Chunk<NVEC, PERM>& k, int64_t qa0, int64_t qa1, int6
 
 template <int NVEC, bool PERM>
 void rowsAt(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
-            const float* src, int64_t ld, int64_t n, int64_t j0, int64_t cnt, float beta, float* dst) {
-  const Chunk<NVEC, PERM> k{idx, perm, values, src, ld, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
+            const float* src, int64_t ld, int64_t s0, int64_t n, int64_t j0, int64_t cnt, float beta, float* dst) {
+  const Chunk<NVEC, PERM> k{idx, perm, values, src, ld, s0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
   int64_t r = 0;
   for (; r + 1 < rows; r += 2)
     rowChunks(k, ptr[r], ptr[r + 1], ptr[r + 1], ptr[r + 2], true, cnt, beta, dst + r * n, dst + (r + 1) * n);
   if (r < rows) rowChunks(k, ptr[r], ptr[r + 1], 0, 0, false, cnt, beta, dst + r * n, nullptr);
 }
 
+// Columns j0 .. j0+cnt of the source rows, packed contiguous and aligned: [srcRows × stride], lanes
+// beyond cnt zero. The values are copied exactly.
+void packChunk(const float* src, int64_t srcRows, int64_t n, int64_t j0, int64_t cnt, int64_t stride, float* dst) {
+  const int64_t full = cnt / W;
+  const int tail = (int)(cnt - full * W);
+  for (int64_t r = 0; r < srcRows; r++) {
+    const float* s = src + r * n + j0;
+    float* d = dst + r * stride;
+    for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
+    if (tail) store(d + full * W, loadn(s + full * W, tail));
+  }
+}
+
+struct AlignedScratch {  // per thread, vector-aligned, grows as needed
+  float* p = nullptr; int64_t cap = 0;
+  ~AlignedScratch() { std::free(p); }
+  float* get(int64_t n) {
+    if (n > cap) {
+      void* q = std::aligned_alloc(64, (size_t)((n + 15) / 16 * 16) * sizeof(float));
+      if (!q) return nullptr;
+      std::free(p); p = static_cast<float*>(q); cap = n;
+    }
+    return p;
+  }
+};
+thread_local AlignedScratch chunkScratch, valueScratch;
+constexpr int64_t MAX_PACK_ROWS = ((int64_t)8 << 20) / (CV * W * (int64_t)sizeof(float));  // a packed chunk ≤ 8 MiB
+
+template <bool PERM>
+void chunkRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
+               const float* src, int64_t ld, int64_t s0, int64_t n, int64_t j0, int64_t cnt, float beta, float* dst) {
+  switch ((cnt + W - 1) / W) {  // as many vectors as the chunk needs
+    case 1: rowsAt<1, PERM>(rows, ptr, idx, perm, values, src, ld, s0, n, j0, cnt, beta, dst); break;
+    case 2: rowsAt<2, PERM>(rows, ptr, idx, perm, values, src, ld, s0, n, j0, cnt, beta, dst); break;
+    case 3: rowsAt<3, PERM>(rows, ptr, idx, perm, values, src, ld, s0, n, j0, cnt, beta, dst); break;
+    default: rowsAt<4, PERM>(rows, ptr, idx, perm, values, src, ld, s0, n, j0, cnt, beta, dst); break;
+  }
+}
+
 template <bool PERM>
 void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
                 const float* src0, int64_t srcRows, int64_t n, float beta, float* dst) {
   if (n <= 0 || rows <= 0) return;
-  int64_t ld;
-  const float* src = alignedSource(src0, srcRows, n, (int64_t)ptr[rows] - ptr[0], &ld);
-  for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
-    const int64_t cnt = imin(CV * W, n - j0);
-    switch ((cnt + W - 1) / W) {  // as many vectors as the chunk needs
-      case 1: rowsAt<1, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
-      case 2: rowsAt<2, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
-      case 3: rowsAt<3, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
-      default: rowsAt<4, PERM>(rows, ptr, idx, perm, values, src, ld, n, j0, cnt, beta, dst); break;
+  const int64_t nnz = (int64_t)ptr[rows] - ptr[0];
+  // Many columns (the GPT's B·T): each chunk of the source rows is packed contiguous first. Rows of n
+  // floats with n a multiple of 256 (B·T = 768: 3 KB) map every row's chunk to the same few L1 sets, so
+  // unpacked the chunk is read from L2 on every nonzero; packed (srcRows × 256 B) it stays in L1 while
+  // all rows of W use it. No sum changes: each output chunk is summed exactly as before.
+  if (n > CV * W && W >= 8 && nnz >= srcRows && srcRows <= MAX_PACK_ROWS) {
+    // (Narrower chunks for taller sources, to stay in L1, were slower: fewer FMAs per index load.)
+    const int64_t cw = CV * W;
+    float* buf = chunkScratch.get(srcRows * cw);
+    if (PERM && buf) {  // spmmT: the values in CSC order once, not through perm in every chunk
+      float* v = valueScratch.get(ptr[rows]);
+      if (v) {
+        for (int64_t q = ptr[0]; q < ptr[rows]; q++) v[q] = values[perm[q]];
+        for (int64_t j0 = 0; j0 < n; j0 += cw) {
+          const int64_t cnt = imin(cw, n - j0);
+          packChunk(src0, srcRows, n, j0, cnt, cw, buf);
+          chunkRows<false>(rows, ptr, idx, nullptr, v, buf, cw, 0, n, j0, cnt, beta, dst);
+        }
+        return;
+      }
+    }
+    if (buf) {
+      for (int64_t j0 = 0; j0 < n; j0 += cw) {
+        const int64_t cnt = imin(cw, n - j0);
+        packChunk(src0, srcRows, n, j0, cnt, cw, buf);
+        chunkRows<PERM>(rows, ptr, idx, perm, values, buf, cw, 0, n, j0, cnt, beta, dst);
+      }
+      return;
     }
   }
+  int64_t ld;
+  const float* src = alignedSource(src0, srcRows, n, nnz, &ld);
+  for (int64_t j0 = 0; j0 < n; j0 += CV * W)
+    chunkRows<PERM>(rows, ptr, idx, perm, values, src, ld, j0, n, j0, imin(CV * W, n - j0), beta, dst);
 }
 
 // Dot products of one dY row (cached in NVEC registers, n ≤ NVEC·W) with X rows (stride ld), four
@@ -348,20 +413,24 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
   if (q1 <= q0) return true;
   float* part = partScratch.get(q1);
   if (!part) return false;
-  int64_t ld;
-  const float* x = alignedSource(x0, xRows, n, q1 - q0, &ld);
+  // Each chunk of X packed contiguous (as sparseRows does: rows of 3 KB share a few L1 sets), when reused.
+  float* xbuf = (W >= 8 && q1 - q0 >= xRows && xRows <= MAX_PACK_ROWS) ? chunkScratch.get(xRows * CV * W) : nullptr;
+  int64_t ld = n;
+  const float* x = xbuf ? nullptr : alignedSource(x0, xRows, n, q1 - q0, &ld);
   for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
     const int64_t cnt = imin(CV * W, n - j0);
     float* o = j0 == 0 ? out : part;
+    const float* xc;
+    if (xbuf) { packChunk(x0, xRows, n, j0, cnt, CV * W, xbuf); xc = xbuf; ld = CV * W; } else xc = x + j0;
     for (int64_t r = 0; r < rows; r++) {
       const int64_t a = rowPtr[r], b = rowPtr[r + 1];
       if (a == b) continue;
       const float* d = dy + r * n + j0;
       switch ((cnt + W - 1) / W) {
-        case 1: sddmmRowCached<1>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
-        case 2: sddmmRowCached<2>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
-        case 3: sddmmRowCached<3>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
-        default: sddmmRowCached<4>(a, b, colIdx, d, x + j0, ld, cnt, o); break;
+        case 1: sddmmRowCached<1>(a, b, colIdx, d, xc, ld, cnt, o); break;
+        case 2: sddmmRowCached<2>(a, b, colIdx, d, xc, ld, cnt, o); break;
+        case 3: sddmmRowCached<3>(a, b, colIdx, d, xc, ld, cnt, o); break;
+        default: sddmmRowCached<4>(a, b, colIdx, d, xc, ld, cnt, o); break;
       }
     }
     if (j0 > 0) for (int64_t q = q0; q < q1; q++) out[q] += part[q];

@@ -116,7 +116,7 @@ test('sparse kernels: results do not depend on source alignment or the aligned-c
   const rng = new Rng(2005);
   for (let t = 0; t < 60; t++) {
     const rows = 1 + rng.int(70), cols = 1 + rng.int(90);
-    const n = [1, 7, 15, 16, 17, 33, 60, 64, 65, 100][t % 10]!;
+    const n = [1, 7, 15, 16, 17, 33, 60, 64, 65, 100, 256, 768][t % 12]!;  // 256, 768: rows of whole KB, chunks packed
     const w = randomCsr(rng, rows, cols, [0.01, 0.05, 0.3, 1][t % 4]!);
     const csc = cscOf(w);
     const x = randF32(rng, cols * n), dy = randF32(rng, rows * n);
