@@ -190,13 +190,13 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
     auto layer = [&](int64_t k) {
       const float* xw = x + 32 * windows[k];
       const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(offsets + 16 * k)));
-      return _mm512_mul_ps(_mm512_loadu_ps(values + 16 * k), _mm512_permutex2var_ps(_mm512_loadu_ps(xw), idx, _mm512_loadu_ps(xw + 16)));
+      return _mm512_permutex2var_ps(_mm512_loadu_ps(xw), idx, _mm512_loadu_ps(xw + 16));
     };
     for (; l + 4 <= end; l += 4) {
-      a0 = _mm512_add_ps(a0, layer(l)); a1 = _mm512_add_ps(a1, layer(l + 1));
-      a2 = _mm512_add_ps(a2, layer(l + 2)); a3 = _mm512_add_ps(a3, layer(l + 3));
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), layer(l), a0); a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 16), layer(l + 1), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 32), layer(l + 2), a2); a3 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 48), layer(l + 3), a3);
     }
-    for (; l < end; l++) a0 = _mm512_add_ps(a0, layer(l));
+    for (; l < end; l++) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), layer(l), a0);
     _mm512_mask_storeu_ps(y + 16 * s, (__mmask16)((1u << n) - 1u), _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 #else
     float acc[16] = {0};

@@ -13,10 +13,12 @@ import type { Gpt } from './model.js';
 
 /**
  * The format rule, from batch-1 mat-vecs on the GPT's shapes (bench/gpt-generate.ts --kernels measures
- * them; docs/GPT.md has the table): a matrix whose every group of 4 columns holds at most 2 nonzeros
- * runs 2:4; else below SELL_BELOW density sliced ELL; dense from there up. CSR and bitmap are never
- * picked (slower than sliced ELL at every density measured), only forced.
+ * them; docs/GPT.md has the table): below SELL_ALWAYS_BELOW density sliced ELL (faster than the 2:4
+ * kernel there even when the pattern is 2:4); else a matrix whose every group of 4 columns holds at most
+ * 2 nonzeros runs 2:4; else below SELL_BELOW density sliced ELL; dense from there up. CSR and bitmap are
+ * never picked (slower than sliced ELL at every density measured), only forced.
  */
+export const SELL_ALWAYS_BELOW = 0.25;
 export const SELL_BELOW = 0.6;
 
 export type FormatChoice = 'auto' | DecoderFormat;
@@ -29,6 +31,7 @@ export function pickFormat(w: F32, rows: number, cols: number, choice: FormatCho
   if (choice === 'csr' && cols >= 65536) return 'bitmap';
   if (choice !== 'auto') return choice;
   const density = rows * cols > 0 ? countNonzeros(w) / (rows * cols) : 1;
+  if (density < SELL_ALWAYS_BELOW) return 'sell';
   if (density <= 0.5 && toNm24(w, rows, cols)) return '2:4';
   return density < SELL_BELOW ? 'sell' : 'dense';
 }
