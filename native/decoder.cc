@@ -248,9 +248,15 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       const float* q = qkv + hh * hd;
       for (int64_t j0 = 0; j0 < n; j0 += W) {
         const int c = (int)(n - j0 < W ? n - j0 : W);
-        V acc = zero();
-        for (int64_t e = 0; e < hd; e++) acc = fma(set1(q[e]), loadn(K + (hh * hd + e) * T + j0, c), acc);
-        storen(s + j0, mul(acc, set1(scale)), c);
+        const float* k0 = K + hh * hd * T + j0;
+        V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();  // four chains: the FMA latency, not a chain, bounds one
+        int64_t e = 0;
+        for (; e + 4 <= hd; e += 4) {
+          a0 = fma(set1(q[e]), loadn(k0 + e * T, c), a0); a1 = fma(set1(q[e + 1]), loadn(k0 + (e + 1) * T, c), a1);
+          a2 = fma(set1(q[e + 2]), loadn(k0 + (e + 2) * T, c), a2); a3 = fma(set1(q[e + 3]), loadn(k0 + (e + 3) * T, c), a3);
+        }
+        for (; e < hd; e++) a0 = fma(set1(q[e]), loadn(k0 + e * T, c), a0);
+        storen(s + j0, mul(add(add(a0, a1), add(a2, a3)), set1(scale)), c);
       }
       float m = -INFINITY;
       for (int64_t j = 0; j < n; j++) m = s[j] > m ? s[j] : m;
@@ -260,9 +266,15 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       const float inv = 1.f / sum;
       for (int64_t e0 = 0; e0 < hd; e0 += W) {
         const int c = (int)(hd - e0 < W ? hd - e0 : W);
-        V acc = zero();
-        for (int64_t j = 0; j < n; j++) acc = fma(set1(s[j]), loadn(Vc + j * D + hh * hd + e0, c), acc);
-        storen(y + hh * hd + e0, mul(acc, set1(inv)), c);
+        const float* v0 = Vc + hh * hd + e0;
+        V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        int64_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+          a0 = fma(set1(s[j]), loadn(v0 + j * D, c), a0); a1 = fma(set1(s[j + 1]), loadn(v0 + (j + 1) * D, c), a1);
+          a2 = fma(set1(s[j + 2]), loadn(v0 + (j + 2) * D, c), a2); a3 = fma(set1(s[j + 3]), loadn(v0 + (j + 3) * D, c), a3);
+        }
+        for (; j < n; j++) a0 = fma(set1(s[j]), loadn(v0 + j * D, c), a0);
+        storen(y + hh * hd + e0, mul(add(add(a0, a1), add(a2, a3)), set1(inv)), c);
       }
     }
     decoderMatvec(&L.proj, y, a);
