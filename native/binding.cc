@@ -905,6 +905,7 @@ struct DecMatStore {
 // Lays out the dense row-major w [rows × cols] in `format`; false (with the message thrown) when the
 // format cannot hold it (2:4 with a group of 4 holding 3 nonzeros, CSR wider than 65535 columns).
 bool buildDecMatrix(Args& a, DecMatStore& s, int64_t format, int64_t rows, int64_t cols, const float* w, const float* bias) {
+  s.set = false;  // until the layout below is complete
   s.values.clear(); s.rowPtr.clear(); s.idx.clear(); s.offsets.clear();
   s.bias.assign(rows, 0.f);
   if (bias) s.bias.assign(bias, bias + rows);

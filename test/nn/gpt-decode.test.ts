@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { loadNativeBackend, type Isa } from '../../src/backend/native.js';
-import type { Backend } from '../../src/backend/backend.js';
+import type { Backend, DecoderMatrix, DecoderSpec } from '../../src/backend/backend.js';
 import { buildGpt, gptConfig } from '../../src/models/gpt.js';
 import { GptDecoder, pickFormat, SELL_BELOW, type FormatChoice } from '../../src/nn/gpt/decode.js';
 import { generateTokens } from '../../src/nn/gpt/generate.js';
@@ -100,14 +100,27 @@ test('format rule: 2:4 when the pattern allows, sliced ELL below SELL_BELOW dens
   assert.equal(pickFormat(w, 8, 16, 'bitmap'), 'bitmap');
 });
 
-test('decoder refusals: a full cache, a token outside the vocabulary', () => {
+test('decoder refusals: a full cache, a token outside the vocabulary, a matrix its format cannot hold', () => {
   const m = model('gpt:1-1-4-2', 3, 1);
   eachBackend((be) => {
     const dec = new GptDecoder(be, m);
     assert.throws(() => dec.step(3), /outside the vocabulary/);
     dec.step(0); dec.step(2);
     assert.throws(() => dec.step(1), /whole context/);
+    dec.reset();
+    dec.step(1);
+    assert.equal(dec.length, 1);
   });
+  const D = 4, ones = new Float32Array(D).fill(1), zeros = new Float32Array(D);
+  const mat = (rows: number, cols: number): DecoderMatrix => ({ format: 'dense', weights: new Float32Array(rows * cols).fill(1), bias: null });
+  const spec: DecoderSpec = {
+    layers: 1, heads: 1, dim: D, context: 2, vocab: 3, wte: new Float32Array(3 * D), wpe: new Float32Array(2 * D),
+    blocks: [{ ln1Gamma: ones, ln1Beta: zeros, ln2Gamma: ones, ln2Beta: zeros, attn: { ...mat(3 * D, D), format: '2:4' }, proj: mat(D, D), fc: mat(4 * D, D), fcProj: mat(D, 4 * D) }],
+    lnFGamma: ones, lnFBeta: zeros, head: mat(3, D),
+  };
+  for (const be of BACKENDS) assert.throws(() => be.prepareDecoder(spec), /2:4/);
+  const bad = { ...spec, heads: 3 };
+  for (const be of BACKENDS) assert.throws(() => be.prepareDecoder(bad), /multiple of heads/);
 });
 
 test('sampling through the cache gives the same tokens as recomputing the window, inside and past the context', () => {
