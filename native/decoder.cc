@@ -198,6 +198,25 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
     }
     for (; l < end; l++) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), layer(l), a0);
     _mm512_mask_storeu_ps(y + 16 * s, (__mmask16)((1u << n) - 1u), _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+#elif defined(__AVX2__)
+    // 8 lanes at a time: the window's 32 x entries in four registers, each permuted by the offsets' low
+    // 3 bits, then blended by bits 3 and 4 (moved to the sign bit that blendv reads)
+    __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t l = slicePtr[s]; l < slicePtr[s + 1]; l++) {
+      const float* xw = x + 32 * windows[l];
+      const __m256 x0 = _mm256_loadu_ps(xw), x1 = _mm256_loadu_ps(xw + 8), x2 = _mm256_loadu_ps(xw + 16), x3 = _mm256_loadu_ps(xw + 24);
+      for (int h = 0; h < 2; h++) {
+        const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i*)(offsets + 16 * l + 8 * h)));
+        const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28)), b4 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 27));
+        const __m256 p01 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x0, idx), _mm256_permutevar8x32_ps(x1, idx), b3);
+        const __m256 p23 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x2, idx), _mm256_permutevar8x32_ps(x3, idx), b3);
+        const int k = 2 * h + (int)(l & 1);
+        a[k] = fma(_mm256_loadu_ps(values + 16 * l + 8 * h), _mm256_blendv_ps(p01, p23, b4), a[k]);
+      }
+    }
+    const __m256 lo = add(a[0], a[1]), hi = add(a[2], a[3]);
+    storen(y + 16 * s, lo, (int)(n < 8 ? n : 8));
+    if (n > 8) storen(y + 16 * s + 8, hi, (int)(n - 8));
 #else
     float acc[16] = {0};
     for (int64_t l = slicePtr[s]; l < slicePtr[s + 1]; l++) {

@@ -98,6 +98,8 @@ test('format rule: 2:4 when the pattern allows, sliced ELL below SELL_BELOW dens
   assert.equal(pickFormat(half, 8, 8, 'csr'), 'csr');
   assert.equal(pickFormat(half, 8, 8, '2:4'), 'dense'); // forced 2:4 where the pattern is not: dense
   assert.equal(pickFormat(w, 8, 16, 'bitmap'), 'bitmap');
+  assert.equal(pickFormat(half, 8, 8, 'auto', false), 'dense'); // without AVX-512, sliced ELL only below SELL_ALWAYS_BELOW
+  assert.equal(pickFormat(sparse, 8, 600, 'auto', false), 'sell');
 });
 
 test('decoder refusals: a full cache, a token outside the vocabulary, a matrix its format cannot hold', () => {

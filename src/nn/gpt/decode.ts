@@ -16,7 +16,9 @@ import type { Gpt } from './model.js';
  * them; docs/GPT.md has the table): below SELL_ALWAYS_BELOW density sliced ELL (faster than the 2:4
  * kernel there even when the pattern is 2:4); else a matrix whose every group of 4 columns holds at most
  * 2 nonzeros runs 2:4; else below SELL_BELOW density sliced ELL; dense from there up. CSR and bitmap are
- * never picked (slower than sliced ELL at every density measured), only forced.
+ * never picked (slower than sliced ELL at every density measured), only forced. Without AVX-512 (the
+ * sliced-ELL layer then takes four permutes and three blends per 8 lanes) it measured 0.63× dense at 50%
+ * and 1.6× at 10%: there a matrix from SELL_ALWAYS_BELOW up that is not 2:4 runs dense.
  */
 export const SELL_ALWAYS_BELOW = 0.25;
 export const SELL_BELOW = 0.6;
@@ -25,15 +27,18 @@ export type FormatChoice = 'auto' | DecoderFormat;
 
 function countNonzeros(w: F32): number { let n = 0; for (let i = 0; i < w.length; i++) if (w[i] !== 0) n++; return n; }
 
-/** Which batch-1 format a [rows × cols] matrix with these weights runs in (see SELL_BELOW). */
-export function pickFormat(w: F32, rows: number, cols: number, choice: FormatChoice = 'auto'): DecoderFormat {
+/**
+ * Which batch-1 format a [rows × cols] matrix with these weights runs in (see SELL_BELOW); `wide`: the
+ * backend runs AVX-512 (or is the reference, which follows the AVX-512 choice).
+ */
+export function pickFormat(w: F32, rows: number, cols: number, choice: FormatChoice = 'auto', wide = true): DecoderFormat {
   if (choice === '2:4' && !toNm24(w, rows, cols)) return 'dense';  // forced 2:4 where the pattern is not
   if (choice === 'csr' && cols >= 65536) return 'bitmap';
   if (choice !== 'auto') return choice;
   const density = rows * cols > 0 ? countNonzeros(w) / (rows * cols) : 1;
   if (density < SELL_ALWAYS_BELOW) return 'sell';
   if (density <= 0.5 && toNm24(w, rows, cols)) return '2:4';
-  return density < SELL_BELOW ? 'sell' : 'dense';
+  return density < (wide ? SELL_BELOW : SELL_ALWAYS_BELOW) ? 'sell' : 'dense';
 }
 
 /** How one matrix of the decoder runs. */
@@ -48,8 +53,9 @@ export class GptDecoder {
   /** The weights are copied: prepare again after the model changes. */
   constructor(be: Backend, model: Gpt, choice: FormatChoice = 'auto') {
     const { layers, heads, dim, context, vocab } = model.config;
+    const wide = be.name !== 'native' || be.detail === 'avx512';
     const matrix = (l: WeightLayer, withBias: boolean): DecoderMatrix => {
-      const w = l.weights.toDense(), { rows, cols } = l.weights, format = pickFormat(w, rows, cols, choice);
+      const w = l.weights.toDense(), { rows, cols } = l.weights, format = pickFormat(w, rows, cols, choice, wide);
       this.plans.push({ name: l.name, rows, cols, format, nnz: countNonzeros(w) });
       return { format, weights: w, bias: withBias ? l.bias : null };
     };
