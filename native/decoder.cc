@@ -1,7 +1,7 @@
 // The fused batch-1 GPT decoder step: one call per token runs every layer (LayerNorm, qkv, attention
 // over the key/value cache, projection, MLP with GELU, residuals, final LayerNorm, head), so a token
 // costs its arithmetic and no per-op call. Every matrix runs in its own format (decoder.h): dense,
-// padded 16-bit CSR, 2:4, or bitmap. The plain twin is src/backend/decoder-reference.ts.
+// padded 16-bit CSR, 2:4, bitmap or sliced ELL. The plain twin is src/backend/decoder-reference.ts.
 #include <cmath>
 #include <cstring>
 #include "decoder.h"
@@ -241,8 +241,8 @@ void decoderMatvec(const DecMatrix* m, const float* x, float* y) {
 }
 
 // Appends token at position pos (keys [layers × dim × context], values [layers × context × dim] hold
-// positions < pos) and writes
-// its logits [vocab]. work: decWorkFloats(dim, context) floats, zero beyond what the step writes.
+// positions < pos) and writes its logits [vocab]. work: decWorkFloats(dim, context) floats, zero beyond
+// what the step writes.
 void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_t pos, int64_t token, float* logits) {
   const int64_t D = p->dim, H = p->heads, T = p->context, hd = D / H;
   const float scale = (float)(1.0 / std::sqrt((double)hd));
@@ -268,7 +268,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       for (int64_t j0 = 0; j0 < n; j0 += W) {
         const int c = (int)(n - j0 < W ? n - j0 : W);
         const float* k0 = K + hh * hd * T + j0;
-        V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();  // four chains: the FMA latency, not a chain, bounds one
+        V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();  // four chains, or the FMA latency bounds the sum
         int64_t e = 0;
         for (; e + 4 <= hd; e += 4) {
           a0 = fma(set1(q[e]), loadn(k0 + e * T, c), a0); a1 = fma(set1(q[e + 1]), loadn(k0 + (e + 1) * T, c), a1);
