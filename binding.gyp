@@ -6,7 +6,7 @@
     "kernel_sources": [
       "native/gemm.cc", "native/sparse.cc", "native/elementwise.cc", "native/loss.cc",
       "native/optim.cc", "native/gather.cc", "native/conv.cc", "native/pool.cc", "native/kernels.cc",
-      "native/neat.cc", "native/infer.cc", "native/transformer.cc"
+      "native/neat.cc", "native/infer.cc", "native/transformer.cc", "native/decoder.cc"
     ],
     # -O3 is added (common.gypi's Release already has it; never remove flags with "cflags!").
     # -fno-math-errno lets sqrt vectorize without changing any result; -fPIC for the static libs.
@@ -19,7 +19,7 @@
       "type": "static_library",
       "sources": ["<@(kernel_sources)"],
       "defines": ["WINNOW_ISA_NS=avx512"],
-      "cflags": ["<@(kernel_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma",
+      "cflags": ["<@(kernel_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma", "-mpopcnt",
                  "-mprefer-vector-width=512"]
     },
     {
@@ -27,7 +27,7 @@
       "type": "static_library",
       "sources": ["<@(kernel_sources)"],
       "defines": ["WINNOW_ISA_NS=avx2"],
-      "cflags": ["<@(kernel_cflags)", "-mavx2", "-mfma"]
+      "cflags": ["<@(kernel_cflags)", "-mavx2", "-mfma", "-mpopcnt"]
     },
     {
       "target_name": "winnow_kernels_generic",

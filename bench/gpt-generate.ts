@@ -1,22 +1,25 @@
-// Batch-1 generation speed of the GPT: tokens per second, interleaved in rounds in one process (medians):
+// Batch-1 generation speed of the GPT: tokens per second, interleaved in rounds in one process (medians;
+// each round starts one variant later):
 //   dense          winnow, key/value cache, every matrix dense
 //   50% unstr.     block matrices magnitude-pruned to 50% per matrix (format by the decoder's rule)
-//   50% CSR        the same weights forced to CSR (what unstructured 50% costs sparse)
-//   2:4            block matrices magnitude-pruned 2:4 (the 2:4 kernel)
-//   90% unstr.     block matrices magnitude-pruned to 10% per matrix (CSR)
+//   50% forced X   the same weights forced into format X (csr, bitmap, dense): the data of the format rule
+//   2:4            block matrices magnitude-pruned 2:4 (the 2:4 kernel; forced bitmap beside it)
+//   90% unstr.     block matrices magnitude-pruned to 10% per matrix (format by the rule; forced CSR, bitmap)
 //   dense, no cache  winnow recomputing the whole window every token (as the ONNX graph runs)
 //   ORT            onnxruntime-node 1 thread on the dense ONNX export (src/io/onnx-gpt.ts), which has no
 //                  key/value cache inputs: every token reruns the window (synchronous binding)
 // Embeddings and the (tied) head stay dense, as one-shot LLM pruning leaves them. Each run generates
 // --tokens tokens greedily after a 1-token prompt; time per run includes nothing but the steps.
-// --kernels: batch-1 mat-vec microseconds per matrix shape of the model and format (the decoder's rule).
-// Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64] [--tokens 63] [--rounds 5] [--wall] [--kernels] [--json]
+// --kernels: batch-1 mat-vec microseconds per matrix shape of the model, format and density (the data of the
+// decoder's format rule, src/nn/gpt/decode.ts).
+// --min: each variant's fastest round instead of the median (on a loaded machine the least disturbed run).
+// Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64] [--tokens 63] [--rounds 5] [--min] [--wall] [--kernels] [--json]
 import { createRequire } from 'node:module';
 import { getBackend } from '../src/backend/index.js';
-import type { Backend } from '../src/backend/backend.js';
+import type { Backend, DecoderFormat } from '../src/backend/backend.js';
 import { exportGptOnnx } from '../src/io/onnx-gpt.js';
 import { buildGpt, gptConfig } from '../src/models/gpt.js';
-import { GptDecoder, prepareMatrix, type FormatChoice } from '../src/nn/gpt/decode.js';
+import { GptDecoder, type FormatChoice } from '../src/nn/gpt/decode.js';
 import { generateTokens } from '../src/nn/gpt/generate.js';
 import type { Gpt } from '../src/nn/gpt/model.js';
 import { pruneToDensity } from '../src/prune/magnitude.js';
@@ -91,18 +94,18 @@ function kernels(b: Backend): Array<Record<string, number | string>> {
   const D = cfg.dim, rng = new Rng(5), out: Array<Record<string, number | string>> = [];
   for (const [name, rows, cols] of [['c_attn', 3 * D, D], ['attn.c_proj', D, D], ['c_fc', 4 * D, D], ['mlp.c_proj', D, 4 * D]] as const) {
     const w = new Float32Array(rows * cols).map(() => rng.normal());
-    const time = (m: Float32Array, f: FormatChoice | 'nm'): number => {
-      const p = f === 'nm' ? prepareMatrix(b, name, m, rows, cols, null) : prepareMatrix(b, name, m, rows, cols, null, f);
+    const time = (m: Float32Array, f: DecoderFormat): number => {
+      const p = b.prepareMatvec(f, rows, cols, m, null);
       const x = new Float32Array(cols).fill(0.5), y = new Float32Array(rows), reps = Math.max(50, Math.round(2e7 / (rows * cols)));
       const ts: number[] = [];
-      for (let t = 0; t < 7; t++) { const t0 = clock(); for (let k = 0; k < reps; k++) p.net.forward(x, 1, y); ts.push((clock() - t0) * 1e6 / reps); }
+      for (let t = 0; t < 7; t++) { const t0 = clock(); for (let k = 0; k < reps; k++) p.forward(x, y); ts.push((clock() - t0) * 1e6 / reps); }
       return median(ts);
     };
     const at = (d: number): Float32Array => { const m = w.slice(); const mask = pruneToDensity(m, new Uint8Array(m.length).fill(1), d, name); return m.map((v, i) => (mask[i] ? v : 0)); };
     const nm = w.slice(), nmMask = pruneNM(nm, new Uint8Array(nm.length).fill(1), rows, cols, 2, 4);
     const w24 = nm.map((v, i) => (nmMask[i] ? v : 0));
-    const row: Record<string, number | string> = { matrix: `${name} ${rows}×${cols}`, dense: time(w, 'dense'), '2:4': time(w24, 'nm') };
-    for (const d of [0.5, 0.3, 0.1, 0.05]) { const m = at(d); row[`csr ${d}`] = time(m, 'csr'); row[`gather ${d}`] = time(m, 'csr-gather'); }
+    const row: Record<string, number | string> = { matrix: `${name} ${rows}×${cols}`, dense: time(w, 'dense'), '2:4': time(w24, '2:4'), 'bitmap 2:4': time(w24, 'bitmap') };
+    for (const d of [0.7, 0.5, 0.3, 0.1, 0.05]) { const m = at(d); for (const f of ['csr', 'bitmap', 'sell'] as const) row[`${f} ${d}`] = time(m, f); }
     out.push(row);
   }
   return out;
@@ -126,8 +129,17 @@ async function main(): Promise<void> {
   add('dense', dense, 'cached');
   add('50% unstructured', half, 'cached');
   add('50% forced CSR', half, 'cached', 'csr');
-  add('2:4', pruned('2:4'), 'cached');
-  add('90% unstructured', pruned('90%'), 'cached');
+  add('50% forced bitmap', half, 'cached', 'bitmap');
+  add('50% forced dense', half, 'cached', 'dense');
+  const nm = pruned('2:4');
+  add('2:4', nm, 'cached');
+  add('2:4 forced bitmap', nm, 'cached', 'bitmap');
+  const tenth = pruned('90%');
+  add('90% unstructured', tenth, 'cached');
+  add('90% forced CSR', tenth, 'cached', 'csr');
+  add('90% forced bitmap', tenth, 'cached', 'bitmap');
+  add('90% forced sell', tenth, 'cached', 'sell');
+  add('50% forced sell', half, 'cached', 'sell');
   add('dense, no cache', dense, 'full');
   const o = await ortRun(dense);
   let ortVersion = '';
@@ -135,15 +147,20 @@ async function main(): Promise<void> {
   else { variants.push({ name: 'ORT dense (no cache)', run: o.run }); ortVersion = o.version; }
   for (const v of variants) v.run(); // warm-up
   const secs = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  for (let r = 0; r < rounds; r++) for (const v of variants) secs.get(v.name)!.push(v.run());
-  const base = tokens / median(secs.get('dense')!);
+  // each round starts one variant later, so no variant always follows the same one (ORT's window
+  // recompute, say, leaves the caches to whoever runs next)
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) { const v = variants[(i + r) % variants.length]!; secs.get(v.name)!.push(v.run()); }
+  }
+  const pick = argv.includes('--min') ? (xs: number[]): number => Math.min(...xs) : median;
+  const base = tokens / pick(secs.get('dense')!);
   const rows = variants.map((v) => {
-    const tps = tokens / median(secs.get(v.name)!);
+    const tps = tokens / pick(secs.get(v.name)!);
     return { variant: v.name, tokensPerSecond: tps, overDense: tps / base, ...(v.formats ? { formats: v.formats } : {}) };
   });
-  const head = { model: spec, tokens, rounds, clock: wall ? 'wall' : 'process CPU', backend: `${be.name} (${be.detail})`, ort: ortVersion || null };
+  const head = { model: spec, tokens, rounds, statistic: argv.includes('--min') ? 'minimum' : 'median', clock: wall ? 'wall' : 'process CPU', backend: `${be.name} (${be.detail})`, ort: ortVersion || null };
   if (json) { console.log(JSON.stringify({ ...head, rows }, null, 2)); return; }
-  console.log(`${spec}: ${tokens} tokens after a 1-token prompt, batch 1, ${rounds} interleaved rounds (medians, ${head.clock} time); winnow ${head.backend}${ortVersion ? `, onnxruntime-node ${ortVersion} (1 thread)` : ''}`);
+  console.log(`${spec}: ${tokens} tokens after a 1-token prompt, batch 1, ${rounds} interleaved rounds (${head.statistic === 'minimum' ? 'fastest round' : 'medians'}, ${head.clock} time); winnow ${head.backend}${ortVersion ? `, onnxruntime-node ${ortVersion} (1 thread)` : ''}`);
   for (const r of rows) {
     console.log(`${r.variant.padEnd(22)} ${r.tokensPerSecond.toFixed(1).padStart(9)} tokens/s  ${r.overDense.toFixed(2)}× dense${r.formats ? `  ${JSON.stringify(r.formats)}` : ''}`);
   }

@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
 #include <vector>
+#include "decoder.h"
 #include "dispatch.h"
 
 namespace {
@@ -20,11 +22,11 @@ const char* const kLevelNames[] = {"generic", "avx2", "avx512"};
 Level bestSupported() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  // The avx512 files are compiled with F/DQ/BW/VL (and FMA/AVX2): require all of them.
+  // The avx512 files are compiled with F/DQ/BW/VL (and FMA/AVX2/POPCNT): require all of them; avx2 with FMA and POPCNT.
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt"))
     return AVX512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AVX2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt")) return AVX2;
 #endif
   return GENERIC;
 }
@@ -881,6 +883,258 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
     K->biasActivation(dst, L.bias.data(), L.rows, n, L.relu);
     in = dst;
   }
+  return undefinedValue(env);
+}
+
+// ---- the fused GPT decoder (decoder.h / decoder.cc) -------------------------------------------------
+// decCreate makes the model shell (embeddings, final LayerNorm, cache); decSetBlock and decSetMatrix
+// fill each block's LayerNorms and every matrix, converting the dense weights into the format asked
+// for; decStep runs one token through all of it with one call. matCreate/matForward prepare and run one
+// matrix alone (kernel tests and benchmarks).
+struct DecMatStore {
+  static constexpr uint32_t kMagic = 0x4d434544;  // "DECM"
+  uint32_t magic = kMagic;
+  bool set = false;
+  winnow::DecMatrix m{};
+  std::vector<float> values, bias, xpad;
+  std::vector<int32_t> rowPtr;
+  std::vector<uint16_t> idx;
+  std::vector<uint8_t> offsets;
+};
+
+// Lays out the dense row-major w [rows × cols] in `format`; false (with the message thrown) when the
+// format cannot hold it (2:4 with a group of 4 holding 3 nonzeros, CSR wider than 65535 columns).
+bool buildDecMatrix(Args& a, DecMatStore& s, int64_t format, int64_t rows, int64_t cols, const float* w, const float* bias) {
+  s.set = false;  // until the layout below is complete
+  s.values.clear(); s.rowPtr.clear(); s.idx.clear(); s.offsets.clear();
+  s.bias.assign(rows, 0.f);
+  if (bias) s.bias.assign(bias, bias + rows);
+  if (format == winnow::kDecDense) {
+    s.values.assign(w, w + rows * cols);
+  } else if (format == winnow::kDecCsr) {
+    if (cols >= 65536) return a.fail("a CSR decoder matrix needs cols < 65536, got %lld", (long long)cols);
+    s.rowPtr.assign(rows + 1, 0);
+    for (int64_t r = 0; r < rows; r++) {
+      for (int64_t c = 0; c < cols; c++)
+        if (w[r * cols + c] != 0.f) { s.idx.push_back((uint16_t)c); s.values.push_back(w[r * cols + c]); }
+      while (s.idx.size() % 4 != 0) { s.idx.push_back((uint16_t)cols); s.values.push_back(0.f); }
+      s.rowPtr[r + 1] = (int32_t)s.idx.size();
+    }
+  } else if (format == winnow::kDecNm24) {
+    if (cols % 4 != 0) return a.fail("a 2:4 decoder matrix needs cols a multiple of 4, got %lld", (long long)cols);
+    s.values.assign(rows * cols / 2, 0.f); s.offsets.assign(rows * cols / 2, 0);
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t g = 0; g < cols / 4; g++) {
+        const float* grp = w + r * cols + 4 * g;
+        int kept[4], n = 0;
+        for (int i = 0; i < 4; i++) if (grp[i] != 0.f) kept[n++] = i;
+        if (n > 2) return a.fail("row %lld, columns %lld..%lld hold %d nonzeros: not 2:4", (long long)r, (long long)(4 * g), (long long)(4 * g + 3), n);
+        for (int i = 0; n < 2; i++) { bool used = false; for (int k = 0; k < n; k++) used |= kept[k] == i; if (!used) kept[n++] = i; }
+        if (kept[0] > kept[1]) std::swap(kept[0], kept[1]);
+        for (int k = 0; k < 2; k++) { s.values[r * cols / 2 + 2 * g + k] = grp[kept[k]]; s.offsets[r * cols / 2 + 2 * g + k] = (uint8_t)kept[k]; }
+      }
+  } else if (format == winnow::kDecBitmap) {
+    const int64_t nb = (cols + 15) / 16;
+    s.idx.assign(rows * nb, 0); s.rowPtr.assign(rows + 1, 0);
+    for (int64_t r = 0; r < rows; r++) {
+      for (int64_t c = 0; c < cols; c++)
+        if (w[r * cols + c] != 0.f) { s.idx[r * nb + c / 16] |= (uint16_t)(1u << (c % 16)); s.values.push_back(w[r * cols + c]); }
+      s.rowPtr[r + 1] = (int32_t)s.values.size();
+    }
+    s.values.resize(s.values.size() + 16, 0.f);  // the AVX2 path loads 8 floats past a row's position
+  } else if (format == winnow::kDecSell) {
+    if (cols > 65536 * 32) return a.fail("a sliced-ELL decoder matrix needs cols ≤ 2097152, got %lld", (long long)cols);
+    const int64_t slices = (rows + 15) / 16, windows = (cols + 31) / 32;
+    s.rowPtr.assign(slices + 1, 0);
+    std::vector<int32_t> cnt(16);
+    for (int64_t sl = 0; sl < slices; sl++) {
+      const int64_t r0 = 16 * sl, n = rows - r0 < 16 ? rows - r0 : 16;
+      for (int64_t wd = 0; wd < windows; wd++) {
+        const int64_t c0 = 32 * wd, c1 = c0 + 32 < cols ? c0 + 32 : cols;
+        int32_t layers = 0;
+        for (int64_t i = 0; i < n; i++) {
+          cnt[i] = 0;
+          for (int64_t c = c0; c < c1; c++) cnt[i] += w[(r0 + i) * cols + c] != 0.f;
+          layers = cnt[i] > layers ? cnt[i] : layers;
+        }
+        const size_t base = s.idx.size();
+        s.idx.resize(base + layers, (uint16_t)wd);
+        s.values.resize(16 * (base + layers), 0.f);
+        s.offsets.resize(16 * (base + layers), 0);
+        for (int64_t i = 0; i < n; i++) {
+          int32_t l = 0;
+          for (int64_t c = c0; c < c1; c++)
+            if (w[(r0 + i) * cols + c] != 0.f) { s.values[16 * (base + l) + i] = w[(r0 + i) * cols + c]; s.offsets[16 * (base + l) + i] = (uint8_t)(c - c0); l++; }
+        }
+      }
+      s.rowPtr[sl + 1] = (int32_t)s.idx.size();
+    }
+  } else {
+    return a.fail("format must be 0..4 (dense, csr, 2:4, bitmap, sell), got %lld", (long long)format);
+  }
+  if (s.values.empty()) s.values.push_back(0.f);
+  s.m = winnow::DecMatrix{(int32_t)format, rows, cols, s.values.data(), s.bias.data(), s.rowPtr.empty() ? nullptr : s.rowPtr.data(),
+                          s.idx.empty() ? nullptr : s.idx.data(), s.offsets.empty() ? nullptr : s.offsets.data()};
+  s.set = true;
+  return true;
+}
+
+struct Decoder {
+  static constexpr uint32_t kMagic = 0x52434544;  // "DECR"
+  uint32_t magic = kMagic;
+  int64_t layers, heads, dim, context, vocab, len = 0;
+  std::vector<float> wte, wpe, lnFGamma, lnFBeta, keys, vals, work;
+  std::vector<std::vector<float>> norms;  // per block: ln1 gamma, beta, ln2 gamma, beta
+  std::vector<bool> normsSet;
+  std::vector<DecMatStore> mats;          // 4 per block (attn, proj, fc, fcProj), then the head
+  std::vector<winnow::DecLayer> blocks;
+  winnow::DecPlan plan{};
+};
+
+template <typename T>
+T* handleArg(Args& a, size_t i, const char* what) {
+  if (a.failed) return nullptr;
+  napi_valuetype t;
+  napi_typeof(a.env, a.argv[i], &t);
+  void* p = nullptr;
+  if (t != napi_external || napi_get_value_external(a.env, a.argv[i], &p) != napi_ok || !p || static_cast<T*>(p)->magic != T::kMagic) {
+    a.fail("%s", what);
+    return nullptr;
+  }
+  return static_cast<T*>(p);
+}
+
+// decCreate(layers, heads, dim, context, vocab, wte [vocab×dim], wpe [context×dim], lnFGamma, lnFBeta) → handle
+napi_value js_decCreate(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decCreate", 9);
+  const int64_t L = a.positive(0, "layers"), H = a.positive(1, "heads"), D = a.positive(2, "dim");
+  const int64_t T = a.positive(3, "context"), V = a.positive(4, "vocab");
+  int64_t le, lp, lg, lb;
+  const float* wte = a.f32(5, "wte", &le);
+  const float* wpe = a.f32(6, "wpe", &lp);
+  const float* g = a.f32(7, "lnFGamma", &lg);
+  const float* b = a.f32(8, "lnFBeta", &lb);
+  if (a.failed) return nullptr;
+  if (D % H != 0) return a.fail("dim %lld is not a multiple of heads %lld", (long long)D, (long long)H), nullptr;
+  if (!a.need("wte", le, prod({V, D})) || !a.need("wpe", lp, prod({T, D})) || !a.need("lnFGamma", lg, D) || !a.need("lnFBeta", lb, D)) return nullptr;
+  if (prod({L, T, D}) > ((int64_t)1 << 31)) return a.fail("the cache of %lld × %lld × %lld floats is too large", (long long)L, (long long)T, (long long)D), nullptr;
+  Decoder* d = new Decoder();
+  d->layers = L; d->heads = H; d->dim = D; d->context = T; d->vocab = V;
+  d->wte.assign(wte, wte + V * D); d->wpe.assign(wpe, wpe + T * D);
+  d->lnFGamma.assign(g, g + D); d->lnFBeta.assign(b, b + D);
+  d->keys.assign(L * T * D, 0.f); d->vals.assign(L * T * D, 0.f);
+  d->work.assign(winnow::decWorkFloats(D, T), 0.f);
+  d->norms.assign(L, {}); d->normsSet.assign(L, false);
+  d->mats.resize(4 * L + 1);
+  d->blocks.assign(L, winnow::DecLayer{});
+  napi_value ext;
+  napi_create_external(env, d, [](napi_env, void* data, void*) { delete static_cast<Decoder*>(data); }, nullptr, &ext);
+  return ext;
+}
+
+// decSetBlock(dec, layer, ln1Gamma, ln1Beta, ln2Gamma, ln2Beta)
+napi_value js_decSetBlock(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decSetBlock", 6);
+  Decoder* d = handleArg<Decoder>(a, 0, "dec must be a handle from decCreate");
+  const int64_t l = a.count(1, "layer");
+  int64_t n[4];
+  const float* p[4] = {a.f32(2, "ln1Gamma", &n[0]), a.f32(3, "ln1Beta", &n[1]), a.f32(4, "ln2Gamma", &n[2]), a.f32(5, "ln2Beta", &n[3])};
+  if (a.failed) return nullptr;
+  if (l >= d->layers) return a.fail("layer %lld outside 0..%lld", (long long)l, (long long)d->layers - 1), nullptr;
+  const char* names[4] = {"ln1Gamma", "ln1Beta", "ln2Gamma", "ln2Beta"};
+  for (int i = 0; i < 4; i++) if (!a.need(names[i], n[i], d->dim)) return nullptr;
+  d->plan.blocks = nullptr;  // the plan's pointers are rebuilt at the next step
+  d->norms[l].clear();
+  for (int i = 0; i < 4; i++) d->norms[l].insert(d->norms[l].end(), p[i], p[i] + d->dim);
+  d->normsSet[l] = true;
+  return undefinedValue(env);
+}
+
+// decSetMatrix(dec, slot, format, w [rows×cols] dense, bias [rows] or empty): slot 4l + k is block l's
+// attn (3D×D), proj (D×D), fc (4D×D), fcProj (D×4D) for k = 0..3; slot 4·layers is the head (vocab×D).
+napi_value js_decSetMatrix(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decSetMatrix", 5);
+  Decoder* d = handleArg<Decoder>(a, 0, "dec must be a handle from decCreate");
+  const int64_t slot = a.count(1, "slot"), format = a.count(2, "format");
+  int64_t lw, lb;
+  const float* w = a.f32(3, "w", &lw);
+  const float* bias = a.f32(4, "bias", &lb);
+  if (a.failed) return nullptr;
+  if (slot > 4 * d->layers) return a.fail("slot %lld outside 0..%lld", (long long)slot, (long long)(4 * d->layers)), nullptr;
+  const int64_t D = d->dim, k = slot % 4;
+  const bool head = slot == 4 * d->layers;
+  const int64_t rows = head ? d->vocab : (k == 0 ? 3 * D : k == 2 ? 4 * D : D), cols = head || k != 3 ? D : 4 * D;
+  if (!a.need("w", lw, prod({rows, cols}))) return nullptr;
+  if (lb != 0 && !a.need("bias", lb, rows)) return nullptr;
+  d->plan.blocks = nullptr;
+  if (!buildDecMatrix(a, d->mats[slot], format, rows, cols, w, lb ? bias : nullptr)) return nullptr;
+  return undefinedValue(env);
+}
+
+// decStep(dec, token, logits [vocab]): appends the token at the next position; returns the new length.
+napi_value js_decStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decStep", 3);
+  Decoder* d = handleArg<Decoder>(a, 0, "dec must be a handle from decCreate");
+  const int64_t token = a.count(1, "token");
+  int64_t lo;
+  float* logits = a.f32(2, "logits", &lo);
+  if (a.failed) return nullptr;
+  if (token >= d->vocab) return a.fail("token %lld outside the vocabulary of %lld", (long long)token, (long long)d->vocab), nullptr;
+  if (d->len >= d->context) return a.fail("the cache holds the whole context of %lld tokens", (long long)d->context), nullptr;
+  if (!a.need("logits", lo, d->vocab)) return nullptr;
+  if (d->plan.blocks == nullptr) {  // first step: every part must be set; the plan's pointers are final from here
+    for (int64_t l = 0; l < d->layers; l++) if (!d->normsSet[l]) return a.fail("block %lld has no LayerNorms (decSetBlock)", (long long)l), nullptr;
+    for (size_t i = 0; i < d->mats.size(); i++) if (!d->mats[i].set) return a.fail("matrix slot %zu is not set (decSetMatrix)", i), nullptr;
+    for (int64_t l = 0; l < d->layers; l++) {
+      const float* n = d->norms[l].data();
+      d->blocks[l] = winnow::DecLayer{n, n + d->dim, n + 2 * d->dim, n + 3 * d->dim, d->mats[4 * l].m, d->mats[4 * l + 1].m, d->mats[4 * l + 2].m, d->mats[4 * l + 3].m};
+    }
+    d->plan = winnow::DecPlan{d->layers, d->heads, d->dim, d->context, d->vocab, d->wte.data(), d->wpe.data(), d->blocks.data(),
+                              d->lnFGamma.data(), d->lnFBeta.data(), d->mats[4 * d->layers].m};
+  }
+  K->decoderStep(&d->plan, d->keys.data(), d->vals.data(), d->work.data(), d->len, token, logits);
+  d->len++;
+  return numberValue(env, (double)d->len);
+}
+
+// decReset(dec): empties the cache (the matrices stay).
+napi_value js_decReset(napi_env env, napi_callback_info info) {
+  Args a(env, info, "decReset", 1);
+  Decoder* d = handleArg<Decoder>(a, 0, "dec must be a handle from decCreate");
+  if (a.failed) return nullptr;
+  d->len = 0;
+  return undefinedValue(env);
+}
+
+// matCreate(format, rows, cols, w [rows×cols] dense, bias [rows] or empty) → handle
+napi_value js_matCreate(napi_env env, napi_callback_info info) {
+  Args a(env, info, "matCreate", 5);
+  const int64_t format = a.count(0, "format"), rows = a.count(1, "rows"), cols = a.count(2, "cols");
+  int64_t lw, lb;
+  const float* w = a.f32(3, "w", &lw);
+  const float* bias = a.f32(4, "bias", &lb);
+  if (a.failed) return nullptr;
+  if (!a.need("w", lw, prod({rows, cols}))) return nullptr;
+  if (lb != 0 && !a.need("bias", lb, rows)) return nullptr;
+  DecMatStore* s = new DecMatStore();
+  if (!buildDecMatrix(a, *s, format, rows, cols, w, lb ? bias : nullptr)) { delete s; return nullptr; }
+  s->xpad.assign(winnow::decPadded(cols), 0.f);
+  napi_value ext;
+  napi_create_external(env, s, [](napi_env, void* data, void*) { delete static_cast<DecMatStore*>(data); }, nullptr, &ext);
+  return ext;
+}
+
+// matForward(mat, x [cols], y [rows]): y = W·x + b.
+napi_value js_matForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "matForward", 3);
+  DecMatStore* s = handleArg<DecMatStore>(a, 0, "mat must be a handle from matCreate");
+  int64_t lx, ly;
+  const float* x = a.f32(1, "x", &lx);
+  float* y = a.f32(2, "y", &ly);
+  if (a.failed) return nullptr;
+  if (!a.need("x", lx, s->m.cols) || !a.need("y", ly, s->m.rows)) return nullptr;
+  std::memcpy(s->xpad.data(), x, sizeof(float) * s->m.cols);  // the padding beyond cols stays 0
+  K->decoderMatvec(&s->m, s->xpad.data(), y);
   return undefinedValue(env);
 }
 

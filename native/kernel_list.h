@@ -9,6 +9,8 @@
 #pragma once
 #include <cstdint>
 
+namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
+
 // Kernels exported to JS under their own name (the Backend kernels, same argument order, plus fmaPeak).
 #define WINNOW_KERNELS(X)                                                                                           \
   /* C[m×n] = alpha·op(A)·op(B) + beta·C; false only when the packing buffers cannot be allocated. */                \
@@ -95,8 +97,19 @@
   /* y = W·x for 2:4 W: per row, per group of 4 columns, 2 values and their offsets 0..3 in the group. */          \
   X(void, nm24Matvec, (int64_t rows, int64_t cols, const float* values, const uint8_t* offsets, const float* x,      \
                        float* y))                                                                                    \
+  /* y = W·x for a bitmap W (decoder.h): per row and block of 16 columns a mask and the packed nonzeros. */          \
+  X(void, bitmapMatvec, (int64_t rows, int64_t cols, const uint16_t* masks, const int32_t* rowPtr,                    \
+                         const float* values, const float* x, float* y))                                             \
+  /* y = W·x for a sliced-ELL W (decoder.h): slices of 16 rows, layers of one nonzero per row in a 32-column window. */\
+  X(void, sellMatvec, (int64_t rows, const int32_t* slicePtr, const uint16_t* windows, const uint8_t* offsets,        \
+                       const float* values, const float* x, float* y))                                               \
+  /* y = W·x + b in the matrix's decoder format; one fused GPT decoder step (decoder.cc). */                        \
+  X(void, decoderMatvec, (const winnow::DecMatrix* m, const float* x, float* y))                                     \
+  X(void, decoderStep, (const winnow::DecPlan* p, float* keys, float* vals, float* work, int64_t pos, int64_t token,  \
+                        float* logits))                                                                              \
   /* Whether any v[0..len) lies outside [0, bound), 0 ≤ bound ≤ 2^31 (binding.cc's index checks, vectorized). */\
   X(bool, anyOutside, (const int32_t* v, int64_t len, int64_t bound))
 
 // JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
-#define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward)
+#define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward) \
+  E(decCreate) E(decSetBlock) E(decSetMatrix) E(decStep) E(decReset) E(matCreate) E(matForward)

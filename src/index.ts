@@ -42,6 +42,7 @@ export { serializeSafetensors, exportSafetensors, importSafetensors, parseSafete
 
 // ---- language models (docs/GPT.md) ----
 export { Gpt, buildGpt, gptConfig, type GptConfig, type GptBuildOptions } from './models/gpt.js';
+export { GptDecoder, pickFormat as pickDecoderFormat, type FormatChoice as DecoderFormatChoice, type MatrixPlan } from './nn/gpt/decode.js';
 export { loadLm, saveLm, type LoadedLm, type LmTokenizer } from './io/lm-io.js';
 export { importGpt2, type Gpt2Imported, type Gpt2ImportOptions } from './io/gpt2-import.js';
 export { BpeTokenizer } from './data/bpe.js';
@@ -129,7 +130,7 @@ export type { LevelSummary } from './lottery/summary.js';
 export type { JobResult as LotteryJobResult } from './lottery/runner.js';
 
 // ---- types referenced by the API above ----
-export type { F32, F64, I32, U8, InferenceLayer, InferenceNet } from './backend/backend.js';
+export type { F32, F64, I32, U8, InferenceLayer, InferenceNet, DecoderFormat, DecoderMatrix, DecoderSpec, PreparedDecoder, PreparedMatvec } from './backend/backend.js';
 export type { Storage, WeightMatrix } from './nn/weights.js';
 export type { Param as TensorParam } from './nn/layer.js';
 export type { TrainerState } from './train/trainer.js';

@@ -41,6 +41,44 @@ export interface InferenceLayer {
   offsets?: U8;
 }
 
+/**
+ * How a matrix of the fused GPT decoder step runs (native/decoder.h): `dense` row-major; `csr` with 16-bit
+ * column indices, rows padded to multiples of 4 (cols < 65536); `2:4` (at most 2 nonzeros per group of
+ * 4 columns); `bitmap` (per row and block of 16 columns a 16-bit mask of the nonzeros, then the packed
+ * nonzero values); `sell` (sliced ELL: rows in slices of 16, each layer one nonzero per row of the slice
+ * inside one 32-column window of x, picked by a register permute). Each is laid out from the dense weights.
+ */
+export type DecoderFormat = 'dense' | 'csr' | '2:4' | 'bitmap' | 'sell';
+export const DECODER_FORMATS: readonly DecoderFormat[] = ['dense', 'csr', '2:4', 'bitmap', 'sell'];
+
+/** One matrix of the decoder: dense row-major weights [rows × cols] (laid out in `format`), bias [rows] or none. */
+export interface DecoderMatrix { format: DecoderFormat; weights: F32; bias: F32 | null }
+
+/** A GPT (pre-LayerNorm blocks, tanh-GELU MLP, src/nn/gpt/model.ts) for the fused batch-1 decoder step. */
+export interface DecoderSpec {
+  layers: number; heads: number; dim: number; context: number; vocab: number;
+  /** token embedding [vocab × dim], position embedding [context × dim] */
+  wte: F32; wpe: F32;
+  /** per block: LayerNorms and the matrices attn [3D × D], proj [D × D], fc [4D × D], fcProj [D × 4D] */
+  blocks: Array<{ ln1Gamma: F32; ln1Beta: F32; ln2Gamma: F32; ln2Beta: F32; attn: DecoderMatrix; proj: DecoderMatrix; fc: DecoderMatrix; fcProj: DecoderMatrix }>;
+  lnFGamma: F32; lnFBeta: F32;
+  /** [vocab × dim], bias ignored */
+  head: DecoderMatrix;
+}
+
+/** A prepared decoder with its key/value cache: one call per token. */
+export interface PreparedDecoder {
+  /** Tokens in the cache. */
+  readonly length: number;
+  /** Appends `token` at the next position and writes its logits [vocab]; throws when the cache is full. */
+  step(token: number, logits: F32): void;
+  /** Empties the cache. */
+  reset(): void;
+}
+
+/** One decoder matrix prepared alone: y[rows] = W·x[cols] + b. */
+export interface PreparedMatvec { forward(x: F32, y: F32): void }
+
 /** A chain of fully connected layers, validated and laid out once, run with one call per forward. */
 export interface InferenceNet {
   /** out[outFeatures × n] = the chain applied to x[inFeatures × n] (batch-last). */
@@ -178,6 +216,13 @@ export interface Backend {
    * batch-1 latency on a sparse network is made of. The layers' arrays are copied.
    */
   prepareInference(layers: InferenceLayer[]): InferenceNet;
+  /**
+   * Prepares a GPT for batch-1 generation with a key/value cache, each matrix in its format: one call
+   * per token runs every layer. The arrays are copied.
+   */
+  prepareDecoder(spec: DecoderSpec): PreparedDecoder;
+  /** Prepares one matrix in a decoder format (kernel tests, benchmarks). */
+  prepareMatvec(format: DecoderFormat, rows: number, cols: number, weights: F32, bias: F32 | null): PreparedMatvec;
 }
 
 /** Output spatial size of a convolution or pooling window. */

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MATVEC_FORMATS, type Backend, type InferenceLayer, type InferenceNet } from './backend.js';
+import { DECODER_FORMATS, MATVEC_FORMATS, type Backend, type DecoderFormat, type DecoderSpec, type InferenceLayer, type InferenceNet, type PreparedDecoder, type PreparedMatvec } from './backend.js';
 import { ADDON_EXPORTS, KERNEL_NAMES, type KernelFns } from './kernels.js';
 
 export type Isa = 'avx512' | 'avx2' | 'generic';
@@ -24,6 +24,13 @@ interface NativeAddon extends KernelFns {
   netCreate(): object;
   netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array, format: number, offsets: Uint8Array): void;
   netForward(net: object, x: Float32Array, n: number, out: Float32Array): void;
+  decCreate(layers: number, heads: number, dim: number, context: number, vocab: number, wte: Float32Array, wpe: Float32Array, lnFGamma: Float32Array, lnFBeta: Float32Array): object;
+  decSetBlock(dec: object, layer: number, ln1Gamma: Float32Array, ln1Beta: Float32Array, ln2Gamma: Float32Array, ln2Beta: Float32Array): void;
+  decSetMatrix(dec: object, slot: number, format: number, w: Float32Array, bias: Float32Array): void;
+  decStep(dec: object, token: number, logits: Float32Array): number;
+  decReset(dec: object): void;
+  matCreate(format: number, rows: number, cols: number, w: Float32Array, bias: Float32Array): object;
+  matForward(mat: object, x: Float32Array, y: Float32Array): void;
 }
 
 /** The native backend plus controls that only it has. */
@@ -73,6 +80,26 @@ function wrap(addon: NativeAddon): NativeBackend {
           MATVEC_FORMATS.indexOf(l.format ?? 'auto'), l.offsets ?? noOffsets);
       }
       return { forward: (x, n, out) => addon.netForward(net, x, n, out) };
+    },
+    prepareDecoder: (spec: DecoderSpec): PreparedDecoder => {
+      const fmt = (f: DecoderFormat): number => DECODER_FORMATS.indexOf(f);
+      const none = new Float32Array(0);
+      const dec = addon.decCreate(spec.layers, spec.heads, spec.dim, spec.context, spec.vocab, spec.wte, spec.wpe, spec.lnFGamma, spec.lnFBeta);
+      spec.blocks.forEach((b, l) => {
+        addon.decSetBlock(dec, l, b.ln1Gamma, b.ln1Beta, b.ln2Gamma, b.ln2Beta);
+        [b.attn, b.proj, b.fc, b.fcProj].forEach((m, k) => addon.decSetMatrix(dec, 4 * l + k, fmt(m.format), m.weights, m.bias ?? none));
+      });
+      addon.decSetMatrix(dec, 4 * spec.layers, fmt(spec.head.format), spec.head.weights, none);
+      let len = 0;
+      return {
+        get length() { return len; },
+        step: (token, logits) => { len = addon.decStep(dec, token, logits); },
+        reset: () => { addon.decReset(dec); len = 0; },
+      };
+    },
+    prepareMatvec: (format: DecoderFormat, rows: number, cols: number, weights: Float32Array, bias: Float32Array | null): PreparedMatvec => {
+      const mat = addon.matCreate(DECODER_FORMATS.indexOf(format), rows, cols, weights, bias ?? new Float32Array(0));
+      return { forward: (x, y) => addon.matForward(mat, x, y) };
     },
   };
 }

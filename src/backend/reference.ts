@@ -6,6 +6,7 @@ import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from '.
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
 import { nm24MatvecReference } from './nm24-reference.js';
+import { prepareDecoderReference, prepareMatvecReference } from './decoder-reference.js';
 import { causalAttentionBackward, causalAttentionForward, geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
@@ -273,4 +274,6 @@ export const referenceBackend: Backend = {
   causalAttentionForward, causalAttentionBackward,
   neatForward, neatForwardMany, neatExp,
   prepareInference,
+  prepareDecoder: prepareDecoderReference,
+  prepareMatvec: prepareMatvecReference,
 };

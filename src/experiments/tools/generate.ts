@@ -2,8 +2,8 @@
 // winnow import-weights --gpt2), or (--eval-text FILE) measure its loss on a text file: nats per token and
 // perplexity over non-overlapping windows of the model's context (or --context), as the training's
 // whole-split loss; a character-level model's tokens are characters, so its bits per token are bits per
-// character. Sampling runs on the key/value-cache decoder (src/nn/gpt/decode.ts; each matrix in dense,
-// CSR or 2:4 by its pattern) while the text fits the context; `cache: false` recomputes the whole window
+// character. Sampling runs on the key/value-cache decoder (src/nn/gpt/decode.ts: one fused native step per
+// token, each matrix dense, sliced ELL or 2:4 by its pattern and density) while the text fits the context; `cache: false` recomputes the whole window
 // every token (the reference path).
 import { getBackend } from '../../backend/index.js';
 import { END_OF_TEXT } from '../../data/bpe.js';
