@@ -54,7 +54,7 @@ export function splitLoss(be: Backend, model: Gpt, data: Int32Array, B: number, 
 export interface LmTrainHooks {
   onStep?(it: number, total: number, loss: number): void;
   onEval?(row: LmHistoryRow): void;
-  /** after iteration `it` (0: before the first step), with the model as it is then (IMP saves θk here) */
+  /** after iteration `it` (first with the starting iteration, before any step), with the model as it is then (IMP saves θk here) */
   onIteration?(it: number, model: Gpt): void;
   /** before the step of iteration `it` (0-based): e.g. to request dense gradients */
   beforeStep?(it: number): void;
@@ -91,7 +91,7 @@ export function trainLmModel(be: Backend, data: TextDataset, model: Gpt, o: LmTr
     history.push(row); hooks.onEval?.(row);
   };
   let stepMs = 0;
-  if (startIteration === 0) hooks.onIteration?.(0, model);
+  hooks.onIteration?.(startIteration, model);
   for (let it = startIteration; it < o.iterations; it++) {
     const lr = cosineLr(it, o.lr, o.minLr, o.warmup, o.iterations);
     if (o.evalEvery > 0 && it % o.evalEvery === 0) evaluate(it, lr);
