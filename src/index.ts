@@ -167,3 +167,8 @@ export { oneShot, calibrationWindows, ONESHOT_DEFAULTS, PRUNE_METHODS, QUANT_MET
 export type { OneShotOptions, OneShotResult, PruneMethod, QuantMethod, StoredChoice } from './llmcompress/oneshot.js';
 export { compressLmModel, lmLoss } from './llmcompress/lm-compress.js';
 export { parseNm, checkSparsity, type Pattern } from './llmcompress/pattern.js';
+// Trained sparse language models: IMP tickets with rewinding (and controls), RigL (docs/LLM-COMPRESSION.md)
+export { trainLmImpBranch, impMasks, applyMasks as applyLmMasks, randomMasksLike, defaultRewindIteration, IMP_STRATEGIES, LM_BRANCHES } from './lottery/lm-imp.js';
+export type { ImpStrategy, LmBranch, LmImpLevel, LmMasks } from './lottery/lm-imp.js';
+export { trainLmRigL, LM_RIGL_DEFAULTS } from './sparsetrain/lm-rigl.js';
+export type { LmRigLOptions } from './sparsetrain/lm-rigl.js';

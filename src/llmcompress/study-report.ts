@@ -65,7 +65,10 @@ export function lmStudyDoc(r: LmStudyResult): ReportDoc {
     paragraph(`${r.spec} (${r.source}) on ${r.dataset}: ${r.points.length} stored variants, each written as a winnow-lm model file, read back and evaluated on `
       + `${r.config.evalTokens > 0 ? `the first ${r.config.evalTokens} characters` : 'the whole'} of the validation split in this run (non-overlapping context windows). Bytes are exact file sizes. `
       + `One-shot methods are calibrated layer by layer on ${r.calibration.sequences} training windows (${r.calibration.tokens} characters, seed ${r.config.seed}); embeddings are not pruned. `
-      + `Pruned models are pruned in fp32, then each format rounds them to nearest; GPTQ and the joint mode round onto the format's integer grid with error compensation.`),
+      + `Pruned models are pruned in fp32, then each format rounds them to nearest; GPTQ and the joint mode round onto the format's integer grid with error compensation.`
+      + (r.config.trained ? ` Trained sparse models (same recipe and seed as the dense model, ${r.config.trained.iterations} iterations, the block matrices sparse, embeddings dense), each stored in the same formats: `
+        + [r.config.trained.tickets ? `IMP tickets (magnitude ${r.config.trained.impStrategy}, rewound to iteration ${r.config.trained.rewindIteration}, one level per sparsity, each pruning the one before) with their random-reinit and random-prune controls (kept off the frontier)` : '',
+          r.config.trained.rigl ? 'RigL (ERK, α 0.3, ΔT 100, until 75% of training)' : ''].filter((x) => x).join('; ') + '.' : '')),
     heading('Conclusions'), list(r.conclusions.statements),
     heading('Pruning methods at fp32 (validation loss, nats)'), table(m.columns, m.rows),
     figure('loss-vs-bytes', lmChart(r), 'Negative validation bits per character against model file bytes (log scale); circled points and the dashed step line are the Pareto frontier.'),

@@ -17,16 +17,25 @@ import { compressLmModel, lmLoss } from './lm-compress.js';
 import { describe, ONESHOT_DEFAULTS, type OneShotOptions, type PruneMethod } from './oneshot.js';
 import { patternLabel, type Pattern } from './pattern.js';
 
-export type LmCategory = 'baseline' | 'quantization' | 'sparsity' | 'combined';
+export type LmCategory = 'baseline' | 'quantization' | 'sparsity' | 'combined' | 'control';
 export const LM_CATEGORY_LABEL: Record<LmCategory, string> = {
   baseline: 'dense fp32', quantization: 'dense, quantized', sparsity: 'pruned, fp32', combined: 'pruned and quantized',
+  control: 'ticket control (random reinit / random prune)',
 };
+
+/** Sparse models trained here: IMP tickets, their controls, RigL. */
+export const TRAINED_METHODS = ['imp', 'imp-reinit', 'imp-random', 'rigl'] as const;
+export type TrainedMethod = typeof TRAINED_METHODS[number];
+export const TRAINED_LABEL: Record<TrainedMethod, string> = { imp: 'IMP ticket', 'imp-reinit': 'IMP random reinit', 'imp-random': 'IMP random prune', rigl: 'RigL' };
+
+/** A sparse model trained by the experiment, measured × the pruned models' formats. */
+export interface TrainedVariant { method: TrainedMethod; sparsity: number; load: () => LoadedLm }
 
 export interface LmPoint {
   label: string;
   category: LmCategory;
   method: string;
-  prune: PruneMethod;
+  prune: PruneMethod | TrainedMethod;
   pattern: string;
   quant: 'rtn' | 'gptq';
   format: FormatName;
@@ -56,6 +65,8 @@ export interface LmStudyConfig {
   evalTokens: number;
   seed: number;
   tolerances: number[];
+  /** what was trained (tickets, controls, RigL), when anything was */
+  trained?: { tickets: boolean; rigl: boolean; rewindIteration: number | null; impStrategy: string; iterations: number };
 }
 
 export const LM_STUDY_DEFAULTS: LmStudyConfig = {
@@ -82,7 +93,7 @@ function measure(be: Backend, lm: LoadedLm, data: TextDataset<Tokenizer>, evalTo
 export interface LmStudyHooks { onPoint?(p: LmPoint, i: number): void }
 
 /** Every point of the study. `load` returns a fresh copy of the trained LM each time. */
-export function measureLmStudy(be: Backend, load: () => LoadedLm, data: TextDataset<Tokenizer>, calibration: Int32Array, cfg: LmStudyConfig, hooks: LmStudyHooks = {}): LmPoint[] {
+export function measureLmStudy(be: Backend, load: () => LoadedLm, data: TextDataset<Tokenizer>, calibration: Int32Array, cfg: LmStudyConfig, hooks: LmStudyHooks = {}, trained: readonly TrainedVariant[] = []): LmPoint[] {
   const points: LmPoint[] = [];
   const add = (p: LmPoint): void => { points.push(p); hooks.onPoint?.(p, points.length - 1); };
   const dense = load();
@@ -114,6 +125,16 @@ export function measureLmStudy(be: Backend, load: () => LoadedLm, data: TextData
     add({ label: describe(o), category, method: o.prune === 'none' ? 'gptq' : `${o.prune}+gptq`, prune: o.prune, pattern: o.pattern ? patternLabel(o.pattern) : '', quant: o.quant, format: o.format,
       density: kept / total, bytes: r.fileBytes, bitsPerWeight: (8 * bytes) / numel, loss: ev.loss, bitsPerChar: ev.bitsPerChar });
   };
+  // trained sparse models (tickets, controls, RigL) in the pruned models' formats
+  for (const t of trained) {
+    const lm = t.load(), pattern = patternLabel({ kind: 'unstructured', sparsity: t.sparsity });
+    const control = t.method === 'imp-reinit' || t.method === 'imp-random';
+    for (const f of cfg.prunedFormats) {
+      add(measure(be, lm, data, cfg.evalTokens, { format: f }, {
+        label: `${t.method} ${pattern} ${f}`, category: control ? 'control' : f === 'fp32' ? 'sparsity' : 'combined', method: t.method, prune: t.method, pattern, quant: 'rtn', format: f,
+      }));
+    }
+  }
   for (const f of cfg.gptqFormats) oneShotPoint({ ...base, prune: 'none', pattern: null, quant: 'gptq', format: f }, 'quantization');
   if (cfg.jointFormat) for (const p of cfg.jointPatterns) oneShotPoint({ ...base, prune: 'sparsegpt', pattern: p, quant: 'gptq', format: cfg.jointFormat }, 'combined');
   return points;
@@ -130,7 +151,9 @@ export interface LmConclusions {
 const kb = (b: number): string => (b < 1e6 ? `${(b / 1000).toFixed(1)} kB` : `${(b / 1e6).toFixed(2)} MB`);
 const KINDS: LmCategory[] = ['quantization', 'sparsity', 'combined'];
 
-export function lmConclusions(points: readonly LmPoint[], tolerances: readonly number[]): LmConclusions {
+export function lmConclusions(all: readonly LmPoint[], tolerances: readonly number[]): LmConclusions {
+  // the controls test the ticket hypothesis; the frontier and budgets are of the methods
+  const points = all.filter((p) => p.category !== 'control');
   const front = paretoFrontier(points.map((p) => ({ x: p.bytes, y: -p.loss, p }))).map((f) => f.p);
   const runs: LmConclusions['frontierRuns'] = [];
   for (const p of front) {
@@ -162,6 +185,29 @@ export function lmConclusions(points: readonly LmPoint[], tolerances: readonly n
     const win = present.reduce((a, c) => (b.best[c]!.loss < b.best[a]!.loss ? c : a));
     st.push(`At a budget of ${kb(b.budget)}: ${LM_CATEGORY_LABEL[win]} is best — ${KINDS.map((c) => `${LM_CATEGORY_LABEL[c]} ${b.best[c] ? `${b.best[c]!.loss.toFixed(4)} (${b.best[c]!.label})` : '— (none that small)'}`).join(', ')}.`);
   }
+  st.push(...trainedStatements(all));
   for (const r of runs) st.push(`Pareto frontier ${r.from === r.to ? kb(r.from) : `${kb(r.from)}–${kb(r.to)}`}: ${LM_CATEGORY_LABEL[r.category]} (${r.labels.join(', ')}).`);
   return { frontier: front, frontierRuns: runs, iso, budgets, statements: st };
+}
+
+/** Tickets against their controls, and tickets / RigL against SparseGPT, at each sparsity (fp32). */
+export function trainedStatements(points: readonly LmPoint[]): string[] {
+  const fp = points.filter((p) => p.format === 'fp32' && p.quant === 'rtn');
+  const at = (prune: string, pattern: string): LmPoint | undefined => fp.find((p) => p.prune === prune && p.pattern === pattern);
+  const patterns = [...new Set(fp.filter((p) => (TRAINED_METHODS as readonly string[]).includes(p.prune)).map((p) => p.pattern))];
+  const out: string[] = [];
+  const n = (p: LmPoint | undefined): string => (p ? p.loss.toFixed(4) : '–');
+  for (const pat of patterns) {
+    const t = at('imp', pat), r = at('imp-reinit', pat), q = at('imp-random', pat), g = at('rigl', pat), sg = at('sparsegpt', pat);
+    if (t && (r || q)) {
+      const beats = [r, q].filter((c) => c).every((c) => t.loss < c!.loss);
+      out.push(`At ${pat} sparsity the IMP ticket (${n(t)} nats) ${beats ? 'beats' : 'does not beat'} its controls (random reinit ${n(r)}, random prune ${n(q)}).`);
+    }
+    const rivals = [['IMP ticket', t], ['RigL', g], ['SparseGPT', sg]].filter(([, p]) => p) as Array<[string, LmPoint]>;
+    if (rivals.length > 1 && (t || g)) {
+      const best = rivals.reduce((a, b) => (b[1].loss < a[1].loss ? b : a));
+      out.push(`At ${pat}, fp32: ${rivals.map(([k, p]) => `${k} ${n(p)}`).join(', ')} — ${best[0]} is best.`);
+    }
+  }
+  return out;
 }

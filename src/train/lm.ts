@@ -50,45 +50,79 @@ export function splitLoss(be: Backend, model: Gpt, data: Int32Array, B: number, 
   return { loss: sum / tokens, tokens };
 }
 
-export function trainLm(be: Backend, data: TextDataset, o: LmTrainOptions, hooks: {
+/** Hooks of a training run; the mask-changing ones serve sparse training (RigL) and rewinding (IMP). */
+export interface LmTrainHooks {
   onStep?(it: number, total: number, loss: number): void;
   onEval?(row: LmHistoryRow): void;
-} = {}): { model: Gpt; summary: LmTrainSummary } {
+  /** after iteration `it` (first with the starting iteration, before any step), with the model as it is then (IMP saves θk here) */
+  onIteration?(it: number, model: Gpt): void;
+  /** before the step of iteration `it` (0-based): e.g. to request dense gradients */
+  beforeStep?(it: number): void;
+  /**
+   * After the optimizer step of iteration `it` (1-based, the steps done): may change the model's masks and
+   * return how AdamW's state maps onto the new parameters (null: nothing changed).
+   */
+  afterUpdate?(it: number): ((s: { step: number; buffers: Float32Array[] }) => { step: number; buffers: Float32Array[] }) | null;
+}
+
+export function trainLm(be: Backend, data: TextDataset, o: LmTrainOptions, hooks: LmTrainHooks = {}): { model: Gpt; summary: LmTrainSummary } {
   const t0 = performance.now();
   const config = gptConfig(o.model, data.tokenizer.size);
   const model = buildGpt(config, { seed: o.seed, density: o.density });
-  const params = model.params();
-  const opt = new AdamW(params, { beta1: o.beta1, beta2: o.beta2, eps: 1e-8, weightDecay: o.weightDecay });
+  return trainLmModel(be, data, model, o, hooks, 0, t0);
+}
+
+/**
+ * Trains a given model (its weights and masks as they are) from iteration `startIteration` to o.iterations:
+ * the learning-rate schedule and the data order continue from there (open_lth's rewinding), AdamW starts fresh.
+ * o.density and o.model are only reported.
+ */
+export function trainLmModel(be: Backend, data: TextDataset, model: Gpt, o: LmTrainOptions, hooks: LmTrainHooks = {}, startIteration = 0, t0 = performance.now()): { model: Gpt; summary: LmTrainSummary } {
+  const config = model.config;
+  let params = model.params();
+  let opt = new AdamW(params, { beta1: o.beta1, beta2: o.beta2, eps: 1e-8, weightDecay: o.weightDecay });
   const B = o.batchSize, T = config.context;
   const rng = new Rng(o.seed).stream('batches');
   const x = new Int32Array(B * T), y = new Int32Array(B * T);
+  for (let it = 0; it < startIteration; it++) sampleBatch(data.train, B, T, rng, x, y); // the batches of the skipped iterations
   const history: LmHistoryRow[] = [];
   const evaluate = (it: number, lr: number): void => {
     const row = { iteration: it, trainLoss: estimateLoss(be, model, data.train, B, o.evalIters, o.seed), valLoss: estimateLoss(be, model, data.val, B, o.evalIters, o.seed), lr };
     history.push(row); hooks.onEval?.(row);
   };
   let stepMs = 0;
-  for (let it = 0; it < o.iterations; it++) {
+  hooks.onIteration?.(startIteration, model);
+  for (let it = startIteration; it < o.iterations; it++) {
     const lr = cosineLr(it, o.lr, o.minLr, o.warmup, o.iterations);
     if (o.evalEvery > 0 && it % o.evalEvery === 0) evaluate(it, lr);
     const s0 = performance.now();
+    hooks.beforeStep?.(it);
     sampleBatch(data.train, B, T, rng, x, y);
     const loss = model.lossAndGrad(be, x, y, B, T);
     if (o.gradClip > 0) clipGradNorm(params, o.gradClip);
     opt.update(be, lr);
+    const remap = hooks.afterUpdate?.(it + 1);
+    if (remap) {
+      const s = remap(opt.getState());
+      params = model.params();
+      opt = new AdamW(params, opt.config);
+      opt.setState(s);
+    }
     stepMs += performance.now() - s0;
     hooks.onStep?.(it + 1, o.iterations, loss);
+    hooks.onIteration?.(it + 1, model);
   }
   evaluate(o.iterations, cosineLr(o.iterations, o.lr, o.minLr, o.warmup, o.iterations));
   const last = history[history.length - 1]!;
   const full = splitLoss(be, model, data.val, B);
+  const steps = o.iterations - startIteration;
   return {
     model,
     summary: {
       kind: 'lm', model: o.model, dataset: data.name, seed: o.seed, iterations: o.iterations, parameters: model.parameterCount(), vocab: config.vocab,
       layers: model.weightLayers().map((l) => ({ name: l.name, shape: [l.weights.rows, l.weights.cols], density: l.weights.density, storage: l.weights.storage })),
       final: { valLoss: full.loss, valBitsPerChar: full.loss / LN2, valTokens: full.tokens, estTrainLoss: last.trainLoss, estValLoss: last.valLoss },
-      wallSeconds: (performance.now() - t0) / 1000, stepSeconds: stepMs / 1000, msPerIteration: o.iterations ? stepMs / o.iterations : 0,
+      wallSeconds: (performance.now() - t0) / 1000, stepSeconds: stepMs / 1000, msPerIteration: steps ? stepMs / steps : 0,
       history,
     },
   };

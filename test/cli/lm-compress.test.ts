@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,4 +85,36 @@ test('winnow compare on a language model: --lm FILE, and --model gpt:… trained
   const bad = run(['compare', '--lm', model, '--sparsities', '0.5,1', '--store', join(dir, 'cmp-runs')]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--sparsities: .*\[0, 1\)/);
+});
+
+test('winnow compare --model gpt:… --tickets --rigl: tickets, controls and RigL × formats in the study, controls off the frontier', () => {
+  const out = mkdtempSync(join(dir, 'cmp-t-'));
+  const r = run(['compare', '--model', 'gpt:1-1-16-16', '--dataset', `text:${corpus}`, '--iterations', '30', '--tickets', '--rigl', '--sparsities', '0.5,0.9',
+    '--methods', 'sparsegpt', '--dense-formats', 'fp32,int8-channel', '--eval-tokens', '0', '--calibration-samples', '4', '--no-neat', '--store', join(dir, 'cmp-runs'),
+    '--out', out, '--json', '--progress', 'none']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const labels: string[] = j.points.map((p: { label: string }) => p.label);
+  for (const m of ['imp', 'imp-reinit', 'imp-random', 'rigl']) for (const s of ['50%', '90%']) for (const f of ['fp32', 'int8-channel', 'int4-channel', 'nvfp4']) {
+    assert.ok(labels.includes(`${m} ${s} ${f}`), `${m} ${s} ${f} in ${labels.join(', ')}`);
+  }
+  const pts = j.points as Array<{ label: string; category: string; density: number; prune: string; pattern: string; format: string }>;
+  const at = (label: string) => pts.find((p) => p.label === label)!;
+  // tickets, controls and RigL keep the same count of the same block matrices (embeddings dense), as the one-shot methods
+  for (const s of ['50%', '90%']) for (const m of ['imp-reinit', 'imp-random', 'rigl']) assert.equal(at(`${m} ${s} fp32`).density, at(`imp ${s} fp32`).density, `${m} ${s}`);
+  for (const s of ['50%', '90%']) assert.ok(Math.abs(at(`imp ${s} fp32`).density - at(`sparsegpt ${s} fp32`).density) < 0.005, s);
+  assert.equal(at('imp-reinit 50% fp32').category, 'control');
+  assert.ok(!j.conclusions.frontier.some((l: string) => l.startsWith('imp-')), 'controls are kept off the frontier');
+  assert.ok(j.conclusions.statements.some((s: string) => /At 50% sparsity the IMP ticket .* its controls/.test(s)), j.conclusions.statements.join('\n'));
+  const md = readFileSync(join(out, 'compare.md'), 'utf8');
+  assert.match(md, /IMP tickets \(magnitude layerwise, rewound to iteration 2/);
+  assert.match(md, /\| imp-random \|/);
+});
+
+test('bad --tickets / --rigl input: one line, exit 2', () => {
+  expectError(['compare', '--lm', model, '--tickets', '--store', join(dir, 'cmp-runs')], /--tickets: .*give --model gpt:… instead of --lm/);
+  expectError(['compare', '--model', 'gpt:1-1-16-16', '--dataset', `text:${corpus}`, '--iterations', '30', '--rigl', '--sparsities', '0,0.5', '--store', join(dir, 'cmp-runs')], /--sparsities: IMP levels need sparsities in \(0, 1\), got 0/);
+  expectError(['compare', '--model', 'gpt:1-1-16-16', '--dataset', `text:${corpus}`, '--iterations', '30', '--tickets', '--rewind-iter', '30', '--store', join(dir, 'cmp-runs')], /--rewind-iter 30: must be below --iterations 30/);
+  expectError(['compare', '--model', 'gpt:1-1-16-16', '--dataset', `text:${corpus}`, '--rewind-iter', '3', '--store', join(dir, 'cmp-runs')], /--rewind-iter: only with --tickets/);
+  expectError(['compare', '--model', 'gpt:1-1-16-16', '--dataset', `text:${corpus}`, '--tickets', '--imp-strategy', 'random', '--store', join(dir, 'cmp-runs')], /--imp-strategy: expected one of layerwise, global, got 'random'/);
 });

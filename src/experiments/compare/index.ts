@@ -17,7 +17,9 @@ import type { Experiment, JobSpec } from '../experiment.js';
 import { launch } from '../launch.js';
 import { defaultsOf, resolveHparams } from '../params.js';
 import { lotteryExperiment } from '../lottery/index.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Gpt } from '../../models/gpt.js';
+import type { LmTrainSummary } from '../../train/lm.js';
 import { lmStudyResult, lmStudyText, writeLmStudy, type LmStudyResult } from '../../llmcompress/study-report.js';
 import { LM_STUDY_DEFAULTS, measureLmStudy, type LmPoint } from '../../llmcompress/study.js';
 import { calibrationTokens, lmDataset } from '../../llmcompress/lm-compress.js';
@@ -28,6 +30,11 @@ import { loadTextDataset } from '../../data/text.js';
 import { trainLm } from '../../train/lm.js';
 import { LM_DEFAULTS } from '../train/lm.js';
 import { existsSync } from 'node:fs';
+import { IMP_STRATEGIES, checkLevelSparsities, defaultRewindIteration, trainLmImpBranch, type ImpStrategy, type LmBranch } from '../../lottery/lm-imp.js';
+import { LM_RIGL_DEFAULTS, trainLmRigL } from '../../sparsetrain/lm-rigl.js';
+import type { LmTrainOptions } from '../../train/lm.js';
+import type { TrainedVariant } from '../../llmcompress/study.js';
+import { choiceFlag } from '../../util/flags.js';
 
 export interface CompareHparams extends Omit<StudyConfig, 'store' | 'neatDir' | 'lotteryRun'> {
   /** language models: a trained winnow-lm file to study (else --model gpt:… is trained here) */
@@ -36,15 +43,25 @@ export interface CompareHparams extends Omit<StudyConfig, 'store' | 'neatDir' | 
   sparsities: number[];
   evalTokens: number;
   calibrationSamples: number;
+  /** language models: IMP tickets with rewinding and their controls at --sparsities */
+  tickets: boolean;
+  /** language models: RigL at --sparsities */
+  rigl: boolean;
+  /** IMP rewinds to this iteration of the dense training (-1: 5% of --iterations) */
+  rewindIter: number;
+  impStrategy: ImpStrategy;
   lotteryRun: string;
   neat: boolean;
   neatDir: string;
   out: string;
 }
 
-type CompareSpec = JobSpec & ({ step: 'lottery' | 'lm-train' | 'measure-lm' } | { step: 'measure'; part: FormatName | 'neat' });
+type CompareSpec = JobSpec & ({ step: 'lottery' | 'lm-train' | 'measure-lm' } | { step: 'measure'; part: FormatName | 'neat' }
+  | { step: 'lm-imp'; sparsity: number; branch: LmBranch } | { step: 'lm-rigl'; sparsity: number });
+/** A sparse LM trained here (IMP branch or RigL): its model file and training summary. */
+type LmTrained = { lmFile: string; method: TrainedVariant['method']; sparsity: number; density: number; iterations: number; valLoss: number; stepSeconds: number };
 type LmMeasured = { kind: 'lm'; spec: string; dataset: string; source: string; calibration: { sequences: number; tokens: number }; points: LmPoint[]; seconds: number };
-type CompareJob = { lotteryRunId: string } | { lmFile: string } | LmMeasured | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
+type CompareJob = { lotteryRunId: string } | { lmFile: string } | LmTrained | LmMeasured | Omit<StudyResult, 'id' | 'seconds' | 'config'>;
 
 /** The study is of a language model: --lm FILE or --model gpt:…. */
 export function isLmStudy(h: Pick<CompareHparams, 'lm' | 'model'>): boolean { return h.lm !== '' || h.model.startsWith('gpt:'); }
@@ -112,18 +129,31 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     methods: { flag: '--methods <list>', help: 'language models: one-shot pruning methods (magnitude, magnitude-global, wanda, sparsegpt)', parse: methodList, default: LM_STUDY_DEFAULTS.methods },
     sparsities: { flag: '--sparsities <list>', help: 'language models: unstructured sparsities, each in [0, 1) (2:4 is always added)', parse: numberList('--sparsities', (v) => checkSparsity(v, '--sparsities')), default: LM_STUDY_DEFAULTS.sparsities },
     evalTokens: { flag: '--eval-tokens <n>', help: 'language models: validation characters measured per point (0: all)', parse: intFlag('--eval-tokens', 0), default: LM_STUDY_DEFAULTS.evalTokens },
+    tickets: { flag: '--tickets', help: 'language models: add IMP lottery tickets with rewinding at --sparsities, with random-reinit and random-prune controls (trained here)', default: false },
+    rigl: { flag: '--rigl', help: 'language models: add RigL (ERK, α 0.3, ΔT 100, until 75% of training) at --sparsities (trained here)', default: false },
+    rewindIter: { flag: '--rewind-iter <k>', help: 'language models: tickets rewind to iteration k of the dense training (-1: 5% of --iterations)', parse: intFlag('--rewind-iter', -1), default: -1 },
+    impStrategy: { flag: '--imp-strategy <s>', help: 'language models: tickets prune by magnitude per matrix (layerwise) or over all block matrices (global)', parse: choiceFlag('--imp-strategy', IMP_STRATEGIES), default: 'layerwise' },
     calibrationSamples: { flag: '--calibration-samples <n>', help: 'language models: calibration windows of the context length', parse: intFlag('--calibration-samples', 1, 1 << 16), default: LM_STUDY_DEFAULTS.calibrationSamples },
     out: { flag: '--out <dir>', help: 'output directory of the report (default: <store>/<run id>)', parse: String, default: '' },
   },
   // Where NEAT runs live and where the report goes do not change what is measured.
   outsideIdentity: ['neatDir', 'neat', 'out'],
   describe: (h) => isLmStudy(h)
-    ? `${h.lm ? `language model ${h.lm}` : `${h.model} trained here (${h.iterations} iterations)`}: ${h.methods.join(', ')} at ${h.sparsities.join(', ')} and 2:4, GPTQ, joint; ${h.denseFormats.length} dense formats`
+    ? `${h.lm ? `language model ${h.lm}` : `${h.model} trained here (${h.iterations} iterations)`}: ${h.methods.join(', ')} at ${h.sparsities.join(', ')} and 2:4, GPTQ, joint${h.tickets ? ', IMP tickets and controls' : ''}${h.rigl ? ', RigL' : ''}; ${h.denseFormats.length} dense formats`
     : `${h.model} on ${h.dataset}: ${h.lotteryRun ? `lottery run ${h.lotteryRun}` : `a lottery run of ${h.pruneLevels} levels`}, ${h.ticketFormats.length} ticket formats, ${h.denseFormats.length} dense formats`,
-  plan: (h) => isLmStudy(h) ? [
-    ...(h.lm ? [] : [{ key: 'lm-train', label: `train ${h.model}`, step: 'lm-train' as const }]),
-    { key: 'measure-lm', label: 'one-shot compress and measure every point', step: 'measure-lm' as const, ...(h.lm ? {} : { after: ['lm-train'] }) },
-  ] : [
+  resolve(h, given) {
+    if (h.tickets || h.rigl) {
+      const flag = h.tickets ? '--tickets' : '--rigl';
+      if (h.lm) throw new UserError(`${flag}: tickets and RigL are trained here, from the dense training's recipe: give --model gpt:… instead of --lm ${h.lm}`);
+      if (!h.model.startsWith('gpt:')) throw new UserError(`${flag}: for language models only (--model gpt:…); the LeNet study has its own lottery run`);
+      checkLevelSparsities(trainedSparsities(h), '--sparsities');
+      if (h.rewindIter >= h.iterations) throw new UserError(`--rewind-iter ${h.rewindIter}: must be below --iterations ${h.iterations}`);
+    } else {
+      for (const k of ['rewindIter', 'impStrategy'] as const) if (given.has(k)) throw new UserError(`${compareExperiment.params[k].flag.split(' ')[0]}: only with --tickets`);
+    }
+    return h;
+  },
+  plan: (h) => isLmStudy(h) ? lmPlan(h) : [
     ...(h.lotteryRun ? [] : [{ key: 'lottery', label: 'lottery run', step: 'lottery' as const }]),
     ...studyParts(studyConfig(h, '')).map((part) => ({
       key: `measure/${part}`, label: part === 'neat' ? 'measure NEAT genomes' : `measure ${part} points`, step: 'measure' as const, part,
@@ -137,16 +167,44 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
     const h = env.store.getRun(env.runId)!.hparams as unknown as CompareHparams;
     if (spec.step === 'lm-train') {
       const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
-      const dataset = h.dataset.startsWith('text:') ? h.dataset : LM_DEFAULTS.dataset!;
-      const data = loadTextDataset(dataset);
-      const lr = LM_DEFAULTS.lr!;
-      const { model } = trainLm(be, data, {
-        model: h.model, batchSize: LM_DEFAULTS.batchSize!, iterations: h.iterations, lr, minLr: lr / 10, warmup: Math.min(100, h.iterations), weightDecay: LM_DEFAULTS.weightDecay!,
-        beta1: 0.9, beta2: 0.99, gradClip: 1, evalEvery: 0, evalIters: 20, seed: h.seed, density: 1,
-      }, { onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); } });
+      const data = loadTextDataset(lmDatasetName(h));
+      const k = rewindIteration(h);
+      const { model } = trainLm(be, data, lmTrainOptions(h), {
+        onStep: (it, total) => { if (it % 50 === 0 || it === total) env.step(it, total); },
+        // θk for the tickets' rewinding: every parameter at iteration k
+        ...(h.tickets ? { onIteration: (it: number, m: Gpt) => { if (it === k) saveLm(join(env.dir, REWIND_FILE), m, h.model, data.tokenizer, { seed: h.seed, dataset: data.name, iteration: k }); } } : {}),
+      });
       const file = join(env.dir, 'model.wnn');
       saveLm(file, model, h.model, data.tokenizer, { seed: h.seed, dataset: data.name });
       return { result: { lmFile: file } };
+    }
+    if (spec.step === 'lm-imp' || spec.step === 'lm-rigl') {
+      const be = getBackend(env.backend, { warn: (message) => env.emit({ type: 'warning', message }) });
+      const data = loadTextDataset(lmDatasetName(h));
+      const o = lmTrainOptions(h);
+      const onStep = (it: number, total: number): void => { if (it % 50 === 0 || it === total) env.step(it, total); };
+      let trained: { model: Gpt; summary: LmTrainSummary };
+      let method: TrainedVariant['method'];
+      if (spec.step === 'lm-rigl') {
+        trained = trainLmRigL(be, data, o, { ...LM_RIGL_DEFAULTS, density: 1 - spec.sparsity }, { onStep });
+        method = 'rigl';
+      } else {
+        const levels = trainedSparsities(h), i = levels.indexOf(spec.sparsity);
+        const previousFile = i === 0 ? jobLmFile(env, 'lm-train') : jobLmFile(env, impKey(levels[i - 1]!, 'ticket'));
+        const rewindFile = join(dirname(jobLmFile(env, 'lm-train')), REWIND_FILE);
+        if (!existsSync(rewindFile)) throw new UserError(`${rewindFile} is missing: run 'winnow runs repair ${env.runId}' and rerun to retrain the dense model`);
+        trained = trainLmImpBranch(be, data, o, {
+          sparsity: spec.sparsity, strategy: h.impStrategy, branch: spec.branch, rewindIteration: rewindIteration(h),
+          rewound: loadLm(rewindFile).model, previous: loadLm(previousFile).model,
+        }, { onStep });
+        method = spec.branch === 'ticket' ? 'imp' : spec.branch === 'reinit' ? 'imp-reinit' : 'imp-random';
+      }
+      const file = join(env.dir, 'model.wnn');
+      saveLm(file, trained.model, h.model, data.tokenizer, { seed: h.seed, dataset: data.name, method, sparsity: spec.sparsity });
+      const ws = trained.model.blocks.flatMap((b) => b.weightLayers());
+      const density = ws.reduce((a, l) => a + l.weights.nnz, 0) / ws.reduce((a, l) => a + l.weights.rows * l.weights.cols, 0);
+      const result: LmTrained = { lmFile: file, method, sparsity: spec.sparsity, density, iterations: trained.summary.iterations, valLoss: trained.summary.final.valLoss, stepSeconds: trained.summary.stepSeconds };
+      return { result, metrics: trained.summary.history.map((r) => ({ ...r })) };
     }
     if (spec.step === 'measure-lm') {
       const t0 = performance.now();
@@ -157,7 +215,11 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
       const data = lmDataset(lm, file);
       const cal = calibrationTokens(lm, data, { samples: h.calibrationSamples, seed: h.seed });
       const cfg = lmConfig(h);
-      const points = measureLmStudy(be, () => loadLm(file), data, cal, cfg, { onPoint: (p, i) => { env.step(i + 1, 0, { point: p.label, loss: p.loss.toFixed(4) }); } });
+      const trained: TrainedVariant[] = lmPlan(h).filter((j) => j.step === 'lm-imp' || j.step === 'lm-rigl').map((j) => {
+        const r = env.store.getJob(env.runId, j.key)!.result as LmTrained;
+        return { method: r.method, sparsity: r.sparsity, load: () => loadLm(r.lmFile) };
+      });
+      const points = measureLmStudy(be, () => loadLm(file), data, cal, cfg, { onPoint: (p, i) => { env.step(i + 1, 0, { point: p.label, loss: p.loss.toFixed(4) }); } }, trained);
       const result: LmMeasured = { kind: 'lm', spec: lm.spec, dataset: data.name, source: h.lm ? `file ${h.lm}` : `trained here (${h.iterations} iterations, seed ${h.seed})`,
         calibration: { sequences: h.calibrationSamples, tokens: cal.length }, points, seconds: (performance.now() - t0) / 1000 };
       return { result };
@@ -216,7 +278,53 @@ export const compareExperiment: Experiment<CompareHparams, CompareSpec, CompareJ
 
 function lmConfig(h: CompareHparams): typeof LM_STUDY_DEFAULTS {
   // a dense-format list left at the LeNet default means "every format" here too
-  return { ...LM_STUDY_DEFAULTS, denseFormats: h.denseFormats, methods: h.methods, sparsities: h.sparsities, evalTokens: h.evalTokens, calibrationSamples: h.calibrationSamples, seed: h.seed };
+  return {
+    ...LM_STUDY_DEFAULTS, denseFormats: h.denseFormats, methods: h.methods, sparsities: h.sparsities, evalTokens: h.evalTokens, calibrationSamples: h.calibrationSamples, seed: h.seed,
+    ...(h.tickets || h.rigl ? { trained: { tickets: h.tickets, rigl: h.rigl, rewindIteration: h.tickets ? rewindIteration(h) : null, impStrategy: h.impStrategy, iterations: h.iterations } } : {}),
+  };
+}
+
+const REWIND_FILE = 'rewind.wnn';
+const impKey = (s: number, branch: LmBranch): string => `imp/${Math.round(s * 1000) / 10}/${branch}`;
+
+/** The levels of IMP (and RigL's sparsities): --sparsities without duplicates, ascending. */
+function trainedSparsities(h: Pick<CompareHparams, 'sparsities'>): number[] { return [...new Set(h.sparsities)].sort((a, b) => a - b); }
+
+function rewindIteration(h: Pick<CompareHparams, 'rewindIter' | 'iterations'>): number { return h.rewindIter >= 0 ? h.rewindIter : defaultRewindIteration(h.iterations); }
+
+function lmDatasetName(h: Pick<CompareHparams, 'dataset'>): string { return h.dataset.startsWith('text:') ? h.dataset : LM_DEFAULTS.dataset!; }
+
+/** The dense training's recipe (nanoGPT's baby run, `winnow train`'s LM defaults): tickets and RigL train with it too. */
+function lmTrainOptions(h: CompareHparams): LmTrainOptions {
+  const lr = LM_DEFAULTS.lr!;
+  return {
+    model: h.model, batchSize: LM_DEFAULTS.batchSize!, iterations: h.iterations, lr, minLr: lr / 10, warmup: Math.min(100, h.iterations), weightDecay: LM_DEFAULTS.weightDecay!,
+    beta1: 0.9, beta2: 0.99, gradClip: 1, evalEvery: 0, evalIters: 20, seed: h.seed, density: 1,
+  };
+}
+
+function jobLmFile(env: { store: { getJob(run: string, key: string): { result: unknown } | null | undefined }; runId: string }, key: string): string {
+  const j = env.store.getJob(env.runId, key);
+  if (!j) throw new Error(`compare: job ${key} has not run`);
+  return (j.result as { lmFile: string }).lmFile;
+}
+
+/** The LM study's jobs: the dense training, IMP levels (each after the one before) with their controls, RigL, then the measurement. */
+function lmPlan(h: CompareHparams): CompareSpec[] {
+  if (h.lm) return [{ key: 'measure-lm', label: 'one-shot compress and measure every point', step: 'measure-lm' }];
+  const jobs: CompareSpec[] = [{ key: 'lm-train', label: `train ${h.model}`, step: 'lm-train' }];
+  const levels = h.tickets || h.rigl ? trainedSparsities(h) : [];
+  if (h.tickets) {
+    levels.forEach((s, i) => {
+      const previous = i === 0 ? 'lm-train' : impKey(levels[i - 1]!, 'ticket');
+      for (const branch of ['ticket', 'reinit', 'random-prune'] as const) {
+        jobs.push({ key: impKey(s, branch), label: `IMP ${Math.round(s * 100)}% ${branch}`, step: 'lm-imp', sparsity: s, branch, after: [previous] });
+      }
+    });
+  }
+  if (h.rigl) for (const s of levels) jobs.push({ key: `rigl/${Math.round(s * 1000) / 10}`, label: `RigL ${Math.round(s * 100)}%`, step: 'lm-rigl', sparsity: s });
+  jobs.push({ key: 'measure-lm', label: 'one-shot compress and measure every point', step: 'measure-lm', after: jobs.map((j) => j.key) });
+  return jobs;
 }
 
 /** The study for a terminal: the points table, the conclusions by theme, the NEAT note. */
