@@ -178,6 +178,13 @@ export interface Backend {
    * batch-1 latency on a sparse network is made of. The layers' arrays are copied.
    */
   prepareInference(layers: InferenceLayer[]): InferenceNet;
+
+  /**
+   * A zeroed Float32Array of `len` floats whose data starts on a 64-byte boundary (native only; a
+   * plain array where absent): the sparse kernels read such activations in place instead of copying
+   * them to an aligned scratch first. The GPT allocates its activation buffers with it.
+   */
+  allocActivations?(len: number): F32;
 }
 
 /** Output spatial size of a convolution or pooling window. */

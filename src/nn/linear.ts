@@ -7,8 +7,8 @@ export class Linear extends WeightLayer {
   readonly kind = 'fc' as const;
   readonly inShape: readonly number[];
   readonly outShape: readonly number[];
-  private readonly out = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly out = new Scratch(this.storageOptions.alignedActivations);
+  private readonly dx = new Scratch(this.storageOptions.alignedActivations);
   private x: F32 = new Float32Array(0);
   private y: F32 = new Float32Array(0);
 
@@ -24,7 +24,7 @@ export class Linear extends WeightLayer {
 
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
-    const y = this.out.get(this.weights.rows * n);
+    const y = this.out.get(this.weights.rows * n, be);
     this.weights.forward(be, x, n, y);
     be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
     this.y = y;
@@ -36,7 +36,7 @@ export class Linear extends WeightLayer {
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
     be.rowSum(dy, rows, n, this.biasGrad);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
-    const dx = needInput ? this.dx.get(this.weights.cols * n) : null;
+    const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
     this.weights.backward(be, dy, this.x, n, dx);
     return dx;
   }
