@@ -20,6 +20,8 @@ export interface GptConfig {
   vocab: number;
   /** the head shares the token embedding's matrix */
   tied: boolean;
+  /** the linear layers and LayerNorms have biases (GPT-2); false: none, as nanoGPT's default bias=False */
+  bias: boolean;
 }
 
 /** A lookup table [rows × D] (token or position embedding, or an untied head without bias): a maskable weight matrix. */
@@ -57,6 +59,8 @@ export class Matrix extends WeightLayer {
 
 export class LayerNorm {
   readonly gamma: F32; readonly beta: F32; readonly dgamma: F32; readonly dbeta: F32;
+  /** false: beta is not a parameter (stays 0), as nanoGPT's LayerNorm with bias=False */
+  hasBias = true;
   private x: F32 = new Float32Array(0);
   private readonly y = new Scratch(true); private readonly dx = new Scratch(true);
   private readonly mean = new Scratch(true); private readonly rstd = new Scratch(true);
@@ -65,7 +69,8 @@ export class LayerNorm {
     this.dgamma = new Float32Array(dim); this.dbeta = new Float32Array(dim);
   }
   params(): Param[] {
-    return [{ name: `${this.name}.weight`, value: this.gamma, grad: this.dgamma }, { name: `${this.name}.bias`, value: this.beta, grad: this.dbeta }];
+    const w = { name: `${this.name}.weight`, value: this.gamma, grad: this.dgamma };
+    return this.hasBias ? [w, { name: `${this.name}.bias`, value: this.beta, grad: this.dbeta }] : [w];
   }
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
@@ -89,13 +94,14 @@ export class Block {
   private qkv: F32 = new Float32Array(0); private fcOut: F32 = new Float32Array(0);
   private B = 0; private T = 0;
 
-  constructor(readonly name: string, readonly dim: number, readonly heads: number, options: StorageOptions) {
+  constructor(readonly name: string, readonly dim: number, readonly heads: number, options: StorageOptions, bias = true) {
     this.ln1 = new LayerNorm(`${name}.ln_1`, dim);
     this.attn = new Linear(`${name}.attn.c_attn`, dim, 3 * dim, 'none', options);
     this.proj = new Linear(`${name}.attn.c_proj`, dim, dim, 'none', options);
     this.ln2 = new LayerNorm(`${name}.ln_2`, dim);
     this.fc = new Linear(`${name}.mlp.c_fc`, dim, 4 * dim, 'none', options);
     this.fcProj = new Linear(`${name}.mlp.c_proj`, 4 * dim, dim, 'none', options);
+    if (!bias) for (const l of [this.ln1, this.ln2, this.attn, this.proj, this.fc, this.fcProj]) l.hasBias = false;
   }
 
   weightLayers(): WeightLayer[] { return [this.attn, this.proj, this.fc, this.fcProj]; }
@@ -147,8 +153,9 @@ export class Gpt {
     const options: StorageOptions = { ...storage, wideColumns: true, alignedActivations: true }; // B·T activation columns
     this.wte = new Matrix('wte', vocab, dim, options);
     this.wpe = new Matrix('wpe', context, dim, options);
-    this.blocks = Array.from({ length: layers }, (_, i) => new Block(`h.${i}`, dim, heads, options));
+    this.blocks = Array.from({ length: layers }, (_, i) => new Block(`h.${i}`, dim, heads, options, config.bias));
     this.lnF = new LayerNorm('ln_f', dim);
+    this.lnF.hasBias = config.bias;
     this.head = tied ? null : new Matrix('lm_head', vocab, dim, options);
   }
 
@@ -163,9 +170,9 @@ export class Gpt {
     const out = [...m(this.wte.params(), true), ...m(this.wpe.params(), true)];
     for (const b of this.blocks) {
       out.push(...m(b.ln1.params(), false));
-      for (const l of [b.attn, b.proj]) { const [w, bias] = l.params(); out.push({ ...w!, decay: true }, { ...bias!, decay: false }); }
+      for (const l of [b.attn, b.proj]) { const [w, ...bias] = l.params(); out.push({ ...w!, decay: true }, ...m(bias, false)); }
       out.push(...m(b.ln2.params(), false));
-      for (const l of [b.fc, b.fcProj]) { const [w, bias] = l.params(); out.push({ ...w!, decay: true }, { ...bias!, decay: false }); }
+      for (const l of [b.fc, b.fcProj]) { const [w, ...bias] = l.params(); out.push({ ...w!, decay: true }, ...m(bias, false)); }
     }
     out.push(...m(this.lnF.params(), false));
     if (this.head) out.push(...m(this.head.params(), true));
@@ -222,12 +229,12 @@ export class Gpt {
   parameterCount(): number { return this.params().reduce((a, p) => a + p.value.length, 0); }
 }
 
-/** Parses `gpt:L-H-D-T` (layers, heads, width, context), optionally with `-untied`. */
+/** Parses `gpt:L-H-D-T` (layers, heads, width, context), optionally with `-untied`, then `-nobias`. */
 export function parseGptSpec(spec: string): Omit<GptConfig, 'vocab'> | null {
-  const m = /^gpt:(\d+)-(\d+)-(\d+)-(\d+)(-untied)?$/.exec(spec);
+  const m = /^gpt:(\d+)-(\d+)-(\d+)-(\d+)(-untied)?(-nobias)?$/.exec(spec);
   if (!m) return null;
   const [layers, heads, dim, context] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
-  return { layers, heads, dim, context, tied: !m[5] };
+  return { layers, heads, dim, context, tied: !m[5], bias: !m[6] };
 }
 
 export function isGptSpec(spec: string): boolean { return spec.startsWith('gpt:'); }
