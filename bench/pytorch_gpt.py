@@ -10,6 +10,7 @@ Modes:
   train    nanoGPT's character-level Shakespeare recipe (AdamW β=(0.9, 0.99), wd 0.1 on matrices,
            clip 1.0, warmup 100, cosine lr → min-lr), printing the validation loss; the peer of
            `winnow train --model gpt:4-4-128-64 --dataset shakespeare-char`.
+A --model ending in -nobias has no biases in the linear layers and LayerNorms (nanoGPT's bias=False), as winnow's.
 """
 import argparse, json, math, os, struct, sys, time
 import torch
