@@ -10,6 +10,7 @@ Modes:
   train    nanoGPT's character-level Shakespeare recipe (AdamW β=(0.9, 0.99), wd 0.1 on matrices,
            clip 1.0, warmup 100, cosine lr → min-lr), printing the validation loss; the peer of
            `winnow train --model gpt:4-4-128-64 --dataset shakespeare-char`.
+A --model ending in -nobias has no biases in the linear layers and LayerNorms (nanoGPT's bias=False), as winnow's.
 """
 import argparse, json, math, os, struct, sys, time
 import torch
@@ -17,16 +18,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def layer_norm(D, bias):
+    ln = nn.LayerNorm(D)
+    if not bias:  # nanoGPT's LayerNorm(bias=False) (torch 1.13's nn.LayerNorm has no such flag)
+        ln.bias = None
+    return ln
+
+
 class Block(nn.Module):
-    def __init__(self, D, H):
+    def __init__(self, D, H, bias=True):
         super().__init__()
         self.H = H
-        self.ln_1 = nn.LayerNorm(D)
-        self.c_attn = nn.Linear(D, 3 * D)
-        self.c_proj = nn.Linear(D, D)
-        self.ln_2 = nn.LayerNorm(D)
-        self.c_fc = nn.Linear(D, 4 * D)
-        self.mlp_proj = nn.Linear(4 * D, D)
+        self.ln_1 = layer_norm(D, bias)
+        self.c_attn = nn.Linear(D, 3 * D, bias=bias)
+        self.c_proj = nn.Linear(D, D, bias=bias)
+        self.ln_2 = layer_norm(D, bias)
+        self.c_fc = nn.Linear(D, 4 * D, bias=bias)
+        self.mlp_proj = nn.Linear(4 * D, D, bias=bias)
 
     def forward(self, x):
         B, T, D = x.shape
@@ -41,12 +49,12 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, L, H, D, T, V, tied=True):
+    def __init__(self, L, H, D, T, V, tied=True, bias=True):
         super().__init__()
         self.wte = nn.Embedding(V, D)
         self.wpe = nn.Embedding(T, D)
-        self.h = nn.ModuleList([Block(D, H) for _ in range(L)])
-        self.ln_f = nn.LayerNorm(D)
+        self.h = nn.ModuleList([Block(D, H, bias) for _ in range(L)])
+        self.ln_f = layer_norm(D, bias)
         self.lm_head = None if tied else nn.Linear(D, V, bias=False)
         for name, p in self.named_parameters():  # nanoGPT's initialization
             if name.endswith('c_proj.weight') or name.endswith('mlp_proj.weight'):
@@ -150,10 +158,15 @@ def spec_of(s):
     return L, H, D, T
 
 
+def bias_of(s):
+    """gpt:…-nobias: no biases in the linear layers and LayerNorms (nanoGPT's bias=False)."""
+    return not s.endswith('-nobias')
+
+
 def bench(a):
     L, H, D, T = spec_of(a.model)
     torch.manual_seed(a.seed)
-    m = GPT(L, H, D, T, 65)
+    m = GPT(L, H, D, T, 65, bias=bias_of(a.model))
     opt = optimizer(m, 1e-3)
     g = torch.Generator().manual_seed(a.seed)
     xs = torch.randint(0, 65, (a.steps + a.warmup, a.batch, T), generator=g)
@@ -177,7 +190,7 @@ def train(a):
     n = int(0.9 * len(data))
     tr, va = data[:n], data[n:]
     torch.manual_seed(a.seed)
-    m = GPT(L, H, D, T, len(chars))
+    m = GPT(L, H, D, T, len(chars), bias=bias_of(a.model))
     opt = optimizer(m, a.lr)
 
     def batch(d):

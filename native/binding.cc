@@ -725,6 +725,15 @@ napi_value js_fmaPeak(napi_env env, napi_callback_info info) {
   return numberValue(env, flops);
 }
 
+// addressMod64(f32) → the byte address of the array's first element modulo 64 (for allocActivations).
+napi_value js_addressMod64(napi_env env, napi_callback_info info) {
+  Args a(env, info, "addressMod64", 1);
+  int64_t len;
+  const float* p = a.f32(0, "a", &len);
+  if (a.failed) return nullptr;
+  return numberValue(env, (double)(reinterpret_cast<uintptr_t>(p) % 64));
+}
+
 // ---- prepared inference nets -------------------------------------------------------------------
 // A chain of fully connected layers validated and copied once (netCreate + netAddLayer), then run
 // with one call per forward (netForward): at batch 1 the per-call decoding and O(nnz) index checks

@@ -111,5 +111,5 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   X(bool, anyOutside, (const int32_t* v, int64_t len, int64_t bound))
 
 // JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
-#define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(netCreate) E(netAddLayer) E(netForward) \
+#define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(addressMod64) E(netCreate) E(netAddLayer) E(netForward) \
   E(decCreate) E(decSetBlock) E(decSetMatrix) E(decStep) E(decReset) E(matCreate) E(matForward)

@@ -77,19 +77,28 @@ void layerNormBackward(const float* dy, const float* x, const float* gamma, cons
   for (int64_t r = 0; r < d; r++) dgamma[r] = 0.f, dbeta[r] = 0.f;
   for (int64_t j0 = 0; j0 < n; j0 += CB) {
     const int64_t nb = n - j0 < CB ? n - j0 : CB;
-    float a[CB], b[CB], xh[CB];
+    float a[CB], b[CB];
     const float* mu = mean + j0; const float* rs = rstd + j0;
     for (int64_t j = 0; j < nb; j++) a[j] = 0.f, b[j] = 0.f;
     for (int64_t r = 0; r < d; r++) {
       const float* xr = x + r * n + j0; const float* dr = dy + r * n + j0;
       const float g = gamma[r];
-      float sg = 0.f, sb = 0.f;
-      for (int64_t j = 0; j < nb; j++) {
-        xh[j] = (xr[j] - mu[j]) * rs[j];
-        const float dxh = dr[j] * g;
-        a[j] += dxh; b[j] += dxh * xh[j];
+      // dγ and dβ sums in 16 interleaved partial sums, so the loop vectorizes (a single running sum cannot)
+      float pg[16] = {}, pb[16] = {};
+      int64_t j = 0;
+      for (; j + 16 <= nb; j += 16)
+        for (int l = 0; l < 16; l++) {
+          const float h = (xr[j + l] - mu[j + l]) * rs[j + l], dv = dr[j + l], dxh = dv * g;
+          a[j + l] += dxh; b[j + l] += dxh * h;
+          pg[l] += dv * h; pb[l] += dv;
+        }
+      for (; j < nb; j++) {
+        const float h = (xr[j] - mu[j]) * rs[j], dv = dr[j], dxh = dv * g;
+        a[j] += dxh; b[j] += dxh * h;
+        pg[0] += dv * h; pb[0] += dv;
       }
-      for (int64_t j = 0; j < nb; j++) { sg += dr[j] * xh[j]; sb += dr[j]; }
+      float sg = 0.f, sb = 0.f;
+      for (int l = 0; l < 16; l++) { sg += pg[l]; sb += pb[l]; }
       dgamma[r] += sg; dbeta[r] += sb;
     }
     const float invD = 1.0f / (float)d;
@@ -112,10 +121,10 @@ void layerNormBackward(const float* dy, const float* x, const float* gamma, cons
 // b·T + t), per sequence b and head h: P = softmax(QᵀK/√hd, causal), Y = V·Pᵀ. Only the causal
 // triangle is computed (to whole vectors). Two register-blocked micro-kernels do all the products:
 //   lowerAtB : C[i][j] = Σ_d A[i][d]·B[d][j] for the vectors j ≤ i of each row (scores, dP);
-//   rowsTimes: O[d][c] = α Σ_{r ∈ range(c)} A[d][r]·M[r][c] (Y, dV, dK, dQ), where M is a triangular
-//              [T × Tp] matrix and range(c) its nonzero rows for the column chunk of c.
-// Per head the operands are copied into a per-thread scratch with rows padded to whole vectors
-// (Tp = T rounded up to W, padding zero), so no load needs a mask.
+//   rowsTimes: O[d][c] = Σ_{r ∈ range(c)} A[d][r]·M[r][c] (Y, dV, dK, dQ), where M is a triangular
+//              [T × Tp] matrix and range(c) its nonzero rows for the vector of columns holding c.
+// Operands whose rows must be padded to whole vectors (Tp = T rounded up to W, padding zero, so no load
+// needs a mask) are copied per head into a per-thread scratch; when T is a multiple of W they are read in place.
 namespace {
 using namespace simd;
 constexpr int RB = 4;  // rows per register block
@@ -123,9 +132,10 @@ constexpr int CV = 4;  // vectors per column chunk
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// C rows [i0, i0 + rb) (row stride ldc), vectors [j0, j0 + NV·W): A [· × k] (row stride lda), B [k × ·] (stride ldb).
+// C rows [i0, i0 + rb) (row stride ldc), vectors [j0, j0 + NV·W): A [· × k] (element (i, d) at i·ars + d·aks, so a
+// batch-last activation serves as Aᵀ in place), B [k × ·] (stride ldb).
 template <int NR, int NV>
-inline void atbBlock(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t k, float* C, int64_t ldc) {
+inline void atbBlock(const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, int64_t k, float* C, int64_t ldc) {
   V acc[NR][NV];
 #pragma GCC unroll 4
   for (int r = 0; r < NR; r++)
@@ -137,7 +147,7 @@ inline void atbBlock(const float* A, int64_t lda, const float* B, int64_t ldb, i
     for (int v = 0; v < NV; v++) b[v] = load(B + d * ldb + v * W);
 #pragma GCC unroll 4
     for (int r = 0; r < NR; r++) {
-      const V a = set1(A[r * lda + d]);
+      const V a = set1(A[r * ars + d * aks]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] = fma(a, b[v], acc[r][v]);
     }
@@ -149,98 +159,104 @@ inline void atbBlock(const float* A, int64_t lda, const float* B, int64_t ldb, i
 }
 
 template <int NR>
-inline void atbRows(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t k, float* C, int64_t ldc, int64_t width) {
+inline void atbRows(const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, int64_t k, float* C, int64_t ldc, int64_t width) {
   for (int64_t j0 = 0; j0 < width; j0 += CV * W) {
     const int64_t nv = (width - j0) / W >= CV ? CV : (width - j0) / W;
     switch (nv) {
-      case 1: atbBlock<NR, 1>(A, lda, B + j0, ldb, k, C + j0, ldc); break;
-      case 2: atbBlock<NR, 2>(A, lda, B + j0, ldb, k, C + j0, ldc); break;
-      case 3: atbBlock<NR, 3>(A, lda, B + j0, ldb, k, C + j0, ldc); break;
-      default: atbBlock<NR, CV>(A, lda, B + j0, ldb, k, C + j0, ldc); break;
+      case 1: atbBlock<NR, 1>(A, ars, aks, B + j0, ldb, k, C + j0, ldc); break;
+      case 2: atbBlock<NR, 2>(A, ars, aks, B + j0, ldb, k, C + j0, ldc); break;
+      case 3: atbBlock<NR, 3>(A, ars, aks, B + j0, ldb, k, C + j0, ldc); break;
+      default: atbBlock<NR, CV>(A, ars, aks, B + j0, ldb, k, C + j0, ldc); break;
     }
   }
 }
 
-// C [T × Tp]: rows i get the vectors covering j ≤ i (of their row block); A [T × k], B [k × Tp].
-void lowerAtB(const float* A, const float* B, int64_t T, int64_t Tp, int64_t k, float* C) {
+// C [T × ·] (stride ldc): rows i get the vectors covering j ≤ i (of their row block); A [T × k] (strides ars, aks),
+// B [k × ·] (stride ldb, readable to T rounded up to W).
+void lowerAtB(const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, int64_t T, int64_t k, float* C, int64_t ldc) {
   int64_t i0 = 0;
-  for (; i0 + RB <= T; i0 += RB) atbRows<RB>(A + i0 * k, k, B, Tp, k, C + i0 * Tp, Tp, roundUp(i0 + RB, W));
-  for (; i0 < T; i0++) atbRows<1>(A + i0 * k, k, B, Tp, k, C + i0 * Tp, Tp, roundUp(i0 + 1, W));
+  for (; i0 + RB <= T; i0 += RB) atbRows<RB>(A + i0 * ars, ars, aks, B, ldb, k, C + i0 * ldc, ldc, roundUp(i0 + RB, W));
+  for (; i0 < T; i0++) atbRows<1>(A + i0 * ars, ars, aks, B, ldb, k, C + i0 * ldc, ldc, roundUp(i0 + 1, W));
 }
 
-// O rows [d0, d0+NR) (stride ldo), columns [c0, c0 + cnt), cnt ≤ NV·W: α Σ_{r0 ≤ r < r1} A[d][r]·M[r][c].
-template <int NR, int NV>
-inline void rowsBlock(const float* A, int64_t lda, const float* M, int64_t ldm, int64_t r0, int64_t r1, float alpha,
-                      float* O, int64_t ldo, int64_t cnt) {
-  V acc[NR][NV];
-#pragma GCC unroll 4
-  for (int r = 0; r < NR; r++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) acc[r][v] = zero();
-  for (int64_t q = r0; q < r1; q++) {
-    V m[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) m[v] = load(M + q * ldm + v * W);
-#pragma GCC unroll 4
-    for (int r = 0; r < NR; r++) {
-      const V a = set1(A[r * lda + q]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[r][v] = fma(a, m[v], acc[r][v]);
-    }
-  }
-  const V va = set1(alpha);
-#pragma GCC unroll 4
-  for (int r = 0; r < NR; r++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) {
-      const int64_t left = cnt - (int64_t)v * W;
-      if (left >= W) store(O + r * ldo + v * W, mul(va, acc[r][v]));
-      else if (left > 0) storen(O + r * ldo + v * W, mul(va, acc[r][v]), (int)left);
-    }
-}
-
+// O rows [d0, d0+NR) (stride ldo), columns [c0, c0 + cnt), cnt ≤ W: Σ_{r0 ≤ r < r1} A[d][r]·M[r][c].
 template <int NR>
-inline void rowsChunk(const float* A, int64_t lda, const float* M, int64_t ldm, int64_t r0, int64_t r1, float alpha,
+inline void rowsBlock(const float* A, int64_t lda, const float* M, int64_t ldm, int64_t r0, int64_t r1,
                       float* O, int64_t ldo, int64_t cnt) {
-  switch ((cnt + W - 1) / W) {
-    case 1: rowsBlock<NR, 1>(A, lda, M, ldm, r0, r1, alpha, O, ldo, cnt); break;
-    case 2: rowsBlock<NR, 2>(A, lda, M, ldm, r0, r1, alpha, O, ldo, cnt); break;
-    case 3: rowsBlock<NR, 3>(A, lda, M, ldm, r0, r1, alpha, O, ldo, cnt); break;
-    default: rowsBlock<NR, CV>(A, lda, M, ldm, r0, r1, alpha, O, ldo, cnt); break;
+  V acc[NR];
+#pragma GCC unroll 8
+  for (int r = 0; r < NR; r++) acc[r] = zero();
+  for (int64_t q = r0; q < r1; q++) {
+    const V m = load(M + q * ldm);
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; r++) acc[r] = fma(set1(A[r * lda + q]), m, acc[r]);
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < NR; r++) {
+    if (cnt >= W) store(O + r * ldo, acc[r]);
+    else storen(O + r * ldo, acc[r], (int)cnt);
   }
 }
 
-// O [rows × T] (stride ldo) = α·A·M over the causal range: A [rows × T] (stride lda), M [T × Tp].
-// upper: M[r][c] ≠ 0 only for r ≥ c (P, dS: sums run from the chunk's first column to T);
-// else:  M[r][c] ≠ 0 only for r ≤ c (Pᵀ, dSᵀ: sums run up to the chunk's last column).
-void rowsTimes(const float* A, int64_t lda, int64_t rows, const float* M, int64_t T, int64_t Tp, bool upper, float alpha,
+// O [rows × T] (stride ldo) = A·M over the causal range: A [rows × T] (stride lda), M [T × ·] (stride
+// ldm ≥ T rounded up to W, padding zero). One vector of columns at a time, each summing only the rows
+// its columns need, so the products cost the triangle, not the square:
+// upper: M[r][c] ≠ 0 only for r ≥ c (P, dS: sums run from the vector's first column to T);
+// else:  M[r][c] ≠ 0 only for r ≤ c (Pᵀ, dSᵀ: sums run up to the vector's last column).
+void rowsTimes(const float* A, int64_t lda, int64_t rows, const float* M, int64_t ldm, int64_t T, bool upper,
                float* O, int64_t ldo) {
-  for (int64_t c0 = 0; c0 < T; c0 += CV * W) {
-    const int64_t cnt = T - c0 < CV * W ? T - c0 : CV * W;
+  for (int64_t c0 = 0; c0 < T; c0 += W) {
+    const int64_t cnt = T - c0 < W ? T - c0 : W;
     const int64_t r0 = upper ? c0 : 0, r1 = upper ? T : c0 + cnt;
     int64_t d = 0;
-    for (; d + RB <= rows; d += RB) rowsChunk<RB>(A + d * lda, lda, M + c0, Tp, r0, r1, alpha, O + d * ldo + c0, ldo, cnt);
-    for (; d < rows; d++) rowsChunk<1>(A + d * lda, lda, M + c0, Tp, r0, r1, alpha, O + d * ldo + c0, ldo, cnt);
+    for (; d + 8 <= rows; d += 8) rowsBlock<8>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
+    for (; d + 4 <= rows; d += 4) rowsBlock<4>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
+    for (; d < rows; d++) rowsBlock<1>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
   }
 }
 
-// dst[j][i] = src[i][j] for i, j < T (row strides Tp), in 16 × 16 tiles: the strided side stays in cache at long T.
-inline void transposeSquare(const float* src, int64_t T, int64_t Tp, float* dst) {
+#if defined(__AVX512F__)
+// dst (16 rows, stride ldd) ← the transpose of src (16 rows, stride lds), in registers: 2-element, 4-element
+// and 128-bit-lane shuffles.
+inline void transpose16(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 16; i += 2) { t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]); }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int g = 0; g < 16; g += 8)
+    for (int i = 0; i < 4; i++) {
+      t[g + i] = _mm512_shuffle_f32x4(r[g + i], r[g + i + 4], 0x88);
+      t[g + i + 4] = _mm512_shuffle_f32x4(r[g + i], r[g + i + 4], 0xDD);
+    }
+  for (int i = 0; i < 8; i++) {
+    _mm512_storeu_ps(dst + i * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_ps(dst + (i + 8) * ldd, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
+  }
+}
+#endif
+
+// dst[j][i] = src[i][j] for the 16 × 16 blocks of the lower block triangle of src (row block ≥ column block; row
+// strides Tp): the blocks of Pᵀ and dSᵀ that rowsTimes reads. Full blocks are transposed in registers (AVX-512).
+inline void transposeLower(const float* src, int64_t T, int64_t Tp, float* dst) {
   constexpr int64_t TB = 16;
   for (int64_t i0 = 0; i0 < T; i0 += TB) {
     const int64_t i1 = i0 + TB < T ? i0 + TB : T;
-    for (int64_t j0 = 0; j0 < T; j0 += TB) {
+    for (int64_t j0 = 0; j0 <= i0; j0 += TB) {
       const int64_t j1 = j0 + TB < T ? j0 + TB : T;
+#if defined(__AVX512F__)
+      if (i1 - i0 == TB && j1 - j0 == TB) { transpose16(src + i0 * Tp + j0, Tp, dst + j0 * Tp + i0, Tp); continue; }
+#endif
       for (int64_t i = i0; i < i1; i++)
         for (int64_t j = j0; j < j1; j++) dst[j * Tp + i] = src[i * Tp + j];
     }
   }
 }
 
-// dst [T × ld] ← Xᵀ for X = src [k × T] (row stride ldsrc)
-inline void transposeIn(const float* src, int64_t ldsrc, int64_t k, int64_t T, float* dst, int64_t ld) {
-  for (int64_t d = 0; d < k; d++) for (int64_t t = 0; t < T; t++) dst[t * ld + d] = src[d * ldsrc + t];
-}
 // dst [k × Tp] ← src [k × T] (row stride ldsrc), padding columns zero
 inline void copyPadded(const float* src, int64_t ldsrc, int64_t k, int64_t T, int64_t Tp, float* dst) {
   for (int64_t d = 0; d < k; d++) {
@@ -264,23 +280,26 @@ struct AttnScratch {
 thread_local AttnScratch attnScratch;
 }  // namespace
 
+// When T is a whole number of vectors (the usual context lengths), K and V are read in place from qkv,
+// the scores are computed straight into the stored probabilities, and the backward reads them there:
+// no copies but the two small transposes the products need.
 bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t D, float* y, float* p) {
   const int64_t N = B * T, hd = D / H, Tp = roundUp(T, W);
+  const bool whole = Tp == T;
   const float scale = 1.0f / std::sqrt((float)hd);
-  float* qt = attnScratch.get(T * hd + hd * Tp + 2 * T * Tp);
-  if (!qt) return false;
-  float* kp = qt + T * hd;  // Qᵀ [T × hd] (scaled), K [hd × Tp]
-  float* s = kp + hd * Tp;  // scores, then P [T × Tp] (zero right of the diagonal)
-  float* pt = s + T * Tp;   // Pᵀ [T × Tp]
+  float* kp = attnScratch.get(hd * Tp + 2 * T * Tp);
+  if (!kp) return false;    // K [hd × Tp] (when T is not whole)
+  float* sp = kp + hd * Tp; // scores, then P [T × Tp] (zero right of the diagonal; when T is not whole)
+  float* pt = sp + T * Tp;  // Pᵀ [T × Tp]
   for (int64_t b = 0; b < B; b++) {
     for (int64_t h = 0; h < H; h++) {
       const float* q = qkv + h * hd * N + b * T;
       const float* k = qkv + (D + h * hd) * N + b * T;
       const float* v = qkv + (2 * D + h * hd) * N + b * T;
       float* ph = p + (b * H + h) * T * T;
-      for (int64_t d = 0; d < hd; d++) for (int64_t t = 0; t < T; t++) qt[t * hd + d] = q[d * N + t] * scale;
-      copyPadded(k, N, hd, T, Tp, kp);
-      lowerAtB(qt, kp, T, Tp, hd, s);
+      float* s = whole ? ph : sp;
+      if (!whole) copyPadded(k, N, hd, T, Tp, kp);
+      lowerAtB(q, 1, N, whole ? k : kp, whole ? N : Tp, T, hd, s, Tp);  // QᵀK (scaled in the softmax)
       for (int64_t i = 0; i < T; i++) {
         float* r = s + i * Tp;
         const int64_t len = i + 1, lv = roundUp(len, W);
@@ -291,7 +310,7 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
           for (int l = 0; l < W; l++) pm[l] = r[j + l] > pm[l] ? r[j + l] : pm[l];
         float m = pm[0];
         for (int l = 1; l < W; l++) m = pm[l] > m ? pm[l] : m;
-        for (int64_t j = 0; j < lv; j++) r[j] = expApprox(r[j] - m);
+        for (int64_t j = 0; j < lv; j++) r[j] = expApprox(scale * (r[j] - m));
         for (int64_t j = len; j < Tp; j++) r[j] = 0.f;
         float part[16] = {};
         for (int64_t j = 0; j < lv; j += W)
@@ -300,11 +319,11 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
         for (int l = 0; l < W; l++) sum += part[l];
         const float inv = 1.0f / sum;
         for (int64_t j = 0; j < lv; j++) r[j] *= inv;
-        std::memcpy(ph + i * T, r, (size_t)T * sizeof(float));
+        if (!whole) std::memcpy(ph + i * T, r, (size_t)T * sizeof(float));
       }
-      transposeSquare(s, T, Tp, pt);
+      transposeLower(s, T, Tp, pt);
       for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) pt[j * Tp + i] = 0.f;
-      rowsTimes(v, N, hd, pt, T, Tp, false, 1.0f, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
+      rowsTimes(v, N, hd, pt, Tp, T, false, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
     }
   }
   return true;
@@ -313,22 +332,21 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
 bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, int64_t B, int64_t T, int64_t H, int64_t D,
                              float* dqkv) {
   const int64_t N = B * T, hd = D / H, Tp = roundUp(T, W);
+  const bool whole = Tp == T;
   const float scale = 1.0f / std::sqrt((float)hd);
-  float* gt = attnScratch.get(T * hd + hd * Tp + 3 * T * Tp);
-  if (!gt) return false;
-  float* vp = gt + T * hd;  // dYᵀ [T × hd], V [hd × Tp]
-  float* P = vp + hd * Tp;  // P [T × Tp]
-  float* ds = P + T * Tp;   // dP, then dS·(1/√hd) [T × Tp]
+  float* vp = attnScratch.get(hd * Tp + 3 * T * Tp);
+  if (!vp) return false;    // V [hd × Tp] (when T is not whole)
+  float* Pp = vp + hd * Tp; // P [T × Tp] (when T is not whole)
+  float* ds = Pp + T * Tp;  // dP, then dS·(1/√hd) [T × Tp]
   float* dst = ds + T * Tp; // (dS/√hd)ᵀ [T × Tp]
   for (int64_t b = 0; b < B; b++) {
     for (int64_t h = 0; h < H; h++) {
       const int64_t qo = h * hd * N + b * T, ko = (D + h * hd) * N + b * T, vo = (2 * D + h * hd) * N + b * T;
       const float* g = dy + h * hd * N + b * T;
       const float* ph = p + (b * H + h) * T * T;
-      transposeIn(g, N, hd, T, gt, hd);
-      copyPadded(qkv + vo, N, hd, T, Tp, vp);
-      copyPadded(ph, T, T, T, Tp, P);
-      lowerAtB(gt, vp, T, Tp, hd, ds);  // dP = dYᵀ·V
+      if (!whole) { copyPadded(qkv + vo, N, hd, T, Tp, vp); copyPadded(ph, T, T, T, Tp, Pp); }
+      const float* P = whole ? ph : Pp;
+      lowerAtB(g, 1, N, whole ? qkv + vo : vp, whole ? N : Tp, T, hd, ds, Tp);  // dP = dYᵀ·V
       for (int64_t i = 0; i < T; i++) {
         float* r = ds + i * Tp;
         const float* pr = P + i * Tp;
@@ -341,11 +359,11 @@ bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, 
         for (int64_t j = 0; j < lv; j++) r[j] = scale * pr[j] * (r[j] - dot);
         for (int64_t j = lv; j < Tp; j++) r[j] = 0.f;
       }
-      transposeSquare(ds, T, Tp, dst);
+      transposeLower(ds, T, Tp, dst);
       for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) dst[j * Tp + i] = 0.f;
-      rowsTimes(g, N, hd, P, T, Tp, true, 1.0f, dqkv + vo, N);             // dV = dY·P
-      rowsTimes(qkv + qo, N, hd, ds, T, Tp, true, 1.0f, dqkv + ko, N);     // dK = Q·dS/√hd
-      rowsTimes(qkv + ko, N, hd, dst, T, Tp, false, 1.0f, dqkv + qo, N);   // dQ = K·(dS/√hd)ᵀ
+      rowsTimes(g, N, hd, P, Tp, T, true, dqkv + vo, N);            // dV = dY·P
+      rowsTimes(qkv + qo, N, hd, ds, Tp, T, true, dqkv + ko, N);    // dK = Q·dS/√hd
+      rowsTimes(qkv + ko, N, hd, dst, Tp, T, false, dqkv + qo, N);  // dQ = K·(dS/√hd)ᵀ
     }
   }
   return true;

@@ -223,6 +223,13 @@ export interface Backend {
   prepareDecoder(spec: DecoderSpec): PreparedDecoder;
   /** Prepares one matrix in a decoder format (kernel tests, benchmarks). */
   prepareMatvec(format: DecoderFormat, rows: number, cols: number, weights: F32, bias: F32 | null): PreparedMatvec;
+
+  /**
+   * A zeroed Float32Array of `len` floats whose data starts on a 64-byte boundary (native only; a
+   * plain array where absent): the sparse kernels read such activations in place instead of copying
+   * them to an aligned scratch first. The GPT allocates its activation buffers with it.
+   */
+  allocActivations?(len: number): F32;
 }
 
 /** Output spatial size of a convolution or pooling window. */

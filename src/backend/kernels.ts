@@ -17,7 +17,7 @@ export const KERNEL_NAMES = [
 
 /** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets. */
 export const NATIVE_ONLY_EXPORTS = [
-  'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'netCreate', 'netAddLayer', 'netForward',
+  'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'addressMod64', 'netCreate', 'netAddLayer', 'netForward',
   'decCreate', 'decSetBlock', 'decSetMatrix', 'decStep', 'decReset', 'matCreate', 'matForward',
 ] as const;
 
@@ -28,9 +28,9 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 /** The typed signature of every kernel (from the Backend interface, where each is documented). */
 export type KernelFns = Pick<Backend, KernelName>;
 
-// Compile-time check: KERNEL_NAMES is exactly the Backend's methods except the prepared ones
-// (which native.ts builds from the net*, dec* and mat* exports).
-type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+// Compile-time check: KERNEL_NAMES is exactly the Backend's methods except the prepared ones (which native.ts
+// builds from the net*, dec* and mat* exports) and allocActivations (an optional allocator).
+type MethodNames<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const kernelNamesMatchBackend: Same<KernelName, Exclude<MethodNames<Backend>, 'prepareInference' | 'prepareDecoder' | 'prepareMatvec'>> = true;
+const kernelNamesMatchBackend: Same<KernelName, Exclude<MethodNames<Backend>, 'prepareInference' | 'prepareDecoder' | 'prepareMatvec' | 'allocActivations'>> = true;
 void kernelNamesMatchBackend;

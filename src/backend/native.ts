@@ -21,6 +21,7 @@ interface NativeAddon extends KernelFns {
   supportedIsas(): string[];
   setIsa(isa: string): string;
   fmaPeak(iters: number): number;
+  addressMod64(a: Float32Array): number;
   netCreate(): object;
   netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array, format: number, offsets: Uint8Array): void;
   netForward(net: object, x: Float32Array, n: number, out: Float32Array): void;
@@ -72,6 +73,12 @@ function wrap(addon: NativeAddon): NativeBackend {
     supportedIsas: () => addon.supportedIsas() as Isa[],
     setIsa: (isa: Isa) => addon.setIsa(isa) as Isa,
     fmaPeak: (iters: number) => addon.fmaPeak(iters),
+    allocActivations: (len: number): Float32Array => {
+      // An ArrayBuffer's data never moves (it lives outside V8's heap), so the offset found once stays right.
+      const buf = new ArrayBuffer(4 * len + 64);
+      const off = (64 - addon.addressMod64(new Float32Array(buf, 0, 1))) % 64;
+      return new Float32Array(buf, off, len);
+    },
     prepareInference: (layers: InferenceLayer[]): InferenceNet => {
       const net = addon.netCreate();
       const none = new Int32Array(0), noOffsets = new Uint8Array(0);

@@ -12,7 +12,7 @@ const MAX = { layers: 96, heads: 128, dim: 8192, context: 8192, vocab: 1 << 20, 
 /** The configuration of a spec for a vocabulary, with its limits checked (UserError naming the flag). */
 export function gptConfig(spec: string, vocab: number, flag = '--model'): GptConfig {
   const c = parseGptSpec(spec);
-  if (!c) throw new UserError(`${flag} ${spec}: expected gpt:LAYERS-HEADS-WIDTH-CONTEXT (e.g. gpt:4-4-128-64), optionally with -untied`);
+  if (!c) throw new UserError(`${flag} ${spec}: expected gpt:LAYERS-HEADS-WIDTH-CONTEXT (e.g. gpt:4-4-128-64), optionally with -untied and then -nobias`);
   for (const k of ['layers', 'heads', 'dim', 'context'] as const) {
     if (!(c[k] >= 1 && c[k] <= MAX[k])) throw new UserError(`${flag} ${spec}: ${k} must be in [1, ${MAX[k]}], got ${c[k]}`);
   }

@@ -32,11 +32,16 @@ export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** A growable scratch buffer: returns an array with at least `len` floats, reusing it across steps. */
+/**
+ * A growable scratch buffer: returns an array with at least `len` floats, reusing it across steps.
+ * Given a backend with `allocActivations` and `aligned` set (the GPT's buffers), a new array starts on a
+ * 64-byte boundary, so the sparse kernels read it in place; other models keep plain arrays.
+ */
 export class Scratch {
-  private buf = new Float32Array(0);
-  get(len: number): Float32Array {
-    if (this.buf.length < len) this.buf = new Float32Array(len);
+  private buf: F32 = new Float32Array(0);
+  constructor(private readonly aligned = false) {}
+  get(len: number, be?: Backend): F32 {
+    if (this.buf.length < len) this.buf = this.aligned && be?.allocActivations ? be.allocActivations(len) : new Float32Array(len);
     return this.buf;
   }
 }

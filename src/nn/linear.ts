@@ -1,16 +1,18 @@
 // Fully connected layer: y[out × n] = act(W[out × in] · x[in × n] + b). Dense or sparse storage.
 import type { Backend, F32 } from '../backend/backend.js';
-import { Scratch } from './layer.js';
+import { Scratch, type Param } from './layer.js';
 import { WeightLayer, type Activation, type StorageOptions } from './weight-layer.js';
 
 export class Linear extends WeightLayer {
   readonly kind = 'fc' as const;
   readonly inShape: readonly number[];
   readonly outShape: readonly number[];
-  private readonly out = new Scratch();
-  private readonly dx = new Scratch();
+  private readonly out = new Scratch(this.storageOptions.alignedActivations);
+  private readonly dx = new Scratch(this.storageOptions.alignedActivations);
   private x: F32 = new Float32Array(0);
   private y: F32 = new Float32Array(0);
+  /** false: no bias parameter (it stays 0 and the bias kernels are skipped), as nanoGPT's bias=False */
+  hasBias = true;
 
   constructor(name: string, inFeatures: number, outFeatures: number, activation: Activation, options: StorageOptions = {}) {
     super(name, outFeatures, inFeatures, activation, options);
@@ -24,19 +26,21 @@ export class Linear extends WeightLayer {
 
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
-    const y = this.out.get(this.weights.rows * n);
+    const y = this.out.get(this.weights.rows * n, be);
     this.weights.forward(be, x, n, y);
-    be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
     this.y = y;
     return y;
   }
 
+  override params(): Param[] { return this.hasBias ? super.params() : super.params().slice(0, 1); }
+
   backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
-    be.rowSum(dy, rows, n, this.biasGrad);
+    if (this.hasBias) be.rowSum(dy, rows, n, this.biasGrad);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
-    const dx = needInput ? this.dx.get(this.weights.cols * n) : null;
+    const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
     this.weights.backward(be, dy, this.x, n, dx);
     return dx;
   }

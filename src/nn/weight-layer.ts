@@ -12,6 +12,8 @@ export interface StorageOptions {
   sparseThreshold?: number | SparseSwitch;
   /** Use the kernels for many activation columns (WeightMatrix.wideKernels): the GPT's B·T; other models keep the stored summation order. */
   wideColumns?: boolean;
+  /** Allocate the layer's activation buffers 64-byte aligned (Scratch): set by the GPT. */
+  alignedActivations?: boolean;
 }
 
 export abstract class WeightLayer implements Layer {

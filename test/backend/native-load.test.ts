@@ -31,6 +31,20 @@ test('the addon exports exactly the kernels listed in src/backend/kernels.ts (na
   for (const k of ADDON_EXPORTS) assert.equal(typeof addon[k], 'function', k);
 });
 
+test('allocActivations gives zeroed arrays of the asked length starting on 64-byte boundaries; the reference has none', () => {
+  const r = nativeAddonPath();
+  assert.ok('path' in r);
+  const addon = createRequire(import.meta.url)(r.path) as { addressMod64(a: Float32Array): number };
+  for (const len of [1, 5, 16, 1000, 98304]) {
+    const a = nb.allocActivations!(len);
+    assert.equal(a.length, len);
+    assert.equal(addon.addressMod64(a), 0, `length ${len}`);
+    assert.ok(a.every((v) => v === 0));
+  }
+  assert.equal(addon.addressMod64(nb.allocActivations!(32).subarray(3)), 12);
+  assert.equal(referenceBackend.allocActivations, undefined);
+});
+
 test('getBackend falls back to the reference with exactly one warning line when the addon is missing', () => {
   const saved = process.env['WINNOW_NATIVE_ADDON'], required = process.env['WINNOW_REQUIRE_NATIVE'];
   process.env['WINNOW_NATIVE_ADDON'] = '/nonexistent/winnow_native.node';

@@ -65,7 +65,9 @@ test('layerNormForward and layerNormBackward match the reference (accumulate on 
 test('causalAttentionForward and causalAttentionBackward match the reference (awkward shapes, every ISA)', () => {
   const rng = new Rng(4103);
   // [B, T, H, D]: T = 1, hd = 1, odd sizes, T and hd off the SIMD width, the baby GPT's head shape
-  const shapes: Array<[number, number, number, number]> = [[1, 1, 1, 1], [2, 1, 3, 3], [1, 5, 1, 7], [3, 17, 2, 6], [2, 33, 3, 15], [1, 64, 4, 128], [2, 40, 1, 48], [1, 70, 5, 35]];
+  const shapes: Array<[number, number, number, number]> = [[1, 1, 1, 1], [2, 1, 3, 3], [1, 5, 1, 7], [3, 17, 2, 6], [2, 33, 3, 15], [1, 64, 4, 128], [2, 40, 1, 48], [1, 70, 5, 35],
+    // T a whole number of vectors with B > 1 (K, V and P read in place, full 16 × 16 transposes)
+    [3, 64, 2, 64], [2, 16, 1, 8], [2, 48, 3, 24]];
   for (let c = 0; c < 12; c++) shapes.push([1 + rng.int(3), 1 + rng.int(40), 1 + rng.int(4), 0].map((v, i, a) => (i === 3 ? a[2]! * (1 + rng.int(20)) : v)) as [number, number, number, number]);
   for (const [B, T, H, D] of shapes) {
     const N = B * T, qkv = randF32(rng, 3 * D * N, -2, 2), dy = randF32(rng, D * N);

@@ -165,12 +165,24 @@ function modelCheck(be: Backend, cfg: GptConfig, density: number, storage: 'dens
 }
 
 test('whole-model gradients (embeddings, blocks, head, cross-entropy) match central differences', () => {
-  modelCheck(ref, { layers: 2, heads: 2, dim: 6, context: 5, vocab: 7, tied: true }, 1, 'dense', 7101);
-  modelCheck(ref, { layers: 1, heads: 3, dim: 9, context: 4, vocab: 11, tied: false }, 1, 'dense', 7102);
-  modelCheck(ref, { layers: 2, heads: 1, dim: 8, context: 3, vocab: 5, tied: true }, 0.5, 'sparse', 7103);
-  modelCheck(ref, { layers: 1, heads: 2, dim: 8, context: 6, vocab: 6, tied: false }, 0.6, 'dense', 7104);
-  modelCheck(nb, { layers: 2, heads: 2, dim: 8, context: 7, vocab: 9, tied: true }, 1, 'dense', 7105);
-  modelCheck(nb, { layers: 1, heads: 2, dim: 8, context: 4, vocab: 9, tied: false }, 0.5, 'sparse', 7106);
+  modelCheck(ref, { layers: 2, heads: 2, dim: 6, context: 5, vocab: 7, tied: true, bias: true }, 1, 'dense', 7101);
+  modelCheck(ref, { layers: 1, heads: 3, dim: 9, context: 4, vocab: 11, tied: false, bias: true }, 1, 'dense', 7102);
+  modelCheck(ref, { layers: 2, heads: 1, dim: 8, context: 3, vocab: 5, tied: true, bias: true }, 0.5, 'sparse', 7103);
+  modelCheck(ref, { layers: 1, heads: 2, dim: 8, context: 6, vocab: 6, tied: false, bias: true }, 0.6, 'dense', 7104);
+  modelCheck(nb, { layers: 2, heads: 2, dim: 8, context: 7, vocab: 9, tied: true, bias: true }, 1, 'dense', 7105);
+  modelCheck(nb, { layers: 1, heads: 2, dim: 8, context: 4, vocab: 9, tied: false, bias: true }, 0.5, 'sparse', 7106);
+  // without biases (nanoGPT's bias=False: `-nobias`)
+  modelCheck(ref, { layers: 2, heads: 2, dim: 6, context: 5, vocab: 7, tied: true, bias: false }, 1, 'dense', 7107);
+  modelCheck(nb, { layers: 1, heads: 2, dim: 8, context: 4, vocab: 9, tied: false, bias: false }, 0.5, 'sparse', 7108);
+});
+
+test('gpt:…-nobias has no bias parameters (linear layers and LayerNorms), -untied-nobias also an own head', () => {
+  const names = (spec: string): string[] => buildGpt(gptConfig(spec, 7), { seed: 1 }).params().map((p) => p.name);
+  const withBias = names('gpt:1-1-4-3'), without = names('gpt:1-1-4-3-nobias');
+  assert.equal(without.filter((n) => n.endsWith('.bias')).length, 0);
+  assert.deepEqual(without, withBias.filter((n) => !n.endsWith('.bias')));
+  assert.ok(names('gpt:1-1-4-3-untied-nobias').includes('lm_head.weight'));
+  assert.equal(gptConfig('gpt:1-1-4-3-nobias', 7).bias, false);
 });
 
 test('native and reference backends agree on the loss and every gradient of a model', () => {

@@ -20,6 +20,8 @@ export interface GptConfig {
   vocab: number;
   /** the head shares the token embedding's matrix */
   tied: boolean;
+  /** the linear layers and LayerNorms have biases (GPT-2); false: none, as nanoGPT's default bias=False */
+  bias: boolean;
 }
 
 /** A lookup table [rows × D] (token or position embedding, or an untied head without bias): a maskable weight matrix. */
@@ -28,8 +30,8 @@ export class Matrix extends WeightLayer {
   readonly inShape: readonly number[];
   readonly outShape: readonly number[];
   private x: F32 = new Float32Array(0);
-  private readonly out = new Scratch();
-  private readonly dxBuf = new Scratch();
+  private readonly out = new Scratch(true);
+  private readonly dxBuf = new Scratch(true);
 
   constructor(name: string, rows: number, cols: number, options: StorageOptions = {}) {
     super(name, rows, cols, 'none', options);
@@ -41,13 +43,13 @@ export class Matrix extends WeightLayer {
   /** As a head: y[rows × n] = W·x, no bias. */
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
-    const y = this.out.get(this.weights.rows * n);
+    const y = this.out.get(this.weights.rows * n, be);
     this.weights.forward(be, x, n, y);
     return y;
   }
   /** As a head: overwrites the weight gradient; returns dx. */
   backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
-    const dx = needInput ? this.dxBuf.get(this.weights.cols * n) : null;
+    const dx = needInput ? this.dxBuf.get(this.weights.cols * n, be) : null;
     this.weights.backward(be, dy, this.x, n, dx);
     return dx;
   }
@@ -57,25 +59,28 @@ export class Matrix extends WeightLayer {
 
 export class LayerNorm {
   readonly gamma: F32; readonly beta: F32; readonly dgamma: F32; readonly dbeta: F32;
+  /** false: beta is not a parameter (stays 0), as nanoGPT's LayerNorm with bias=False */
+  hasBias = true;
   private x: F32 = new Float32Array(0);
-  private readonly y = new Scratch(); private readonly dx = new Scratch();
-  private readonly mean = new Scratch(); private readonly rstd = new Scratch();
+  private readonly y = new Scratch(true); private readonly dx = new Scratch(true);
+  private readonly mean = new Scratch(true); private readonly rstd = new Scratch(true);
   constructor(readonly name: string, readonly dim: number) {
     this.gamma = new Float32Array(dim).fill(1); this.beta = new Float32Array(dim);
     this.dgamma = new Float32Array(dim); this.dbeta = new Float32Array(dim);
   }
   params(): Param[] {
-    return [{ name: `${this.name}.weight`, value: this.gamma, grad: this.dgamma }, { name: `${this.name}.bias`, value: this.beta, grad: this.dbeta }];
+    const w = { name: `${this.name}.weight`, value: this.gamma, grad: this.dgamma };
+    return this.hasBias ? [w, { name: `${this.name}.bias`, value: this.beta, grad: this.dbeta }] : [w];
   }
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
-    const y = this.y.get(this.dim * n);
+    const y = this.y.get(this.dim * n, be);
     be.layerNormForward(x, this.gamma, this.beta, this.dim, n, y, this.mean.get(n), this.rstd.get(n));
     return y;
   }
   /** Adds dL/dx into `into` when given, else returns its own buffer. */
   backward(be: Backend, dy: F32, n: number, into: F32 | null): F32 {
-    const dx = into ?? this.dx.get(this.dim * n);
+    const dx = into ?? this.dx.get(this.dim * n, be);
     be.layerNormBackward(dy, this.x, this.gamma, this.mean.get(n), this.rstd.get(n), this.dim, n, dx, this.dgamma, this.dbeta, into !== null);
     return dx;
   }
@@ -84,18 +89,19 @@ export class LayerNorm {
 export class Block {
   readonly ln1: LayerNorm; readonly attn: Linear; readonly proj: Linear;
   readonly ln2: LayerNorm; readonly fc: Linear; readonly fcProj: Linear;
-  private readonly att = new Scratch(); private readonly probs = new Scratch();
-  private readonly dqkv = new Scratch(); private readonly gelu = new Scratch();
+  private readonly att = new Scratch(true); private readonly probs = new Scratch(true);
+  private readonly dqkv = new Scratch(true); private readonly gelu = new Scratch(true);
   private qkv: F32 = new Float32Array(0); private fcOut: F32 = new Float32Array(0);
   private B = 0; private T = 0;
 
-  constructor(readonly name: string, readonly dim: number, readonly heads: number, options: StorageOptions) {
+  constructor(readonly name: string, readonly dim: number, readonly heads: number, options: StorageOptions, bias = true) {
     this.ln1 = new LayerNorm(`${name}.ln_1`, dim);
     this.attn = new Linear(`${name}.attn.c_attn`, dim, 3 * dim, 'none', options);
     this.proj = new Linear(`${name}.attn.c_proj`, dim, dim, 'none', options);
     this.ln2 = new LayerNorm(`${name}.ln_2`, dim);
     this.fc = new Linear(`${name}.mlp.c_fc`, dim, 4 * dim, 'none', options);
     this.fcProj = new Linear(`${name}.mlp.c_proj`, 4 * dim, dim, 'none', options);
+    if (!bias) for (const l of [this.ln1, this.ln2, this.attn, this.proj, this.fc, this.fcProj]) l.hasBias = false;
   }
 
   weightLayers(): WeightLayer[] { return [this.attn, this.proj, this.fc, this.fcProj]; }
@@ -108,13 +114,13 @@ export class Block {
     const D = this.dim, N = B * T;
     this.B = B; this.T = T;
     this.qkv = this.attn.forward(be, this.ln1.forward(be, x, N), N);
-    const y = this.att.get(D * N);
+    const y = this.att.get(D * N, be);
     attentionForward(be, this.qkv, B, T, this.heads, D, y, this.probs.get(B * this.heads * T * T));
     // residual adds in place on the projections' own output buffers (kept until their next forward)
     const mid = this.proj.forward(be, y, N);
     addInto(be, mid, x, D * N);
     this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N);
-    const g = this.gelu.get(4 * D * N);
+    const g = this.gelu.get(4 * D * N, be);
     be.geluForward(this.fcOut, g, 4 * D * N);
     const out = this.fcProj.forward(be, g, N);
     addInto(be, out, mid, D * N);
@@ -129,7 +135,7 @@ export class Block {
     const dln2 = this.fc.backward(be, dg, N, true)!;
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
-    const dqkv = this.dqkv.get(3 * D * N);
+    const dqkv = this.dqkv.get(3 * D * N, be);
     attentionBackward(be, dy, this.qkv, this.probs.get(B * this.heads * T * T), B, T, this.heads, D, dqkv);
     const dln1 = this.attn.backward(be, dqkv, N, true)!;
     this.ln1.backward(be, dln1, N, dout); // dout is now dL/dx
@@ -139,16 +145,17 @@ export class Block {
 
 export class Gpt {
   readonly wte: Matrix; readonly wpe: Matrix; readonly blocks: Block[]; readonly lnF: LayerNorm; readonly head: Matrix | null;
-  private readonly emb = new Scratch(); private readonly dlogits = new Scratch(); private readonly dres = new Scratch();
+  private readonly emb = new Scratch(true); private readonly dlogits = new Scratch(true); private readonly dres = new Scratch(true);
   private tokens: I32 = new Int32Array(0); private B = 0; private T = 0;
 
   constructor(readonly config: GptConfig, storage: StorageOptions = {}) {
     const { layers, heads, dim, context, vocab, tied } = config;
-    const options: StorageOptions = { ...storage, wideColumns: true }; // B·T activation columns
+    const options: StorageOptions = { ...storage, wideColumns: true, alignedActivations: true }; // B·T activation columns
     this.wte = new Matrix('wte', vocab, dim, options);
     this.wpe = new Matrix('wpe', context, dim, options);
-    this.blocks = Array.from({ length: layers }, (_, i) => new Block(`h.${i}`, dim, heads, options));
+    this.blocks = Array.from({ length: layers }, (_, i) => new Block(`h.${i}`, dim, heads, options, config.bias));
     this.lnF = new LayerNorm('ln_f', dim);
+    this.lnF.hasBias = config.bias;
     this.head = tied ? null : new Matrix('lm_head', vocab, dim, options);
   }
 
@@ -163,9 +170,9 @@ export class Gpt {
     const out = [...m(this.wte.params(), true), ...m(this.wpe.params(), true)];
     for (const b of this.blocks) {
       out.push(...m(b.ln1.params(), false));
-      for (const l of [b.attn, b.proj]) { const [w, bias] = l.params(); out.push({ ...w!, decay: true }, { ...bias!, decay: false }); }
+      for (const l of [b.attn, b.proj]) { const [w, ...bias] = l.params(); out.push({ ...w!, decay: true }, ...m(bias, false)); }
       out.push(...m(b.ln2.params(), false));
-      for (const l of [b.fc, b.fcProj]) { const [w, bias] = l.params(); out.push({ ...w!, decay: true }, { ...bias!, decay: false }); }
+      for (const l of [b.fc, b.fcProj]) { const [w, ...bias] = l.params(); out.push({ ...w!, decay: true }, ...m(bias, false)); }
     }
     out.push(...m(this.lnF.params(), false));
     if (this.head) out.push(...m(this.head.params(), true));
@@ -179,7 +186,7 @@ export class Gpt {
     const N = B * T;
     for (let j = 0; j < N; j++) if (!(tokens[j]! >= 0 && tokens[j]! < vocab)) throw new Error(`gpt: token ${tokens[j]} outside the vocabulary of ${vocab}`);
     this.tokens = tokens; this.B = B; this.T = T;
-    let x = this.emb.get(D * N);
+    let x = this.emb.get(D * N, be);
     gatherRows(this.wte.table(), D, tokens, N, x, false);
     gatherRows(this.wpe.table(), D, (j) => j % T, N, x, true);
     for (const b of this.blocks) x = b.forward(be, x, B, T);
@@ -194,11 +201,11 @@ export class Gpt {
   lossAndGrad(be: Backend, tokens: I32, targets: I32, B: number, T: number): number {
     const { dim: D, vocab } = this.config, N = B * T;
     const logits = this.forward(be, tokens, B, T);
-    const dl = this.dlogits.get(vocab * N);
+    const dl = this.dlogits.get(vocab * N, be);
     const loss = be.softmaxCrossEntropy(logits, targets, vocab, N, dl) / N;
     const headLayer = this.head ?? this.wte;
     const dh = headLayer.backward(be, dl, N, true)!;
-    const dx = this.dres.get(D * N);
+    const dx = this.dres.get(D * N, be);
     dx.fill(0, 0, D * N);
     this.lnF.backward(be, dh, N, dx);
     let g = dx;
@@ -216,18 +223,18 @@ export class Gpt {
   loss(be: Backend, tokens: I32, targets: I32, B: number, T: number): number {
     const { vocab } = this.config, N = B * T;
     const logits = this.forward(be, tokens, B, T);
-    return be.softmaxCrossEntropy(logits, targets, vocab, N, this.dlogits.get(vocab * N)) / N;
+    return be.softmaxCrossEntropy(logits, targets, vocab, N, this.dlogits.get(vocab * N, be)) / N;
   }
 
   parameterCount(): number { return this.params().reduce((a, p) => a + p.value.length, 0); }
 }
 
-/** Parses `gpt:L-H-D-T` (layers, heads, width, context), optionally with `-untied`. */
+/** Parses `gpt:L-H-D-T` (layers, heads, width, context), optionally with `-untied`, then `-nobias`. */
 export function parseGptSpec(spec: string): Omit<GptConfig, 'vocab'> | null {
-  const m = /^gpt:(\d+)-(\d+)-(\d+)-(\d+)(-untied)?$/.exec(spec);
+  const m = /^gpt:(\d+)-(\d+)-(\d+)-(\d+)(-untied)?(-nobias)?$/.exec(spec);
   if (!m) return null;
   const [layers, heads, dim, context] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
-  return { layers, heads, dim, context, tied: !m[5] };
+  return { layers, heads, dim, context, tied: !m[5], bias: !m[6] };
 }
 
 export function isGptSpec(spec: string): boolean { return spec.startsWith('gpt:'); }
