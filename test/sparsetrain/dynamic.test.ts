@@ -189,6 +189,34 @@ test('RigL in place on sparse storage: the same masks, values and optimizer slot
   }
 });
 
+test('RigL in place on dense storage with a mask: the same masks, values and optimizer slots as the mask-based update', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const { rigLDenseUpdate, slotMap } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(5);
+  for (let trial = 0; trial < 60; trial++) {
+    const rows = 1 + rng.int(12), cols = 1 + rng.int(15), size = rows * cols;
+    const active = 1 + rng.int(size), f = trial % 7 === 0 ? 0 : rng.next() * 0.6;
+    const m = randomLayer(size, active, rng);
+    if (trial % 3 === 0) m.values.forEach((v, j) => { m.values[j] = Math.round(v * 2) / 2; });  // ties in |w| (and zeros)
+    const grad = Float32Array.from({ length: size }, () => Math.round(rng.normal() * 4) / 4);
+    if (trial % 5 === 1) grad[rng.int(size)] = NaN;
+    const dense = new Float32Array(size), mask = new Uint8Array(size);
+    m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
+    const w = new WeightMatrix(rows, cols, dense, mask, 'dense');
+    const want = rigLLayerUpdate(m, grad, f);
+    const from = rigLDenseUpdate(w, grad, f);
+    const what = `trial ${trial} ${rows}×${cols} active ${active} f ${f.toFixed(3)}`;
+    const wantMask = new Uint8Array(size), wantDense = new Float32Array(size);
+    want.mask.positions.forEach((p, j) => { wantMask[p] = 1; wantDense[p] = want.mask.values[j]!; });
+    assert.deepEqual([...w.toMask()], [...wantMask], `mask ${what}`);
+    assert.deepEqual([...w.toDense()], [...wantDense], `values ${what}`);
+    const slots = slotMap({ storage: 'dense', mask: m }, { storage: 'dense', size, ...want });
+    // null (nothing changed): the state stays, as the identity map on kept positions leaves it (masked slots hold zeros)
+    if (from === null) { assert.equal(want.grown.size, 0, what); assert.ok(slots.every((o, p) => o === p || (o === -1 && !mask[p])), what); continue; }
+    assert.deepEqual([...from], [...slots], `slots ${what}`);
+  }
+});
+
 test('updateSparsity refuses a growth that does not balance the drop or lands on a kept weight', async () => {
   const { WeightMatrix } = await import('../../src/nn/weights.js');
   const w = new WeightMatrix(2, 3, Float32Array.from([1, 0, 2, 0, 3, 0]), Uint8Array.from([1, 0, 1, 0, 1, 0]), 'sparse');
