@@ -44,6 +44,22 @@ test('RigL update: drops the floor(f·active) smallest |w|, grows the largest |g
   assert.ok(Math.abs(rigLDropFraction(100, 100, 0.3)) < 1e-15);
 });
 
+test('growth selection: the k largest |grad| among free positions, ties by index, on awkward inputs', async () => {
+  const { topGrowthPositions } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(11);
+  for (let trial = 0; trial < 1500; trial++) {
+    const size = 1 + rng.int(trial % 10 === 0 ? 3000 : 300), kind = trial % 5;
+    // rounded normals (ties, zeros), ascending or descending magnitudes (every position pushed / none), ±0 and ±Infinity
+    const grad = Float32Array.from({ length: size }, (_, p) => kind === 0 ? Math.round(rng.normal() * 2) / 2
+      : kind === 1 ? p * (rng.next() < 0.5 ? -1 : 1) : kind === 2 ? size - p : kind === 3 ? (rng.next() < 0.3 ? -0 : rng.next() < 0.05 ? -Infinity : Math.round(rng.normal())) : rng.normal());
+    const kept = Uint8Array.from({ length: size }, () => (rng.next() < 0.3 ? 1 : 0));
+    const free = [...Array(size).keys()].filter((p) => !kept[p]);
+    const k = rng.int(free.length + 2);
+    const want = free.sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!) || a - b).slice(0, k).sort((a, b) => a - b);
+    assert.deepEqual([...topGrowthPositions(grad, kept, k)], want, `trial ${trial} size ${size} k ${k}`);
+  }
+});
+
 test('SET update: removes ζ of each sign closest to zero, regrows as many at empty positions', () => {
   const rng = new Rng(2);
   for (let trial = 0; trial < 20; trial++) {
