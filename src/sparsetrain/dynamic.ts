@@ -13,7 +13,7 @@
 // from the layers only for the step before an update (WeightLayer.denseGradOut), into one buffer per layer that run.ts
 // reuses across updates and drops after the last one (T_end). RigL changes
 // a sparse layer's CSR/CSC storage in place (rigLSparseUpdate: no dense weight matrix, O(rows·cols) bytes of flags);
-// rigLLayerUpdate is its mask-based twin, used for dense-stored layers and as the tests' reference.
+// rigLDenseUpdate does the same in place on dense-stored layers; rigLLayerUpdate, the mask-based twin, is the tests' reference.
 import type { Sequential } from '../nn/sequential.js';
 import type { WeightLayer } from '../nn/weight-layer.js';
 import type { WeightMatrix } from '../nn/weights.js';
