@@ -32,16 +32,16 @@ export class Optimizer {
   /** Applies one update from the gradients currently in the params. */
   update(be: Backend, lr = this.config.lr): void {
     this.step++;
-    const c = this.config, wd = c.weightDecay ?? 0;
-    this.params.forEach((p, i) => {
-      const len = p.value.length;
+    const c = this.config, wd = c.weightDecay ?? 0, params = this.params, buffers = this.buffers;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!, len = p.value.length;
       switch (c.kind) {
         case 'sgd': be.sgdStep(p.value, p.grad, len, lr, wd); break;
-        case 'momentum': be.momentumStep(p.value, p.grad, this.buffers[i]!, len, lr, c.momentum ?? 0.9, wd); break;
-        case 'adam': be.adamStep(p.value, p.grad, this.buffers[2 * i]!, this.buffers[2 * i + 1]!, len, lr,
+        case 'momentum': be.momentumStep(p.value, p.grad, buffers[i]!, len, lr, c.momentum ?? 0.9, wd); break;
+        case 'adam': be.adamStep(p.value, p.grad, buffers[2 * i]!, buffers[2 * i + 1]!, len, lr,
           c.beta1 ?? 0.9, c.beta2 ?? 0.999, c.eps ?? 1e-8, this.step); break;
       }
-    });
+    }
   }
 
   getState(): OptimizerState { return { step: this.step, buffers: this.buffers.map((b) => Float32Array.from(b)) }; }

@@ -10,9 +10,10 @@
 //        by index (the official code breaks them with random noise).
 // A layer that is fully dense (ERK can make small layers dense) has nothing to regrow into and is left alone.
 // The masks live in the layers' own storage (CSR below the sparse threshold); the dense gradient is requested
-// from the layers only for the step before an update (WeightLayer.denseGradOut) and dropped after it. RigL changes
+// from the layers only for the step before an update (WeightLayer.denseGradOut), into one buffer per layer that run.ts
+// reuses across updates and drops after the last one (T_end). RigL changes
 // a sparse layer's CSR/CSC storage in place (rigLSparseUpdate: no dense weight matrix, O(rows·cols) bytes of flags);
-// rigLLayerUpdate is its mask-based twin, used for dense-stored layers and as the tests' reference.
+// rigLDenseUpdate does the same in place on dense-stored layers; rigLLayerUpdate, the mask-based twin, is the tests' reference.
 import type { Sequential } from '../nn/sequential.js';
 import type { WeightLayer } from '../nn/weight-layer.js';
 import type { WeightMatrix } from '../nn/weights.js';
@@ -123,15 +124,21 @@ function heapPush(heap: Float32Array, size: number, k: number, a: number): numbe
 export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: number): Int32Array {
   if (k <= 0) return new Int32Array(0);
   const heap = new Float32Array(k);  // min-heap of the k largest magnitudes so far
-  let size = 0, p = 0;
+  let size = 0, p = 0, nan = false;
   const len = grad.length;
-  for (; p < len && size < k; p++) if (!kept[p]) size = heapPush(heap, size, k, Math.abs(grad[p]!));
+  for (; p < len && size < k; p++) if (!kept[p]) { const a = Math.abs(grad[p]!); nan ||= a !== a; size = heapPush(heap, size, k, a); }
+  const filled = p;
   // The heap is full: the hot loop compares each magnitude with the root held in a local (a NaN never beats it) and
-  // reads the kept flag only for the few that do: about 2× faster over LeNet's 235k first-layer positions.
-  let root = heap[0]!;
+  // reads the kept flag only for the few that do: about 2× faster over LeNet's 235k first-layer positions. The
+  // positions pushed here are recorded (a few thousand of LeNet's 235k), so that the final pass reads only them.
+  let root = heap[0]!, pushed = new Int32Array(Math.max(16, 4 * k)), np = 0;
   for (; p < len; p++) {
     const a = Math.abs(grad[p]!);
-    if (a > root && !kept[p]) { heapPush(heap, size, k, a); root = heap[0]!; }
+    if (a > root && !kept[p]) {
+      heapPush(heap, size, k, a); root = heap[0]!;
+      if (np === pushed.length) { const grown = new Int32Array(2 * np); grown.set(pushed); pushed = grown; }
+      pushed[np++] = p;
+    }
   }
   k = size;  // fewer candidates than k: all of them
   const out = new Int32Array(k);
@@ -141,10 +148,19 @@ export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: numb
   let above = 0;
   for (let i = 0; i < k; i++) if (heap[i]! > thr) above++;
   let ties = k - above, n = 0;
-  for (let p = 0; p < grad.length && n < k; p++) {
+  const take = (p: number): void => {
     const a = Math.abs(grad[p]!);
-    if (!(a >= thr) || kept[p]) continue;
+    if (!(a >= thr) || kept[p]) return;
     if (a > thr || ties-- > 0) out[n++] = p;
+  };
+  if (nan) {  // a NaN in the heap voids its order: every position again
+    for (let p = 0; p < len && n < k; p++) take(p);
+  } else {
+    // Without NaN the root only rises to thr, so every free position above thr after the fill was pushed; a tie at thr
+    // that was not pushed came after k heap entries ≥ thr, of which at least `ties` are earlier ties at thr (all
+    // pushed): the positions taken are those of the full pass, in the same (ascending) order.
+    for (let p = 0; p < filled && n < k; p++) take(p);
+    for (let i = 0; i < np && n < k; i++) take(pushed[i]!);
   }
   if (n < k) {  // only with NaN gradients: the lowest free positions make up the count
     const taken = new Uint8Array(grad.length);
@@ -154,6 +170,16 @@ export function topGrowthPositions(grad: Float32Array, kept: Uint8Array, k: numb
     for (let p = 0; p < grad.length; p++) if (taken[p]) out[n++] = p;
   }
   return out;
+}
+
+// The rows·cols kept flags of rigLSparseUpdate, reused across updates (zeroed, not allocated, each time: a fresh
+// 235 KB array per LeNet layer-1 update cost more than clearing it).
+let keptScratch = new Uint8Array(0);
+function keptFlags(size: number): Uint8Array {
+  if (keptScratch.length < size) keptScratch = new Uint8Array(size);
+  const k = keptScratch.subarray(0, size);
+  k.fill(0);
+  return k;
 }
 
 /**
@@ -176,7 +202,7 @@ export function rigLSparseUpdate(w: WeightMatrix, grad: Float32Array, fraction: 
   let below = 0;
   for (let q = 0; q < active; q++) if (Math.abs(values[q]!) < thr) below++;
   let ties = k - below;
-  const drop = new Uint8Array(active), kept = new Uint8Array(size);
+  const drop = new Uint8Array(active), kept = keptFlags(size);
   let dropped = 0;  // k, unless NaN weights (never below a threshold) keep some
   for (let r = 0; r < w.rows; r++) {
     for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) {
@@ -186,6 +212,34 @@ export function rigLSparseUpdate(w: WeightMatrix, grad: Float32Array, fraction: 
     }
   }
   return w.updateSparsity(drop, topGrowthPositions(grad, kept, dropped));
+}
+
+/**
+ * rigLLayerUpdate on a dense-stored layer with a mask (ERK makes small layers dense-stored), in place on its value
+ * array and mask: the same drop (byMagnitude over the kept values, position order) and growth (topGrowthPositions),
+ * grown and dropped weights at 0. Rebuilding the layer from a LayerMask (layerMask, installMask, slotMap: Sets,
+ * Maps and copies of every array) took ~0.7 ms per update for LeNet's 10 × 100 output layer. Returns the slot map
+ * (position → old position, −1 for grown or not kept; dense slots are positions), or null when nothing changed.
+ */
+export function rigLDenseUpdate(w: WeightMatrix, grad: Float32Array, fraction: number): Int32Array | null {
+  if (w.storage !== 'dense') throw new Error('rigLDenseUpdate: the layer is stored sparse');
+  const mask = w.mask, value = w.value, size = w.rows * w.cols;
+  if (!mask) return null;  // every weight kept: nothing to regrow into
+  let active = 0;
+  for (let p = 0; p < size; p++) active += mask[p] ? 1 : 0;
+  const k = Math.floor(fraction * active);
+  if (k <= 0 || active === size) return null;
+  const positions = new Int32Array(active), kv = new Float32Array(active);
+  for (let p = 0, j = 0; p < size; p++) if (mask[p]) { positions[j] = p; kv[j++] = value[p]!; }
+  const order = byMagnitude(kv);
+  const kept = Uint8Array.from(mask);
+  for (let i = 0; i < k; i++) kept[positions[order[i]!]!] = 0;
+  const grown = topGrowthPositions(grad, kept, k);
+  const from = new Int32Array(size);
+  for (let p = 0; p < size; p++) from[p] = kept[p] ? p : -1;
+  for (let i = 0; i < k; i++) { const p = positions[order[i]!]!; mask[p] = 0; value[p] = 0; }
+  for (const p of grown) { mask[p] = 1; value[p] = 0; from[p] = -1; }
+  return from;
 }
 
 /**

@@ -21,7 +21,7 @@ import type { SparseCheckpoint } from './checkpoint.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { layerCounts, layerDensities, type BudgetLayer, type Distribution } from './budget.js';
-import { freshValues, installMask, installMasks, layerMask, remapOptimizerSlots, remapOptimizerState, rigLDropFraction, rigLLayerUpdate, rigLSparseUpdate, setLayerUpdate, slotMap, type LayerMask } from './dynamic.js';
+import { freshValues, installMasks, layerMask, remapOptimizerSlots, remapOptimizerState, rigLDenseUpdate, rigLDropFraction, rigLSparseUpdate, setLayerUpdate } from './dynamic.js';
 import { scoreMasks, type ScoreBatch } from './scores.js';
 
 export const METHODS = ['static', 'set', 'rigl', 'snip', 'grasp', 'synflow'] as const;
@@ -175,6 +175,7 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
     ({ macsSteps, macsUpdates, updates, updateMs } = ckpt.resume.progress);
     setRng.setState(ckpt.resume.progress.setRng);
   }
+  const denseGrads: Array<Float32Array | undefined> = [];
   let perStep = -1; // at the first step: the trainer restores a resumed run's masks first
   const result = train(be, model, data, { optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed }, {
     resume: ckpt.resume?.trainer,
@@ -183,7 +184,10 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
       onCheckpoint: (trainer: TrainerState) => ckpt.save!({ trainer, progress: { macsSteps, macsUpdates, updates, updateMs, setRng: setRng.getState(), scoringSeconds } }),
     } : {}),
     beforeStep(it) {
-      if (rigLDue(it + 1)) for (const l of model.weightLayers()) l.denseGradOut = new Float32Array(l.weights.rows * l.weights.cols);
+      if (!rigLDue(it + 1)) return;
+      // One dense-gradient buffer per layer, reused by every update step (the GEMM overwrites it) and released after
+      // the last one (T_end): a fresh 300 × 784 array per update cost its zeroing and page faults each time.
+      model.weightLayers().forEach((l, i) => { l.denseGradOut = denseGrads[i] ??= new Float32Array(l.weights.rows * l.weights.cols); });
     },
     afterUpdate(it) {
       if (perStep < 0) perStep = stepMacs(model, o.batchSize);
@@ -198,14 +202,11 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
           const g = l.denseGradOut!;
           l.denseGradOut = null;
           macsUpdates += l.weights.rows * l.weights.cols * columnsPerSample(l) * o.batchSize;
-          if (l.weights.storage === 'sparse') return rigLSparseUpdate(l.weights, g, fraction);
-          const before = { storage: l.weights.storage, mask: layerMask(l) };
-          const next = rigLLayerUpdate(before.mask, g, fraction);
-          installMask(l, next.mask);
-          return slotMap(before, { storage: l.weights.storage, size: l.weights.rows * l.weights.cols, mask: next.mask, grown: next.grown });
+          return l.weights.storage === 'sparse' ? rigLSparseUpdate(l.weights, g, fraction) : rigLDenseUpdate(l.weights, g, fraction);
         });
         perStep = stepMacs(model, o.batchSize);
         updates++;
+        if (!rigLDue(it + o.deltaT)) denseGrads.length = 0;  // the last update: no dense array outlives it
         updateMs += performance.now() - u0;
         return (s) => remapOptimizerSlots(s, slots);
       }

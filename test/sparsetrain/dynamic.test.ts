@@ -44,6 +44,22 @@ test('RigL update: drops the floor(f·active) smallest |w|, grows the largest |g
   assert.ok(Math.abs(rigLDropFraction(100, 100, 0.3)) < 1e-15);
 });
 
+test('growth selection: the k largest |grad| among free positions, ties by index, on awkward inputs', async () => {
+  const { topGrowthPositions } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(11);
+  for (let trial = 0; trial < 1500; trial++) {
+    const size = 1 + rng.int(trial % 10 === 0 ? 3000 : 300), kind = trial % 5;
+    // rounded normals (ties, zeros), ascending or descending magnitudes (every position pushed / none), ±0 and ±Infinity
+    const grad = Float32Array.from({ length: size }, (_, p) => kind === 0 ? Math.round(rng.normal() * 2) / 2
+      : kind === 1 ? p * (rng.next() < 0.5 ? -1 : 1) : kind === 2 ? size - p : kind === 3 ? (rng.next() < 0.3 ? -0 : rng.next() < 0.05 ? -Infinity : Math.round(rng.normal())) : rng.normal());
+    const kept = Uint8Array.from({ length: size }, () => (rng.next() < 0.3 ? 1 : 0));
+    const free = [...Array(size).keys()].filter((p) => !kept[p]);
+    const k = rng.int(free.length + 2);
+    const want = free.sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!) || a - b).slice(0, k).sort((a, b) => a - b);
+    assert.deepEqual([...topGrowthPositions(grad, kept, k)], want, `trial ${trial} size ${size} k ${k}`);
+  }
+});
+
 test('SET update: removes ζ of each sign closest to zero, regrows as many at empty positions', () => {
   const rng = new Rng(2);
   for (let trial = 0; trial < 20; trial++) {
@@ -186,6 +202,34 @@ test('RigL in place on sparse storage: the same masks, values and optimizer slot
     w.backward(be, dy, x, n, dxA); fresh.backward(be, dy, x, n, dxB);
     assert.deepEqual([...dxA], [...dxB], `dx ${what}`);
     assert.deepEqual([...w.grad], [...fresh.grad], `grad ${what}`);
+  }
+});
+
+test('RigL in place on dense storage with a mask: the same masks, values and optimizer slots as the mask-based update', async () => {
+  const { WeightMatrix } = await import('../../src/nn/weights.js');
+  const { rigLDenseUpdate, slotMap } = await import('../../src/sparsetrain/dynamic.js');
+  const rng = new Rng(5);
+  for (let trial = 0; trial < 60; trial++) {
+    const rows = 1 + rng.int(12), cols = 1 + rng.int(15), size = rows * cols;
+    const active = 1 + rng.int(size), f = trial % 7 === 0 ? 0 : rng.next() * 0.6;
+    const m = randomLayer(size, active, rng);
+    if (trial % 3 === 0) m.values.forEach((v, j) => { m.values[j] = Math.round(v * 2) / 2; });  // ties in |w| (and zeros)
+    const grad = Float32Array.from({ length: size }, () => Math.round(rng.normal() * 4) / 4);
+    if (trial % 5 === 1) grad[rng.int(size)] = NaN;
+    const dense = new Float32Array(size), mask = new Uint8Array(size);
+    m.positions.forEach((p, j) => { dense[p] = m.values[j]!; mask[p] = 1; });
+    const w = new WeightMatrix(rows, cols, dense, mask, 'dense');
+    const want = rigLLayerUpdate(m, grad, f);
+    const from = rigLDenseUpdate(w, grad, f);
+    const what = `trial ${trial} ${rows}×${cols} active ${active} f ${f.toFixed(3)}`;
+    const wantMask = new Uint8Array(size), wantDense = new Float32Array(size);
+    want.mask.positions.forEach((p, j) => { wantMask[p] = 1; wantDense[p] = want.mask.values[j]!; });
+    assert.deepEqual([...w.toMask()], [...wantMask], `mask ${what}`);
+    assert.deepEqual([...w.toDense()], [...wantDense], `values ${what}`);
+    const slots = slotMap({ storage: 'dense', mask: m }, { storage: 'dense', size, ...want });
+    // null (nothing changed): the state stays, as the identity map on kept positions leaves it (masked slots hold zeros)
+    if (from === null) { assert.equal(want.grown.size, 0, what); assert.ok(slots.every((o, p) => o === p || (o === -1 && !mask[p])), what); continue; }
+    assert.deepEqual([...from], [...slots], `slots ${what}`);
   }
 });
 
