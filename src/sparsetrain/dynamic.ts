@@ -10,8 +10,8 @@
 //        by index (the official code breaks them with random noise).
 // A layer that is fully dense (ERK can make small layers dense) has nothing to regrow into and is left alone.
 // The masks live in the layers' own storage (CSR below the sparse threshold); the dense gradient is requested
-// from the layers only for the step before an update (WeightLayer.denseGradOut), into one buffer per layer that run.ts
-// reuses across updates and drops after the last one (T_end). RigL changes
+// from the layers only for the step before an update (WeightLayer.denseGradOut), into a buffer per layer that run.ts
+// allocates for that step and drops after the update (no dense-sized array lives between updates). RigL changes
 // a sparse layer's CSR/CSC storage in place (rigLSparseUpdate: no dense weight matrix, O(rows·cols) bytes of flags);
 // rigLDenseUpdate does the same in place on dense-stored layers; rigLLayerUpdate, the mask-based twin, is the tests' reference.
 import type { Sequential } from '../nn/sequential.js';

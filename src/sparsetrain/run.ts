@@ -175,7 +175,6 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
     ({ macsSteps, macsUpdates, updates, updateMs } = ckpt.resume.progress);
     setRng.setState(ckpt.resume.progress.setRng);
   }
-  const denseGrads: Array<Float32Array | undefined> = [];
   let perStep = -1; // at the first step: the trainer restores a resumed run's masks first
   const result = train(be, model, data, { optimizer: o.optimizer, batchSize: o.batchSize, iterations: o.iterations, evalEvery: o.evalEvery, seed: o.seed }, {
     resume: ckpt.resume?.trainer,
@@ -185,9 +184,9 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
     } : {}),
     beforeStep(it) {
       if (!rigLDue(it + 1)) return;
-      // One dense-gradient buffer per layer, reused by every update step (the GEMM overwrites it) and released after
-      // the last one (T_end): a fresh 300 × 784 array per update cost its zeroing and page faults each time.
-      model.weightLayers().forEach((l, i) => { l.denseGradOut = denseGrads[i] ??= new Float32Array(l.weights.rows * l.weights.cols); });
+      // A dense-gradient buffer per layer for this step only, dropped after the update: no dense-sized array is kept
+      // between updates (the memory rule). Reusing one across updates saved ~1 ms of zeroing per update.
+      for (const l of model.weightLayers()) l.denseGradOut = new Float32Array(l.weights.rows * l.weights.cols);
     },
     afterUpdate(it) {
       if (perStep < 0) perStep = stepMacs(model, o.batchSize);
@@ -206,7 +205,6 @@ export function runSparseTraining(be: Backend, data: Dataset, o: SparseTrainOpti
         });
         perStep = stepMacs(model, o.batchSize);
         updates++;
-        if (!rigLDue(it + o.deltaT)) denseGrads.length = 0;  // the last update: no dense array outlives it
         updateMs += performance.now() - u0;
         return (s) => remapOptimizerSlots(s, slots);
       }
