@@ -12,26 +12,6 @@ namespace winnow { namespace WINNOW_ISA_NS {
 using namespace simd;
 
 namespace {
-// e^x as transformer.cc's (Cody–Waite reduction + degree-7 Taylor, ≲ 2 ulp on the clamped range).
-inline float expApprox(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float t = x * 1.44269504088896341f;
-  const float nf = (t + 12582912.0f) - 12582912.0f;
-  const float r = (x - nf * 0.693145751953125f) - nf * 1.42860682030941723212e-6f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const int32_t bits = ((int32_t)nf + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, 4);
-  return p * scale;
-}
-
 // LayerNorm of one column (the batch kernel's blocked loops cost 36% of a step at one column).
 inline void layerNorm1(const float* x, const float* gamma, const float* beta, int64_t d, float* y) {
   V acc = zero();

@@ -84,4 +84,25 @@ static inline void hsum4(V a0, V a1, V a2, V a3, float* out) {
 }
 #endif
 
+// e^x without libm, so loops over it vectorize: Cody–Waite reduction + degree-7 Taylor polynomial, ≲ 2 ulp on
+// the clamped range [−87, 88]. Shared by the transformer kernels and the decoder step (twins in TS reproduce it).
+static inline float expApprox(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float t = x * 1.44269504088896341f;
+  const float nf = (t + 12582912.0f) - 12582912.0f;  // round to nearest
+  const float r = (x - nf * 0.693145751953125f) - nf * 1.42860682030941723212e-6f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = ((int32_t)nf + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, 4);
+  return p * scale;
+}
+
 }}  // namespace winnow::simd
