@@ -780,12 +780,18 @@ Net* netArg(Args& a, size_t i) {
   return static_cast<Net*>(p);
 }
 
+// A JS handle that owns `p`: deleted when the handle is garbage-collected.
+template <typename T>
+napi_value ownedExternal(napi_env env, T* p) {
+  napi_value ext;
+  napi_create_external(env, p, [](napi_env, void* data, void*) { delete static_cast<T*>(data); }, nullptr, &ext);
+  return ext;
+}
+
 // netCreate() → handle
 napi_value js_netCreate(napi_env env, napi_callback_info) {
   Net* net = new Net();
-  napi_value ext;
-  napi_create_external(env, net, [](napi_env, void* data, void*) { delete static_cast<Net*>(data); }, nullptr, &ext);
-  return ext;
+  return ownedExternal(env, net);
 }
 
 // netAddLayer(net, rows, cols, relu, values, bias, rowPtr, colIdx, format, offsets): dense when rowPtr
@@ -1036,9 +1042,7 @@ napi_value js_decCreate(napi_env env, napi_callback_info info) {
   d->norms.assign(L, {}); d->normsSet.assign(L, false);
   d->mats.resize(4 * L + 1);
   d->blocks.assign(L, winnow::DecLayer{});
-  napi_value ext;
-  napi_create_external(env, d, [](napi_env, void* data, void*) { delete static_cast<Decoder*>(data); }, nullptr, &ext);
-  return ext;
+  return ownedExternal(env, d);
 }
 
 // decSetBlock(dec, layer, ln1Gamma, ln1Beta, ln2Gamma, ln2Beta)
@@ -1128,9 +1132,7 @@ napi_value js_matCreate(napi_env env, napi_callback_info info) {
   DecMatStore* s = new DecMatStore();
   if (!buildDecMatrix(a, *s, format, rows, cols, w, lb ? bias : nullptr)) { delete s; return nullptr; }
   s->xpad.assign(winnow::decPadded(cols), 0.f);
-  napi_value ext;
-  napi_create_external(env, s, [](napi_env, void* data, void*) { delete static_cast<DecMatStore*>(data); }, nullptr, &ext);
-  return ext;
+  return ownedExternal(env, s);
 }
 
 // matForward(mat, x [cols], y [rows]): y = W·x + b.
