@@ -3,7 +3,7 @@
 // matrices only (embeddings, biases and LayerNorms stay dense, as everywhere in the LM study), and every ΔT = 100
 // steps until 75% of training drop f(t) = α/2·(1 + cos(πt/T_end)), α = 0.3, of each matrix's smallest weights and
 // grow as many where the dense gradient is largest, at zero (dynamic.ts: rigLSparseUpdate in place on CSR,
-// rigLLayerUpdate for dense-stored matrices). The dense gradient is computed only for the step before an update.
+// rigLDenseUpdate in place on dense-stored matrices). The dense gradient is computed only for the step before an update.
 // AdamW's state follows the weights: a kept weight keeps its moments, a grown one starts at zero.
 import type { Backend } from '../backend/backend.js';
 import type { TextDataset } from '../data/text.js';
@@ -15,7 +15,7 @@ import { trainLmModel, type LmTrainHooks, type LmTrainOptions, type LmTrainSumma
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { layerCounts, layerDensities, type Distribution } from './budget.js';
-import { installMask, layerMask, rigLDropFraction, rigLLayerUpdate, rigLSparseUpdate, slotMap } from './dynamic.js';
+import { rigLDenseUpdate, rigLDropFraction, rigLSparseUpdate } from './dynamic.js';
 import { DEFAULTS } from './run.js';
 
 export interface LmRigLOptions {
@@ -71,12 +71,7 @@ export function rigLUpdateLayers(layers: readonly WeightLayer[], fraction: numbe
     const g = l.denseGradOut;
     if (!g) throw new Error(`rigLUpdateLayers: ${l.name} has no dense gradient`);
     l.denseGradOut = null;
-    if (l.weights.storage === 'sparse') return rigLSparseUpdate(l.weights, g, fraction);
-    const before = { storage: l.weights.storage, mask: layerMask(l) };
-    const next = rigLLayerUpdate(before.mask, g, fraction);
-    if (next.grown.size === 0 && next.mask === before.mask) return null;
-    installMask(l, next.mask);
-    return slotMap(before, { storage: l.weights.storage, size: l.weights.rows * l.weights.cols, mask: next.mask, grown: next.grown });
+    return l.weights.storage === 'sparse' ? rigLSparseUpdate(l.weights, g, fraction) : rigLDenseUpdate(l.weights, g, fraction);
   });
 }
 
