@@ -80,3 +80,21 @@ test('compare points and sparse-study cells on 2 worker threads: the same store 
     assert.deepEqual(storeContents(join(dir, 's2')), storeContents(join(dir, 's1')));
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('the language-model study with IMP tickets, controls and RigL on 2 worker threads: the same store as on one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-workers-lm-'));
+  try {
+    const run = (w: number) => {
+      const r = spawnSync(process.execPath, [cli, 'compare', '--model', 'gpt:1-2-16-16', '--iterations', '60', '--tickets', '--rigl', '--sparsities', '0.5,0.9',
+        '--eval-tokens', '256', '--calibration-samples', '4', '--dense-formats', 'fp32,int8-channel', '--no-neat',
+        '--store', join(dir, `w${w}`), '--workers', String(w), '--progress', 'none', '--json'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.stringify(JSON.parse(r.stdout), (k, v: unknown) => (/[sS]econds/.test(k) || k === 'report' || k === 'lmFile' ? undefined : v));
+    };
+    const one = run(1), two = run(2);
+    assert.equal(two, one);
+    assert.ok((JSON.parse(one) as { points: Array<{ label: string }> }).points.some((p) => /ticket|imp/i.test(p.label)));
+    const noFiles = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === 'lmFile' ? undefined : x)));
+    assert.deepEqual(noFiles(storeContents(join(dir, 'w2'))), noFiles(storeContents(join(dir, 'w1'))));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
