@@ -8,18 +8,13 @@ import assert from 'node:assert/strict';
 import { DECODER_FORMATS, type DecoderFormat } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { bitmapMatvecReference, toBitmap, toPaddedCsr, toSell, sellMatvecReference } from '../../src/backend/decoder-reference.js';
-import { nativeBackend, forEachIsa, randF32, pickSize, assertClose, Rng } from './helpers.js';
+import { nativeBackend, forEachIsa, randF32, pickSize, assertClose, matvecFloat64, randomSparseMatrix, Rng } from './helpers.js';
 
 const nb = nativeBackend();
 
 /** A [rows × cols] matrix at the density (nm: at most 2 per group of 4), with some empty rows and zero 16-column blocks. */
 function randomMatrix(rng: Rng, rows: number, cols: number, density: number, nm: boolean): Float32Array {
-  const w = randF32(rng, rows * cols);
-  for (let i = 0; i < w.length; i += nm ? 4 : 1) {
-    if (!nm) { if (rng.next() >= density) w[i] = 0; continue; }
-    const keep = rng.int(3), slots = rng.permutation(4).slice(0, keep);
-    for (let k = 0; k < 4; k++) if (!slots.includes(k)) w[i + k] = 0;
-  }
+  const w = randomSparseMatrix(rng, rows, cols, density, nm);
   if (rows > 2) w.fill(0, cols, 2 * cols);                         // row 1 empty
   if (cols > 40) for (let r = 0; r < rows; r++) w.fill(0, r * cols + 16, r * cols + 40); // a zero block and window stretch
   return w;
@@ -33,12 +28,7 @@ for (const format of DECODER_FORMATS) {
       const cols = format === '2:4' ? 4 * Math.max(1, pickSize(rng, 40)) : Math.max(1, t % 7 === 0 ? 100 + rng.int(300) : pickSize(rng, 70));
       const w = randomMatrix(rng, rows, cols, [0, 0.1, 0.5, 1][t % 4]!, format === '2:4');
       const bias = t % 3 === 0 ? null : randF32(rng, rows), x = randF32(rng, cols);
-      const want = new Float32Array(rows), bound = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        let s = bias?.[r] ?? 0, b = Math.abs(bias?.[r] ?? 0);
-        for (let c = 0; c < cols; c++) { s += w[r * cols + c]! * x[c]!; b += Math.abs(w[r * cols + c]! * x[c]!); }
-        want[r] = s; bound[r] = b;
-      }
+      const { want, bound } = matvecFloat64(w, rows, cols, bias, x);
       const refOut = new Float32Array(rows);
       ref.prepareMatvec(format, rows, cols, w, bias).forward(x, refOut);
       assertClose(refOut, want, bound, `reference ${format} case ${t} ${rows}×${cols}`);

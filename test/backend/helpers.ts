@@ -87,3 +87,25 @@ export function assertExact(got: ArrayLike<number>, want: ArrayLike<number>, wha
 }
 
 export { Rng };
+
+/** A dense [rows × cols] matrix with entries kept at the density, or (nm) 0, 1 or 2 kept per group of 4. */
+export function randomSparseMatrix(rng: Rng, rows: number, cols: number, density: number, nm: boolean): Float32Array {
+  const w = randF32(rng, rows * cols);
+  for (let i = 0; i < w.length; i += nm ? 4 : 1) {
+    if (!nm) { if (rng.next() >= density) w[i] = 0; continue; }
+    const keep = rng.int(3), slots = rng.permutation(4).slice(0, keep);
+    for (let k = 0; k < 4; k++) if (!slots.includes(k)) w[i + k] = 0;
+  }
+  return w;
+}
+
+/** W·x + bias summed in float64 (rounded once to float32), and Σ|terms| per row as the error bound's scale. */
+export function matvecFloat64(w: Float32Array, rows: number, cols: number, bias: Float32Array | null, x: Float32Array): { want: Float32Array; bound: Float64Array } {
+  const want = new Float32Array(rows), bound = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = bias?.[r] ?? 0, b = Math.abs(bias?.[r] ?? 0);
+    for (let c = 0; c < cols; c++) { s += w[r * cols + c]! * x[c]!; b += Math.abs(w[r * cols + c]! * x[c]!); }
+    want[r] = s; bound[r] = b;
+  }
+  return { want, bound };
+}

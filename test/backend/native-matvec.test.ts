@@ -7,20 +7,9 @@ import assert from 'node:assert/strict';
 import type { InferenceLayer, MatvecFormat } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { nm24MatvecReference, toNm24 } from '../../src/backend/nm24-reference.js';
-import { nativeBackend, forEachIsa, randF32, pickSize, assertClose, Rng } from './helpers.js';
+import { nativeBackend, forEachIsa, randF32, pickSize, assertClose, matvecFloat64, randomSparseMatrix, Rng } from './helpers.js';
 
 const nb = nativeBackend();
-
-/** A dense [rows × cols] matrix with entries kept at the density, or (nm) at most 2 per group of 4. */
-function randomMatrix(rng: Rng, rows: number, cols: number, density: number, nm: boolean): Float32Array {
-  const w = randF32(rng, rows * cols);
-  for (let i = 0; i < w.length; i += nm ? 4 : 1) {
-    if (!nm) { if (rng.next() >= density) w[i] = 0; continue; }
-    const keep = rng.int(3), slots = rng.permutation(4).slice(0, keep);  // 0, 1 or 2 kept per group
-    for (let k = 0; k < 4; k++) if (!slots.includes(k)) w[i + k] = 0;
-  }
-  return w;
-}
 
 function layerOf(w: Float32Array, rows: number, cols: number, bias: Float32Array, format: MatvecFormat): InferenceLayer {
   if (format === 'dense') return { rows, cols, relu: false, values: w, bias, format };
@@ -37,14 +26,9 @@ for (const format of ['dense', 'csr', 'csr-gather', '2:4'] as const) {
       const rows = Math.max(1, pickSize(rng, 70));
       // 2:4 needs whole groups; the others also take long rows (beyond a 32-column chunk and the gather unroll)
       const cols = format === '2:4' ? 4 * Math.max(1, pickSize(rng, 50)) : Math.max(1, t % 9 === 0 ? 100 + rng.int(500) : pickSize(rng, 70));
-      const w = randomMatrix(rng, rows, cols, [0, 0.05, 0.3, 0.7, 1][t % 5]!, format === '2:4');
+      const w = randomSparseMatrix(rng, rows, cols, [0, 0.05, 0.3, 0.7, 1][t % 5]!, format === '2:4');
       const bias = randF32(rng, rows), x = randF32(rng, cols);
-      const want = new Float32Array(rows), bound = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        let s = bias[r]!, b = Math.abs(bias[r]!);
-        for (let c = 0; c < cols; c++) { s += w[r * cols + c]! * x[c]!; b += Math.abs(w[r * cols + c]! * x[c]!); }
-        want[r] = s; bound[r] = b;
-      }
+      const { want, bound } = matvecFloat64(w, rows, cols, bias, x);
       const layer = layerOf(w, rows, cols, bias, format);
       const refOut = new Float32Array(rows);
       ref.prepareInference([layer]).forward(x, 1, refOut);
@@ -61,15 +45,10 @@ for (const format of ['dense', 'csr', 'csr-gather', '2:4'] as const) {
 test('CSR layers wider than 65536 columns (32-bit column indices) match float64 sums, every ISA', () => {
   const rng = new Rng(4200);
   const rows = 3, cols = 70_001;
-  const w = randomMatrix(rng, rows, cols, 0.01, false);
+  const w = randomSparseMatrix(rng, rows, cols, 0.01, false);
   w[cols - 1] = 0.5; // the last column is used
   const bias = randF32(rng, rows), x = randF32(rng, cols);
-  const want = new Float32Array(rows), bound = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let s = bias[r]!, b = Math.abs(bias[r]!);
-    for (let c = 0; c < cols; c++) { s += w[r * cols + c]! * x[c]!; b += Math.abs(w[r * cols + c]! * x[c]!); }
-    want[r] = s; bound[r] = b;
-  }
+  const { want, bound } = matvecFloat64(w, rows, cols, bias, x);
   for (const format of ['csr', 'csr-gather'] as const) {
     forEachIsa(nb, (isa) => {
       const got = new Float32Array(rows);
