@@ -233,23 +233,35 @@ napi_value js_spmmT(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// The arguments of sddmm and sddmmWide, checked: (rows, rowPtr, colIdx, dy, x, n, out).
+struct SddmmArgs {
+  int64_t rows, n, xRows;
+  const int32_t* rowPtr; const int32_t* colIdx; const float* dy; const float* x; float* out;
+};
+bool sddmmArgs(Args& a, SddmmArgs& s) {
+  s.rows = a.count(0, "rows");
+  int64_t lp, li, ldy, lx, lo;
+  s.rowPtr = a.i32(1, "rowPtr", &lp);
+  s.colIdx = a.i32(2, "colIdx", &li);
+  s.dy = a.f32(3, "dy", &ldy);
+  s.x = a.f32(4, "x", &lx);
+  s.n = a.count(5, "n");
+  s.out = a.f32(6, "out", &lo);
+  if (a.failed) return false;
+  // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
+  const int64_t xRows = s.n > 0 ? lx / s.n : 2147483647;
+  if (checkCompressed(a, "rowPtr", s.rowPtr, lp, s.rows, "colIdx", s.colIdx, li, xRows, lo) < 0) return false;
+  if (!a.need("dy", ldy, prod({s.rows, s.n}))) return false;
+  s.xRows = s.n > 0 ? xRows : 0;
+  return true;
+}
+
 // sddmm(rows, rowPtr, colIdx, dy, x, n, out)
 napi_value js_sddmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "sddmm", 7);
-  const int64_t rows = a.count(0, "rows");
-  int64_t lp, li, ldy, lx, lo;
-  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
-  const int32_t* colIdx = a.i32(2, "colIdx", &li);
-  const float* dy = a.f32(3, "dy", &ldy);
-  const float* x = a.f32(4, "x", &lx);
-  const int64_t n = a.count(5, "n");
-  float* out = a.f32(6, "out", &lo);
-  if (a.failed) return nullptr;
-  // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
-  const int64_t xRows = n > 0 ? lx / n : 2147483647;
-  if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
-  if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
-  K->sddmm(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out);
+  SddmmArgs s;
+  if (!sddmmArgs(a, s)) return nullptr;
+  K->sddmm(s.rows, s.rowPtr, s.colIdx, s.dy, s.x, s.xRows, s.n, s.out);
   return undefinedValue(env);
 }
 
@@ -281,20 +293,9 @@ napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
 // sddmmWide: as sddmm
 napi_value js_sddmmWide(napi_env env, napi_callback_info info) {
   Args a(env, info, "sddmmWide", 7);
-  const int64_t rows = a.count(0, "rows");
-  int64_t lp, li, ldy, lx, lo;
-  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
-  const int32_t* colIdx = a.i32(2, "colIdx", &li);
-  const float* dy = a.f32(3, "dy", &ldy);
-  const float* x = a.f32(4, "x", &lx);
-  const int64_t n = a.count(5, "n");
-  float* out = a.f32(6, "out", &lo);
-  if (a.failed) return nullptr;
-  // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
-  const int64_t xRows = n > 0 ? lx / n : 2147483647;
-  if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, xRows, lo) < 0) return nullptr;
-  if (!a.need("dy", ldy, prod({rows, n}))) return nullptr;
-  if (!K->sddmmWide(rows, rowPtr, colIdx, dy, x, n > 0 ? xRows : 0, n, out)) return a.fail("out of memory for the scratch"), nullptr;
+  SddmmArgs s;
+  if (!sddmmArgs(a, s)) return nullptr;
+  if (!K->sddmmWide(s.rows, s.rowPtr, s.colIdx, s.dy, s.x, s.xRows, s.n, s.out)) return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
 
