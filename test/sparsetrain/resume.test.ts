@@ -53,10 +53,12 @@ const args = (store: string): string[] => [cli, 'sparse-train', '--backend', 're
   '--model', 'mlp:24-64-32-4', '--method', 'set', '--density', '0.2', '--iterations', '900', '--eval-every', '60', '--batch-size', '30',
   '--replicates', '2', '--workers', '1', '--store', store, '--json', '--checkpoint-seconds', '0'];
 
+// Walked while the run writes: directory entries carry their type, so a file that vanishes between the listing
+// and a stat (SQLite's -journal) cannot fail the walk.
 function files(dir: string, suffix: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p, suffix) : p.endsWith(suffix) ? [p] : [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? files(p, suffix) : p.endsWith(suffix) ? [p] : [];
   });
 }
 
