@@ -53,16 +53,19 @@ const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t
     std::free(buf.p);
     buf.p = static_cast<float*>(q); buf.cap = need;
   }
+  // buf.p in a local: the vector stores may alias anything, so GCC would reload the thread-local on every row,
+  // and in a shared library each reload is a __tls_get_addr call (≈ 1 µs per call of spmm at 784 rows).
+  float* const base = buf.p;
   const int64_t full = n / W;
   const int tail = (int)(n - full * W);
   for (int64_t r = 0; r < srcRows; r++) {  // vector moves copy the bits exactly; the padding lanes get 0
-    float* d = buf.p + r * stride;
+    float* d = base + r * stride;
     const float* s = src + r * n;
     for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
     if (tail) store(d + full * W, loadn(s + full * W, tail));
   }
   *ld = stride;
-  return buf.p;
+  return base;
 }
 
 // Chunk j0 of the outputs of two rows at once (a then b; nb = 0 for a lone row), for cnt ≤ NVEC·W columns:
