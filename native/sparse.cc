@@ -268,6 +268,9 @@ void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dy
   for (int64_t q = q0; q < q1; q++) out[q] = dotLong(dyRow, x + (int64_t)colIdx[q] * n, n);
 }
 
+// Keeps v in a register: GCC otherwise folds a load used twice into both FMAs as memory operands (two loads).
+inline void pin(V& v) { asm("" : "+v"(v)); }
+
 // The backward of a sparse layer in one pass over the CSC index (sparseBackward below): per column c of W,
 // the row x[c] stays in registers while each of its nonzeros (r, c) reads dY[r] once and uses it twice:
 //   dx[c] += w·dY[r]            (even/odd chains in CSC order, exactly as spmmT's rowChunks sums them)
@@ -303,10 +306,11 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
         const int cnt = v < NVEC - 1 ? W : last;
-        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, cnt);
-        const V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
-        const V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
-        const V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
+        V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, cnt);
+        V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
+        V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
+        V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
+        pin(d0); pin(d1); pin(d2); pin(d3);
         e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
         e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
         a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
