@@ -320,18 +320,46 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
       hsum4(a0, a1, a2, a3, t);
       out[perm[i]] = t[0]; out[perm[i + 1]] = t[1]; out[perm[i + 2]] = t[2]; out[perm[i + 3]] = t[3];
     }
-    for (; i < i1; i++) {
+    // The last 1–3 nonzeros: the groups took a multiple of 4, so they go to e, o, e; two or three share one hsum4.
+    const int64_t rem = i1 - i;
+    if (rem > 0) {
       const float* s0 = dy + (int64_t)rowIdx[i] * ld;
+      const float* s1 = dy + (int64_t)rowIdx[rem > 1 ? i + 1 : i] * ld;
+      const float* s2 = dy + (int64_t)rowIdx[rem > 2 ? i + 2 : i] * ld;
       const V w0 = set1(values[perm[i]]);
-      const bool odd = (i - i0) & 1;
-      V a0 = zero();
+      const V w1 = set1(rem > 1 ? values[perm[i + 1]] : 0.f), w2 = set1(rem > 2 ? values[perm[i + 2]] : 0.f);
+      V a0 = zero(), a1 = zero(), a2 = zero();
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
-        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
-        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
+        V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
+        pin(d0);
+        e[v] = fma(w0, d0, e[v]);
         a0 = fma(d0, xr[v], a0);
       }
-      out[perm[i]] = hsum(a0);
+      if (rem == 1) {
+        out[perm[i]] = hsum(a0);
+      } else {
+#pragma GCC unroll 4
+        for (int v = 0; v < NVEC; v++) {
+          V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, last);
+          pin(d1);
+          o[v] = fma(w1, d1, o[v]);
+          a1 = fma(d1, xr[v], a1);
+        }
+        if (rem == 3) {
+#pragma GCC unroll 4
+          for (int v = 0; v < NVEC; v++) {
+            V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, last);
+            pin(d2);
+            e[v] = fma(w2, d2, e[v]);
+            a2 = fma(d2, xr[v], a2);
+          }
+        }
+        alignas(16) float t[4];
+        hsum4(a0, a1, a2, zero(), t);
+        out[perm[i]] = t[0]; out[perm[i + 1]] = t[1];
+        if (rem == 3) out[perm[i + 2]] = t[2];
+      }
     }
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
