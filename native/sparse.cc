@@ -17,6 +17,14 @@
 //   - with many columns (the GPT: n = B·T = 768, rows of 3 KB) each 64-column chunk of the source is
 //     packed contiguous first: 3 KB strides put every row's chunk in the same few L1 sets, so unpacked it
 //     came from L2 on every nonzero (spmm, spmmT, sddmmWide ~25% faster at the GPT's shapes).
+//   - in the addon (a shared library) a thread-local is reached through __tls_get_addr: the aligned copy
+//     reloaded its scratch pointer on every row (vector stores may alias it), ≈ 2 µs of spmm's 13 at 2%;
+//   - sparseBackward: GCC folded each dY load into both of its FMAs (two loads); pinned in a register
+//     (−0.8 µs of 17), and a column's last 1–3 nonzeros share one hsum4 (−0.3–0.7 µs).
+// Measured and not the bound (session 6): branch mispredictions on row/column lengths (masks with equal
+// lengths run no faster), split stores of dX (an aligned padded dX runs no faster). What remains at 2%:
+// per nonzero four 64-byte source lines from L2 (X 188 KB, dY 72 KB), writing dX (≈ 1.8 µs) and the
+// aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: needs an ld through the nn layers).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
 // bit-identical to the plain loops at each ISA level.
