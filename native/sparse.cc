@@ -22,9 +22,11 @@
 //   - sparseBackward: GCC folded each dY load into both of its FMAs (two loads); pinned in a register
 //     (−0.8 µs of 17), and a column's last 1–3 nonzeros share one hsum4 (−0.3–0.7 µs).
 // Measured and not the bound (session 6): branch mispredictions on row/column lengths (masks with equal
-// lengths run no faster), split stores of dX (an aligned padded dX runs no faster). What remains at 2%:
-// per nonzero four 64-byte source lines from L2 (X 188 KB, dY 72 KB), writing dX (≈ 1.8 µs) and the
-// aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: needs an ld through the nn layers).
+// lengths run no faster), split stores of dX (an aligned padded dX runs no faster), and the source rows'
+// L2 traffic: with the sources in L1 spmm and sparseBackward are only ≈ 2 µs each faster at 2%, and L1
+// tiling in the same order was slower (the chains' state moves through L2 instead; docs/SPARSE-KERNELS.md).
+// What remains at 2%: ≈ 1 FMA per cycle in the loops (one FMA per loaded source vector), writing dX
+// (≈ 1.8 µs) and the aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: an ld through the layers).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
 // bit-identical to the plain loops at each ISA level.
