@@ -17,6 +17,16 @@
 //   - with many columns (the GPT: n = B·T = 768, rows of 3 KB) each 64-column chunk of the source is
 //     packed contiguous first: 3 KB strides put every row's chunk in the same few L1 sets, so unpacked it
 //     came from L2 on every nonzero (spmm, spmmT, sddmmWide ~25% faster at the GPT's shapes).
+//   - in the addon (a shared library) a thread-local is reached through __tls_get_addr: the aligned copy
+//     reloaded its scratch pointer on every row (vector stores may alias it), ≈ 2 µs of spmm's 13 at 2%;
+//   - sparseBackward: GCC folded each dY load into both of its FMAs (two loads); pinned in a register
+//     (−0.8 µs of 17), and a column's last 1–3 nonzeros share one hsum4 (−0.3–0.7 µs).
+// Measured and not the bound (session 6): branch mispredictions on row/column lengths (masks with equal
+// lengths run no faster), split stores of dX (an aligned padded dX runs no faster), and the source rows'
+// L2 traffic: with the sources in L1 spmm and sparseBackward are only ≈ 2 µs each faster at 2%, and L1
+// tiling in the same order was slower (the chains' state moves through L2 instead; docs/SPARSE-KERNELS.md).
+// What remains at 2%: ≈ 1 FMA per cycle in the loops (one FMA per loaded source vector), writing dX
+// (≈ 1.8 µs) and the aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: an ld through the layers).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
 // bit-identical to the plain loops at each ISA level.
@@ -53,16 +63,19 @@ const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t
     std::free(buf.p);
     buf.p = static_cast<float*>(q); buf.cap = need;
   }
+  // buf.p in a local: the vector stores may alias anything, so GCC would reload the thread-local on every row,
+  // and in a shared library each reload is a __tls_get_addr call (≈ 1 µs per call of spmm at 784 rows).
+  float* const base = buf.p;
   const int64_t full = n / W;
   const int tail = (int)(n - full * W);
   for (int64_t r = 0; r < srcRows; r++) {  // vector moves copy the bits exactly; the padding lanes get 0
-    float* d = buf.p + r * stride;
+    float* d = base + r * stride;
     const float* s = src + r * n;
     for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
     if (tail) store(d + full * W, loadn(s + full * W, tail));
   }
   *ld = stride;
-  return buf.p;
+  return base;
 }
 
 // Chunk j0 of the outputs of two rows at once (a then b; nb = 0 for a lone row), for cnt ≤ NVEC·W columns:
@@ -265,6 +278,9 @@ void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dy
   for (int64_t q = q0; q < q1; q++) out[q] = dotLong(dyRow, x + (int64_t)colIdx[q] * n, n);
 }
 
+// Keeps v in a register: GCC otherwise folds a load used twice into both FMAs as memory operands (two loads).
+inline void pin(V& v) { asm("" : "+v"(v)); }
+
 // The backward of a sparse layer in one pass over the CSC index (sparseBackward below): per column c of W,
 // the row x[c] stays in registers while each of its nonzeros (r, c) reads dY[r] once and uses it twice:
 //   dx[c] += w·dY[r]            (even/odd chains in CSC order, exactly as spmmT's rowChunks sums them)
@@ -300,10 +316,11 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
         const int cnt = v < NVEC - 1 ? W : last;
-        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, cnt);
-        const V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
-        const V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
-        const V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
+        V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, cnt);
+        V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
+        V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
+        V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
+        pin(d0); pin(d1); pin(d2); pin(d3);
         e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
         e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
         a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
@@ -313,18 +330,46 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
       hsum4(a0, a1, a2, a3, t);
       out[perm[i]] = t[0]; out[perm[i + 1]] = t[1]; out[perm[i + 2]] = t[2]; out[perm[i + 3]] = t[3];
     }
-    for (; i < i1; i++) {
+    // The last 1–3 nonzeros: the groups took a multiple of 4, so they go to e, o, e; two or three share one hsum4.
+    const int64_t rem = i1 - i;
+    if (rem > 0) {
       const float* s0 = dy + (int64_t)rowIdx[i] * ld;
+      const float* s1 = dy + (int64_t)rowIdx[rem > 1 ? i + 1 : i] * ld;
+      const float* s2 = dy + (int64_t)rowIdx[rem > 2 ? i + 2 : i] * ld;
       const V w0 = set1(values[perm[i]]);
-      const bool odd = (i - i0) & 1;
-      V a0 = zero();
+      const V w1 = set1(rem > 1 ? values[perm[i + 1]] : 0.f), w2 = set1(rem > 2 ? values[perm[i + 2]] : 0.f);
+      V a0 = zero(), a1 = zero(), a2 = zero();
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
-        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
-        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
+        V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
+        pin(d0);
+        e[v] = fma(w0, d0, e[v]);
         a0 = fma(d0, xr[v], a0);
       }
-      out[perm[i]] = hsum(a0);
+      if (rem == 1) {
+        out[perm[i]] = hsum(a0);
+      } else {
+#pragma GCC unroll 4
+        for (int v = 0; v < NVEC; v++) {
+          V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, last);
+          pin(d1);
+          o[v] = fma(w1, d1, o[v]);
+          a1 = fma(d1, xr[v], a1);
+        }
+        if (rem == 3) {
+#pragma GCC unroll 4
+          for (int v = 0; v < NVEC; v++) {
+            V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, last);
+            pin(d2);
+            e[v] = fma(w2, d2, e[v]);
+            a2 = fma(d2, xr[v], a2);
+          }
+        }
+        alignas(16) float t[4];
+        hsum4(a0, a1, a2, zero(), t);
+        out[perm[i]] = t[0]; out[perm[i + 1]] = t[1];
+        if (rem == 3) out[perm[i + 2]] = t[2];
+      }
     }
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
