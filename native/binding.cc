@@ -992,6 +992,7 @@ bool buildDecMatrix(Args& a, DecMatStore& s, int64_t format, int64_t rows, int64
           for (int64_t c = c0; c < c1; c++) cnt[i] += w[(r0 + i) * cols + c] != 0.f;
           layers = cnt[i] > layers ? cnt[i] : layers;
         }
+        layers += layers & 1;  // pairs of layers share one load of the window (decoder.h)
         const size_t base = s.idx.size();
         s.idx.resize(base + layers, (uint16_t)wd);
         s.values.resize(16 * (base + layers), 0.f);
@@ -1001,6 +1002,9 @@ bool buildDecMatrix(Args& a, DecMatStore& s, int64_t format, int64_t rows, int64
           for (int64_t c = c0; c < c1; c++)
             if (w[(r0 + i) * cols + c] != 0.f) { s.values[16 * (base + l) + i] = w[(r0 + i) * cols + c]; s.offsets[16 * (base + l) + i] = (uint8_t)(c - c0); l++; }
         }
+      }
+      if (s.idx.size() % 4 != 0) {  // a slice runs four layers at a time: one more (zero) pair
+        s.idx.resize(s.idx.size() + 2, 0); s.values.resize(16 * s.idx.size(), 0.f); s.offsets.resize(16 * s.idx.size(), 0);
       }
       s.rowPtr[sl + 1] = (int32_t)s.idx.size();
     }

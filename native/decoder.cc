@@ -162,21 +162,23 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
   for (int64_t s = 0; s < slices; s++) {
     const int64_t n = rows - 16 * s < 16 ? rows - 16 * s : 16;
 #if defined(__AVX512F__)
-    // one flat loop over the slice's layers, the window's 32 x entries reloaded from L1 for every layer:
-    // cheaper than a loop per window, whose varying trip counts mispredicted (measured)
+    // one flat loop over the slice's layers, four at a time (the layout pads each slice to a multiple of
+    // 4 and each window's run to an even count): each pair of layers shares one load of its window's 32
+    // x entries, as the loads, not the permutes or FMAs, bound a layer (measured: 1.2× faster than a
+    // load per layer); a loop per window instead mispredicted on the varying layer counts (measured)
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    int64_t l = slicePtr[s];
-    const int64_t end = slicePtr[s + 1];
-    auto layer = [&](int64_t k) {
-      const float* xw = x + 32 * windows[k];
-      const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(offsets + 16 * k)));
-      return _mm512_permutex2var_ps(_mm512_loadu_ps(xw), idx, _mm512_loadu_ps(xw + 16));
+    auto pick = [&](__m512 lo, __m512 hi, int64_t k) {
+      return _mm512_permutex2var_ps(lo, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*)(offsets + 16 * k))), hi);
     };
-    for (; l + 4 <= end; l += 4) {
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), layer(l), a0); a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 16), layer(l + 1), a1);
-      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 32), layer(l + 2), a2); a3 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 48), layer(l + 3), a3);
+    for (int64_t l = slicePtr[s]; l < slicePtr[s + 1]; l += 4) {
+      const float* xa = x + 32 * windows[l];
+      const float* xb = x + 32 * windows[l + 2];
+      const __m512 la = _mm512_loadu_ps(xa), ha = _mm512_loadu_ps(xa + 16), lb = _mm512_loadu_ps(xb), hb = _mm512_loadu_ps(xb + 16);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), pick(la, ha, l), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 16), pick(la, ha, l + 1), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 32), pick(lb, hb, l + 2), a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 48), pick(lb, hb, l + 3), a3);
     }
-    for (; l < end; l++) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l), layer(l), a0);
     _mm512_mask_storeu_ps(y + 16 * s, (__mmask16)((1u << n) - 1u), _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 #elif defined(__AVX2__)
     // 8 lanes at a time: the window's 32 x entries in four registers, each permuted by the offsets' low
