@@ -2,17 +2,19 @@
 // every layer and attends over the keys and values cached for the positions before it, instead of
 // recomputing the whole window as Gpt.forward does. The whole step is one backend call
 // (Backend.prepareDecoder: native/decoder.cc, its plain twin src/backend/decoder-reference.ts), so a
-// token costs its arithmetic, not a call per operation. Each weight matrix runs in the format its
-// pattern and density call for (pickFormat): dense, bitmap, CSR or 2:4, chosen by a fixed rule measured
-// once (docs/GPT.md), not timed at run time, so the same model and input give the same bits every run.
+// token costs its arithmetic, not a call per operation. Each weight matrix runs in its own format: by
+// default (choice 'auto') the fastest of dense, sliced ELL and 2:4 timed on this machine (format-choice.ts,
+// cached on disk, so a machine gives the same bits every run); 'rule' applies the fixed density rule
+// (pickFormat, measured once on one machine, docs/GPT.md); the reference backend always follows the rule.
 // test/nn/gpt-decode.test.ts holds every step's logits against the full forward on awkward shapes.
 import type { Backend, DecoderFormat, DecoderMatrix, F32, PreparedDecoder } from '../../backend/backend.js';
 import { toNm24 } from '../../backend/nm24-reference.js';
 import type { WeightLayer } from '../weight-layer.js';
+import { measuredFormat, type FormatTimingOptions } from './format-choice.js';
 import type { Gpt } from './model.js';
 
 /**
- * The format rule, from batch-1 mat-vecs on the GPT's shapes (bench/gpt-generate.ts --kernels measures
+ * The fixed format rule (choice 'rule', and the reference backend), from batch-1 mat-vecs on the GPT's shapes (bench/gpt-generate.ts --kernels measures
  * them; docs/GPT.md has the table): below SELL_ALWAYS_BELOW density sliced ELL (faster than the 2:4
  * kernel there even when the pattern is 2:4); else a matrix whose every group of 4 columns holds at most
  * 2 nonzeros runs 2:4; else below SELL_BELOW density sliced ELL; dense from there up. CSR and bitmap are
@@ -23,7 +25,14 @@ import type { Gpt } from './model.js';
 export const SELL_ALWAYS_BELOW = 0.25;
 export const SELL_BELOW = 0.6;
 
-export type FormatChoice = 'auto' | DecoderFormat;
+/**
+ * Matrices with fewer weights follow the rule even under 'auto': their mat-vec takes well under a
+ * microsecond, so timing it measures the call more than the format, and the choice changes little.
+ */
+export const MEASURE_FROM = 16384;
+
+/** 'auto': measured per matrix (native) or the rule (reference); 'rule': the fixed rule; else one format for every matrix. */
+export type FormatChoice = 'auto' | 'rule' | DecoderFormat;
 
 function countNonzeros(w: F32): number { let n = 0; for (let i = 0; i < w.length; i++) if (w[i] !== 0) n++; return n; }
 
@@ -34,7 +43,7 @@ function countNonzeros(w: F32): number { let n = 0; for (let i = 0; i < w.length
 export function pickFormat(w: F32, rows: number, cols: number, choice: FormatChoice = 'auto', wide = true): DecoderFormat {
   if (choice === '2:4' && !toNm24(w, rows, cols)) return 'dense';  // forced 2:4 where the pattern is not
   if (choice === 'csr' && cols >= 65536) return 'bitmap';
-  if (choice !== 'auto') return choice;
+  if (choice !== 'auto' && choice !== 'rule') return choice;
   const density = rows * cols > 0 ? countNonzeros(w) / (rows * cols) : 1;
   if (density < SELL_ALWAYS_BELOW) return 'sell';
   if (density <= 0.5 && toNm24(w, rows, cols)) return '2:4';
@@ -50,12 +59,14 @@ export class GptDecoder {
   private readonly logits: F32;
   private readonly vocab: number;
 
-  /** The weights are copied: prepare again after the model changes. */
-  constructor(be: Backend, model: Gpt, choice: FormatChoice = 'auto') {
+  /** The weights are copied: prepare again after the model changes. `timing`: the measured choice's cache and clock. */
+  constructor(be: Backend, model: Gpt, choice: FormatChoice = 'auto', timing?: FormatTimingOptions) {
     const { layers, heads, dim, context, vocab } = model.config;
     const wide = be.name !== 'native' || be.detail === 'avx512';
+    const measured = choice === 'auto' && be.name !== 'reference';
     const matrix = (l: WeightLayer, withBias: boolean): DecoderMatrix => {
-      const w = l.weights.toDense(), { rows, cols } = l.weights, format = pickFormat(w, rows, cols, choice, wide);
+      const w = l.weights.toDense(), { rows, cols } = l.weights;
+      const format = measured && rows * cols >= MEASURE_FROM ? measuredFormat(be, w, rows, cols, timing) : pickFormat(w, rows, cols, choice, wide);
       this.plans.push({ name: l.name, rows, cols, format, nnz: countNonzeros(w) });
       return { format, weights: w, bias: withBias ? l.bias : null };
     };

@@ -1,0 +1,79 @@
+// The measured batch-1 format choice (src/nn/gpt/format-choice.ts): on a backend whose mat-vecs only
+// advance a clock by a known cost per format it picks the cheapest format the matrix can run in (2:4 only
+// for a 2:4 pattern), caches the pick in the process and on disk, and a second process reads the disk;
+// then once on the native backend: a model's large matrices get one of the candidates, the same on a
+// second decoder, and its logits match the rule's within float rounding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Backend, DecoderFormat } from '../../src/backend/backend.js';
+import { getBackend } from '../../src/backend/index.js';
+import { clearFormatMemo, formatCandidates, measuredFormat } from '../../src/nn/gpt/format-choice.js';
+import { GptDecoder, MEASURE_FROM } from '../../src/nn/gpt/decode.js';
+import { buildGpt, gptConfig } from '../../src/models/gpt.js';
+import { pruneToDensity } from '../../src/prune/magnitude.js';
+
+function costModel(cost: Partial<Record<DecoderFormat, number>>, detail = 'fake') {
+  let t = 0;
+  const be = {
+    name: 'native', detail,
+    prepareMatvec: (f: DecoderFormat) => ({ forward: () => { t += cost[f] ?? 1e9; } }),
+  } as unknown as Backend;
+  return { be, now: () => t };
+}
+
+test('measuredFormat: the cheapest candidate, cached in the process and on disk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-formats-'));
+  try {
+    clearFormatMemo();
+    const file = join(dir, 'sub', 'decoder-formats.json');
+    const rows = 8, cols = 16;
+    const nm = new Float32Array(rows * cols).map((_, i) => (i % 4 < 2 ? 1 : 0));       // 2:4
+    const three = new Float32Array(rows * cols).map((_, i) => (i % 4 < 3 ? 1 : 0));    // 3 of 4: not 2:4
+    assert.deepEqual(formatCandidates(nm, rows, cols), ['dense', 'sell', '2:4']);
+    assert.deepEqual(formatCandidates(three, rows, cols), ['dense', 'sell']);
+    const a = costModel({ dense: 3e-6, sell: 2e-6, '2:4': 1e-6 }, 'fake-a');
+    assert.equal(measuredFormat(a.be, nm, rows, cols, { cacheFile: file, now: a.now }), '2:4');
+    assert.equal(measuredFormat(a.be, three, rows, cols, { cacheFile: file, now: a.now }), 'sell');  // 2:4 not a candidate
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    assert.deepEqual(Object.values(stored).sort(), ['2:4', 'sell']);
+    assert.ok(Object.keys(stored).some((k) => /native\/fake-a\/.* 8x16 d=0\.50 2:4$/.test(k)));
+    // a second process (memo cleared) whose clock would now favour dense reads the disk cache
+    clearFormatMemo();
+    const b = costModel({ dense: 1e-7, sell: 2e-6, '2:4': 1e-6 }, 'fake-a');
+    assert.equal(measuredFormat(b.be, nm, rows, cols, { cacheFile: file, now: b.now }), '2:4');
+    // without a disk cache, and another ISA, it measures again
+    assert.equal(measuredFormat(costModel({ dense: 1e-7, sell: 2e-6 }, 'fake-b').be, three, rows, cols, { cacheFile: null, now: b.now }), 'dense');
+  } finally {
+    clearFormatMemo();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('GptDecoder auto on the native backend: measured formats for large matrices, logits as the rule\'s', () => {
+  const be = getBackend('native');
+  const m = buildGpt(gptConfig('gpt:1-2-64-8', 11), { seed: 3, storage: 'dense' });
+  for (const b of m.blocks) for (const l of b.weightLayers()) {
+    const w = l.weights.toDense();
+    l.setWeights(w, pruneToDensity(w, new Uint8Array(w.length).fill(1), 0.3, l.name));
+  }
+  clearFormatMemo();
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-formats-'));
+  try {
+    const timing = { cacheFile: join(dir, 'f.json') };
+    const auto = new GptDecoder(be, m, 'auto', timing), again = new GptDecoder(be, m, 'auto', timing), rule = new GptDecoder(be, m, 'rule');
+    for (const p of auto.matrices()) {
+      if (p.rows * p.cols >= MEASURE_FROM) assert.ok(['dense', 'sell', '2:4'].includes(p.format), `${p.name}: ${p.format}`);
+    }
+    assert.deepEqual(again.matrices(), auto.matrices());
+    for (const tok of [1, 4, 7]) {
+      const x = auto.step(tok), y = rule.step(tok);
+      for (let v = 0; v < 11; v++) assert.ok(Math.abs(x[v]! - y[v]!) < 1e-4, `logit ${v}: ${x[v]} vs ${y[v]}`);
+    }
+  } finally {
+    clearFormatMemo();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
