@@ -32,6 +32,45 @@ inline void layerNorm1(const float* x, const float* gamma, const float* beta, in
 }
 
 #if defined(__AVX512F__)
+// expApprox (simd.h) on 16 lanes, the same operations in the same order.
+inline __m512 expApprox16(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  const __m512 magic = _mm512_set1_ps(12582912.0f);
+  const __m512 nf = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), magic), magic);
+  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(nf, _mm512_set1_ps(0.693145751953125f))), _mm512_mul_ps(nf, _mm512_set1_ps(1.42860682030941723212e-6f)));
+  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(nf), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+#endif
+// GELU (tanh form) of one column: transformer.cc geluForward's formula; the AVX-512 path multiplies by a
+// refined reciprocal (rcp14 + one Newton step, ≈ 1 ulp) where geluForward divides (GELU was 17% of the
+// baby model's per-token work outside the mat-vecs, mostly waiting on vdivps)
+inline void gelu1(const float* x, float* y, int64_t len) {
+#if defined(__AVX512F__)
+  const float kG = 0.7978845608028654f;  // √(2/π), as transformer.cc
+  int64_t i = 0;
+  for (; i < len; i += 16) {
+    const __mmask16 k = tailMask((int)(len - i < 16 ? len - i : 16));
+    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+    const __m512 u = _mm512_mul_ps(_mm512_set1_ps(kG), _mm512_add_ps(v, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.044715f), v), v), v)));
+    const __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), expApprox16(_mm512_mul_ps(_mm512_set1_ps(-2.0f), u)));
+    __m512 r = _mm512_rcp14_ps(d);
+    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, r));
+  }
+#else
+  geluForward(x, y, len);
+#endif
+}
+#if defined(__AVX512F__)
 // For each 8-bit mask: byte k holds the index of the packed value that lands in lane k (0 outside the mask).
 struct Expand8 {
   uint64_t idx[256];
@@ -259,7 +298,21 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
         for (; e < hd; e++) a0 = fma(set1(q[e]), loadn(k0 + e * T, c), a0);
         storen(s + j0, mul(add(add(a0, a1), add(a2, a3)), set1(scale)), c);
       }
-      // max and sum in four chains: one chain waits on each compare or add (≈ 10% of a token's fixed work)
+#if defined(__AVX512F__)
+      // the ≤ context scores in a few vectors: max, exponentials and sum without a serial chain per position
+      __m512 mv = _mm512_set1_ps(-INFINITY);
+      for (int64_t j0 = 0; j0 < n; j0 += 16) mv = _mm512_mask_max_ps(mv, tailMask((int)(n - j0 < 16 ? n - j0 : 16)), mv, _mm512_loadu_ps(s + j0));
+      const __m512 mb = _mm512_set1_ps(_mm512_reduce_max_ps(mv));
+      __m512 sv = _mm512_setzero_ps();
+      for (int64_t j0 = 0; j0 < n; j0 += 16) {
+        const __mmask16 k = tailMask((int)(n - j0 < 16 ? n - j0 : 16));
+        const __m512 e = _mm512_maskz_mov_ps(k, expApprox16(_mm512_sub_ps(_mm512_loadu_ps(s + j0), mb)));
+        _mm512_mask_storeu_ps(s + j0, k, e);
+        sv = _mm512_add_ps(sv, e);
+      }
+      const float inv = 1.f / _mm512_reduce_add_ps(sv);
+#else
+      // max and sum in four chains: one chain waits on each compare or add
       float m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
       int64_t j = 0;
       for (; j + 4 <= n; j += 4) {
@@ -274,6 +327,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       for (j = 0; j + 4 <= n; j += 4) { s0 += s[j]; s1 += s[j + 1]; s2 += s[j + 2]; s3 += s[j + 3]; }
       for (; j < n; j++) s0 += s[j];
       const float inv = 1.f / ((s0 + s1) + (s2 + s3));
+#endif
       for (int64_t e0 = 0; e0 < hd; e0 += W) {
         const int c = (int)(hd - e0 < W ? hd - e0 : W);
         const float* v0 = Vc + hh * hd + e0;
@@ -291,7 +345,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
     for (int64_t d = 0; d < D; d++) x[d] += a[d];
     layerNorm1(x, L.ln2Gamma, L.ln2Beta, D, h);
     decoderMatvec(&L.fc, h, f);
-    geluForward(f, g, 4 * D);
+    gelu1(f, g, 4 * D);
     decoderMatvec(&L.fcProj, g, a);
     for (int64_t d = 0; d < D; d++) x[d] += a[d];
   }
