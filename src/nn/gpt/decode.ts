@@ -50,6 +50,34 @@ export function pickFormat(w: F32, rows: number, cols: number, choice: FormatCho
   return density < (wide ? SELL_BELOW : SELL_ALWAYS_BELOW) ? 'sell' : 'dense';
 }
 
+/**
+ * Reorders the hidden units of an MLP for sliced ELL: c_fc's rows sorted by their fullest 32-column window,
+ * then their count (stable), so each slice of 16 rows holds rows of like counts and pads fewer layers
+ * (random 10% patterns: fill 48% → 58%, 18% fewer layers), and mlp.c_proj's columns in the same order, so
+ * GELU and the product see the same units: the block's output is the same sum in another order. Not
+ * when mlp.c_proj runs 2:4 (its groups of 4 columns would break). Rewrites fc and fcProj in place.
+ */
+export function groupFcRows(fc: DecoderMatrix, fcProj: DecoderMatrix, hidden: number, dim: number): void {
+  const w = fc.weights, key = new Float64Array(hidden);
+  for (let r = 0; r < hidden; r++) {
+    let most = 0, all = 0;
+    for (let c0 = 0; c0 < dim; c0 += 32) {
+      let n = 0;
+      for (let c = c0; c < Math.min(dim, c0 + 32); c++) if (w[r * dim + c] !== 0) n++;
+      most = Math.max(most, n); all += n;
+    }
+    key[r] = most * (dim + 1) + all;
+  }
+  const order = Array.from({ length: hidden }, (_, i) => i).sort((a, b) => key[a]! - key[b]! || a - b);
+  const fw = new Float32Array(hidden * dim), fb = fc.bias ? new Float32Array(hidden) : null, pw = new Float32Array(dim * hidden);
+  order.forEach((r, i) => {
+    fw.set(w.subarray(r * dim, r * dim + dim), i * dim);
+    if (fb) fb[i] = fc.bias![r]!;
+    for (let d = 0; d < dim; d++) pw[d * hidden + i] = fcProj.weights[d * hidden + r]!;
+  });
+  fc.weights = fw; fc.bias = fb; fcProj.weights = pw;
+}
+
 /** How one matrix of the decoder runs. */
 export interface MatrixPlan { name: string; rows: number; cols: number; format: DecoderFormat; nnz: number }
 
@@ -70,10 +98,14 @@ export class GptDecoder {
       this.plans.push({ name: l.name, rows, cols, format, nnz: countNonzeros(w) });
       return { format, weights: w, bias: withBias ? l.bias : null };
     };
-    const blocks = model.blocks.map((b) => ({
-      ln1Gamma: b.ln1.gamma, ln1Beta: b.ln1.beta, ln2Gamma: b.ln2.gamma, ln2Beta: b.ln2.beta,
-      attn: matrix(b.attn, true), proj: matrix(b.proj, true), fc: matrix(b.fc, true), fcProj: matrix(b.fcProj, true),
-    }));
+    const blocks = model.blocks.map((b) => {
+      const fc = matrix(b.fc, true), fcProj = matrix(b.fcProj, true);
+      if (fc.format === 'sell' && fcProj.format !== '2:4') groupFcRows(fc, fcProj, 4 * dim, dim);
+      return {
+        ln1Gamma: b.ln1.gamma, ln1Beta: b.ln1.beta, ln2Gamma: b.ln2.gamma, ln2Beta: b.ln2.beta,
+        attn: matrix(b.attn, true), proj: matrix(b.proj, true), fc, fcProj,
+      };
+    });
     const head = matrix(model.head ?? model.wte, false);
     this.dec = be.prepareDecoder({
       layers, heads, dim, context, vocab, wte: model.wte.weights.toDense(), wpe: model.wpe.weights.toDense(),
