@@ -78,26 +78,30 @@ test('GptDecoder auto on the native backend: measured formats for large matrices
   }
 });
 
-test('groupFcRows: c_fc rows sorted by their fullest window, mlp.c_proj columns alike; the MLP output unchanged', async () => {
+test('groupFcRows: c_fc rows dealt into slices of like windows, mlp.c_proj columns alike; the MLP output unchanged, fewer sliced-ELL layers', async () => {
   const { groupFcRows } = await import('../../src/nn/gpt/decode.js');
-  const dim = 40, hidden = 4 * dim;  // windows of 32 and one of 8: an awkward width
-  let seed = 7;
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
-  const fcW = new Float32Array(hidden * dim).map(() => (rnd() < -0.35 ? rnd() : 0)), fcB = new Float32Array(hidden).map(rnd);
-  const pW = new Float32Array(dim * hidden).map(() => (rnd() < -0.3 ? rnd() : 0));
-  const fc = { format: 'sell' as const, weights: fcW, bias: fcB }, proj = { format: 'sell' as const, weights: pW, bias: null };
-  const x = new Float32Array(dim).map(rnd);
-  const mlp = (f: typeof fc, p: typeof proj): Float64Array => {
-    const h = new Float64Array(hidden), out = new Float64Array(dim);
-    for (let r = 0; r < hidden; r++) { let s = f.bias![r]!; for (let c = 0; c < dim; c++) s += f.weights[r * dim + c]! * x[c]!; h[r] = Math.max(0, s); }
-    for (let d = 0; d < dim; d++) { let s = 0; for (let r = 0; r < hidden; r++) s += p.weights[d * hidden + r]! * h[r]!; out[d] = s; }
-    return out;
-  };
-  const before = mlp(fc, proj);
-  groupFcRows(fc, proj, hidden, dim);
-  assert.notDeepEqual(fc.weights, fcW);  // reordered
-  const after = mlp(fc, proj);
-  for (let d = 0; d < dim; d++) assert.ok(Math.abs(after[d]! - before[d]!) < 1e-9, `output ${d}`);
-  const most = (r: number) => { let m = 0; for (let c0 = 0; c0 < dim; c0 += 32) { let n = 0; for (let c = c0; c < Math.min(dim, c0 + 32); c++) if (fc.weights[r * dim + c] !== 0) n++; m = Math.max(m, n); } return m; };
-  for (let r = 1; r < hidden; r++) assert.ok(most(r - 1) <= most(r), `row ${r}`);
+  const { toSell } = await import('../../src/backend/decoder-reference.js');
+  for (const dim of [40, 64]) {  // windows of 32 and one of 8 (awkward), and two whole windows
+    const hidden = 4 * dim;
+    let seed = 7 + dim;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+    const fcW = new Float32Array(hidden * dim).map(() => (rnd() < -0.4 ? rnd() : 0)), fcB = new Float32Array(hidden).map(rnd);
+    const pW = new Float32Array(dim * hidden).map(() => (rnd() < -0.3 ? rnd() : 0));
+    const fc = { format: 'sell' as const, weights: fcW, bias: fcB }, proj = { format: 'sell' as const, weights: pW, bias: null };
+    const x = new Float32Array(dim).map(rnd);
+    const mlp = (f: typeof fc, p: typeof proj): Float64Array => {
+      const h = new Float64Array(hidden), out = new Float64Array(dim);
+      for (let r = 0; r < hidden; r++) { let s = f.bias![r]!; for (let c = 0; c < dim; c++) s += f.weights[r * dim + c]! * x[c]!; h[r] = Math.max(0, s); }
+      for (let d = 0; d < dim; d++) { let s = 0; for (let r = 0; r < hidden; r++) s += p.weights[d * hidden + r]! * h[r]!; out[d] = s; }
+      return out;
+    };
+    const layers = (m: Float32Array): number => { const e = toSell(m, hidden, dim); return e.slicePtr[e.slicePtr.length - 1]!; };
+    const before = mlp(fc, proj), layersBefore = layers(fcW);
+    groupFcRows(fc, proj, hidden, dim);
+    const after = mlp(fc, proj);
+    for (let d = 0; d < dim; d++) assert.ok(Math.abs(after[d]! - before[d]!) < 1e-9, `dim ${dim} output ${d}`);
+    const rows = (m: Float32Array) => Array.from({ length: hidden }, (_, r) => Array.from(m.subarray(r * dim, r * dim + dim)).join()).sort();
+    assert.deepEqual(rows(fc.weights), rows(fcW));  // the same rows, reordered
+    assert.ok(layers(fc.weights) < layersBefore, `dim ${dim}: ${layers(fc.weights)} layers, ${layersBefore} before`);
+  }
 });
