@@ -1,10 +1,11 @@
 // Batch-1 generation speed of the GPT: tokens per second, interleaved in rounds in one process (medians;
 // each round starts one variant later):
 //   dense          winnow, key/value cache, every matrix dense
-//   50% unstr.     block matrices magnitude-pruned to 50% per matrix (format by the decoder's rule)
-//   50% forced X   the same weights forced into format X (csr, bitmap, dense): the data of the format rule
-//   2:4            block matrices magnitude-pruned 2:4 (the 2:4 kernel; forced bitmap beside it)
-//   90% unstr.     block matrices magnitude-pruned to 10% per matrix (format by the rule; forced CSR, bitmap)
+//   50% unstr.     block matrices magnitude-pruned to 50% per matrix (formats chosen by the decoder: timed on
+//                  this machine, src/nn/gpt/format-choice.ts; the run prints the choice)
+//   50% forced X   the same weights forced into format X (csr, bitmap, dense, sell)
+//   2:4            block matrices magnitude-pruned 2:4 (chosen formats; forced bitmap beside it)
+//   90% unstr.     block matrices magnitude-pruned to 10% per matrix (chosen formats; forced CSR, bitmap, sell)
 //   dense, no cache  winnow recomputing the whole window every token (as the ONNX graph runs)
 //   ORT            onnxruntime-node 1 thread on the dense ONNX export (src/io/onnx-gpt.ts), which has no
 //                  key/value cache inputs: every token reruns the window (synchronous binding)

@@ -12,7 +12,9 @@ namespace winnow {
 // the nonzero columns, the nonzero values packed in row order, rowPtr the offset of each row's first);
 // sliced ELL (rows in slices of 16; a slice is a run of layers, each holding for every row of the slice
 // one nonzero (or a zero) inside one 32-column window of x: 16 values, 16 column offsets 0..31 in the
-// window, and the window's number; rowPtr[s] is slice s's first layer).
+// window, and the window's number; rowPtr[s] is slice s's first layer; each window's run of layers is
+// padded with zero layers to an even count and each slice to a multiple of 4, so layers 2k and 2k + 1
+// always share a window: the AVX-512 kernel loads it once per pair).
 enum DecFormat : int32_t { kDecDense = 0, kDecCsr = 1, kDecNm24 = 2, kDecBitmap = 3, kDecSell = 4 };
 
 struct DecMatrix {

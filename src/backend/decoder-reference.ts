@@ -54,7 +54,9 @@ export function bitmapMatvecReference(rows: number, cols: number, masks: Uint16A
  * The sliced-ELL layout: rows in slices of 16; for each slice and 32-column window as many layers as the
  * slice's fullest row has nonzeros there; layer l holds, for row i of the slice, its l-th nonzero in the
  * window (values[16l + i], offsets[16l + i] = column − 32·window) or a zero; windows[l] is the window,
- * slicePtr[s] slice s's first layer.
+ * slicePtr[s] slice s's first layer. Each window's run of layers is padded with zero layers to an even
+ * count, and each slice to a multiple of 4 (a zero pair at window 0): the AVX-512 kernel runs four layers
+ * at a time and loads each pair's window once.
  */
 export function toSell(w: F32, rows: number, cols: number): { slicePtr: Int32Array; windows: Uint16Array; offsets: Uint8Array; values: F32 } {
   const slices = Math.ceil(rows / 16), nw = Math.ceil(cols / 32), slicePtr = new Int32Array(slices + 1);
@@ -67,12 +69,13 @@ export function toSell(w: F32, rows: number, cols: number): { slicePtr: Int32Arr
         for (let c = 32 * wd; c < Math.min(cols, 32 * wd + 32); c++) if (w[r * cols + c] !== 0) kept.push([c - 32 * wd, w[r * cols + c]!]);
         perRow.push(kept);
       }
-      const layers = Math.max(0, ...perRow.map((k) => k.length));
+      const most = Math.max(0, ...perRow.map((k) => k.length)), layers = most + (most % 2);
       for (let l = 0; l < layers; l++) {
         windows.push(wd);
         for (let i = 0; i < 16; i++) { const e = perRow[i]?.[l]; offsets.push(e ? e[0] : 0); values.push(e ? e[1] : 0); }
       }
     }
+    if (windows.length % 4 !== 0) for (let l = 0; l < 2; l++) { windows.push(0); for (let i = 0; i < 16; i++) { offsets.push(0); values.push(0); } }
     slicePtr[s + 1] = windows.length;
   }
   return { slicePtr, windows: Uint16Array.from(windows), offsets: Uint8Array.from(offsets), values: Float32Array.from(values) };

@@ -53,8 +53,9 @@ test('decoder layouts: padded CSR, bitmap and sliced ELL on a hand-made matrix',
   assert.deepEqual(Array.from(bm.masks), [1, 2, 4, 0, 0, 2]);             // 3 blocks per row
   assert.deepEqual(Array.from(bm.rowPtr), [0, 3, 4]);
   const sell = toSell(w, 2, 35);                                          // one slice, windows 0 (cols 0..31) and 1
-  assert.deepEqual(Array.from(sell.slicePtr), [0, 3]);
-  assert.deepEqual(Array.from(sell.windows), [0, 0, 1]);                  // window 0: 2 layers (row 0 has 2), window 1: 1
+  assert.deepEqual(Array.from(sell.slicePtr), [0, 4]);
+  assert.deepEqual(Array.from(sell.windows), [0, 0, 1, 1]);               // window 0: 2 layers (row 0 has 2), window 1: 1 + a zero layer (runs are even)
+  assert.deepEqual(Array.from(sell.values.subarray(48)), new Array(16).fill(0));
   assert.deepEqual([sell.values[0], sell.offsets[0], sell.values[16], sell.offsets[16], sell.values[32], sell.offsets[32], sell.values[33], sell.offsets[33]], [1, 0, 2, 17, 3, 2, 4, 1]);
   const x = Float32Array.from({ length: 35 }, (_, i) => i + 1), y = new Float32Array(2), y2 = new Float32Array(2);
   bitmapMatvecReference(2, 35, bm.masks, bm.rowPtr, bm.values, x, y);
