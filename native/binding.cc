@@ -265,9 +265,11 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass
-napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info, "sparseBackward", 12);
+// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass;
+// sparseBackwardWide: the same arguments, spmmT and sddmmWide in one pass
+template <bool WIDE>
+napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
+  Args a(env, info, WIDE ? "sparseBackwardWide" : "sparseBackward", 12);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lperm, lv, ldy, lx, ldx, lg;
   const int32_t* colPtr = a.i32(2, "colPtr", &lp);
@@ -286,9 +288,13 @@ napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
   // perm indexes both the values (read) and the gradient (written, in CSR order).
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv < lg ? lv : lg)) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, prod({cols, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
-  K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad))
+    return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
+napi_value js_sparseBackward(napi_env env, napi_callback_info info) { return sparseBackwardCall<false>(env, info); }
+napi_value js_sparseBackwardWide(napi_env env, napi_callback_info info) { return sparseBackwardCall<true>(env, info); }
 
 // sddmmWide: as sddmm
 napi_value js_sddmmWide(napi_env env, napi_callback_info info) {

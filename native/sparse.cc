@@ -438,4 +438,113 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
   return true;
 }
 
+
+// ---- sparseBackwardWide: the GPT's backward of a sparse layer in one pass (n = B·T) -----------------
+// spmmT and sddmmWide together, per CV·W-column chunk: the dY chunk is packed (as sparseRows does), then per
+// column c of W its X chunk stays in registers while each nonzero (r, c) loads the dY row chunk once and uses
+// it twice: dx[c] += w·dY[r] (even/odd chains in CSC order, exactly spmmT's rowChunks) and the chunk's partial
+// dot dY[r]·x[c] (exactly sddmmRowCached's, a·b = b·a), added to grad across chunks in chunk order as
+// sddmmWide does. So the results are bit-identical to spmmT then sddmmWide, with half the loads per nonzero
+// (in spmmT + sddmmWide each loaded vector feeds one FMA; here two).
+namespace {
+// values and out in CSC order here (the caller gathers and scatters them through perm once per call)
+template <int NVEC>
+void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
+                   const float* dyc, int64_t ld, const float* x, int64_t n, int64_t j0, int64_t cnt, float beta,
+                   float* dx, float* out) {
+  const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
+  const bool first = j0 == 0;
+  const V vb = set1(beta);
+  for (int64_t c = 0; c < cols; c++) {
+    const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
+    float* dxc = dx + c * n + j0;
+    V xr[NVEC], e[NVEC], o[NVEC];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+    if (i1 > i0) {
+      const float* xc = x + c * n + j0;
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
+      xr[NVEC - 1] = loadn(xc + (NVEC - 1) * W, last);
+    }
+    int64_t i = i0;
+    for (; i + 3 < i1; i += 4) {
+      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
+      const float* s1 = dyc + (int64_t)rowIdx[i + 1] * ld;
+      const float* s2 = dyc + (int64_t)rowIdx[i + 2] * ld;
+      const float* s3 = dyc + (int64_t)rowIdx[i + 3] * ld;
+      const V w0 = set1(values[i]), w1 = set1(values[i + 1]), w2 = set1(values[i + 2]), w3 = set1(values[i + 3]);
+      V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const int k = v < NVEC - 1 ? W : last;
+        const V d0 = loadn(s0 + v * W, k), d1 = loadn(s1 + v * W, k), d2 = loadn(s2 + v * W, k), d3 = loadn(s3 + v * W, k);
+        e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
+        e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
+        a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
+        a2 = fma(d2, xr[v], a2); a3 = fma(d3, xr[v], a3);
+      }
+      if (first) hsum4(a0, a1, a2, a3, out + i);
+      else {
+        alignas(16) float t[4];
+        hsum4(a0, a1, a2, a3, t);
+        out[i] += t[0]; out[i + 1] += t[1]; out[i + 2] += t[2]; out[i + 3] += t[3];
+      }
+    }
+    for (; i < i1; i++) {
+      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
+      const V w0 = set1(values[i]);
+      const bool odd = (i - i0) & 1;
+      V a0 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
+        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
+        a0 = fma(d0, xr[v], a0);
+      }
+      const float t = hsum(a0);
+      if (first) out[i] = t; else out[i] += t;
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
+      const int k = v < NVEC - 1 ? W : last;
+      V r = add(e[v], o[v]);
+      if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
+      if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
+    }
+  }
+}
+}  // namespace
+
+bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
+                        const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out) {
+  if (n <= CV * W) { sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out); return true; }
+  if (cols <= 0) return true;
+  const int64_t cw = CV * W;
+  // dY's chunk packed when that pays (as sparseRows: nonzeros ≥ dY rows), else read in place; no sum changes
+  const int64_t nnz = (int64_t)colPtr[cols] - colPtr[0];
+  float* buf = (W >= 8 && nnz >= rows && rows <= MAX_PACK_ROWS) ? chunkScratch.get(rows * cw) : nullptr;
+  // the values in CSC order, and the gradient summed in CSC order then scattered (each entry's adds unchanged)
+  float* v = valueScratch.get(colPtr[cols]);
+  float* g = partScratch.get(colPtr[cols]);
+  if (!v || !g) {  // no memory for the scratch: the two kernels
+    spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
+    return false;
+  }
+  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) v[q] = values[perm[q]];
+  for (int64_t j0 = 0; j0 < n; j0 += cw) {
+    const int64_t cnt = imin(cw, n - j0), ld = buf ? cw : n;
+    const float* d = buf ? buf : dy + j0;
+    if (buf) packChunk(dy, rows, n, j0, cnt, cw, buf);
+    switch ((cnt + W - 1) / W) {
+      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
+      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
+      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
+      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
+    }
+  }
+  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
+  return true;
+}
+
 }}  // namespace winnow::WINNOW_ISA_NS

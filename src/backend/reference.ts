@@ -266,7 +266,7 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
-  gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm,
+  gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm, sparseBackwardWide: sparseBackward,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,

@@ -121,9 +121,9 @@ export class WeightMatrix {
    * does both in one pass (sparseBackward), with the same results as computeGrad then backwardInput.
    */
   backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null): void {
-    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide instead)
-    if (this.storage === 'sparse' && dx && !this.wideKernels) {
-      be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way)
+    if (this.storage === 'sparse' && dx) {
+      (this.wideKernels ? be.sparseBackwardWide : be.sparseBackward).call(be, this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
       return;
     }
     this.computeGrad(be, dy, x, n);

@@ -219,3 +219,46 @@ test('sddmmWide matches the reference, every ISA', () => {
     });
   }
 });
+
+// sparseBackwardWide (the GPT's backward): spmmT and sddmmWide fused per column chunk. It must match the
+// reference and equal the two native calls bit for bit: n around and beyond the chunk (packed dY chunks when the
+// nonzeros reuse dY's rows, in place when not), misaligned and aligned rows, beta 0 and ≠ 0, every ISA.
+test('sparseBackwardWide matches the reference and equals spmmT + sddmmWide bit for bit, every ISA', () => {
+  const rng = new Rng(2008);
+  for (let t = 0; t < 60; t++) {
+    const rows = 1 + rng.int(t % 2 ? 300 : 40), cols = 1 + rng.int(t % 3 ? 300 : 40);
+    const n = [0, 1, 16, 33, 64, 65, 100, 130, 200, 257, 768][t % 11]!;
+    const w = randomCsr(rng, rows, cols, [0, 0.02, 0.1, 0.3, 1][t % 5]!), csc = cscOf(w), nnz = w.colIdx.length;
+    const beta = [0, 1, -0.5][t % 3]!, off = t % 4 === 0 ? 0 : rng.int(5);
+    const x = randF32(rng, off + cols * n).subarray(off), dy = randF32(rng, off + rows * n).subarray(off);
+    const dx0 = randF32(rng, cols * n);
+    if (beta === 0) dx0.fill(NaN, 0, Math.min(5, dx0.length));
+    const wantDx = dx0.slice(), wantG = new Float32Array(nnz).fill(NaN);
+    ref.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, wantDx, wantG);
+    // |terms| ≤ 1 (and |beta·dx0| ≤ 1): at most rows + 1 terms per dx entry, n per gradient entry
+    const boundDx = new Float64Array(wantDx.length).fill(rows + 1), boundG = new Float64Array(nnz).fill(n);
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${nnz} beta=${beta} offset=${off}`;
+      const dx = dx0.slice(), g = new Float32Array(nnz).fill(NaN);
+      nb.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, dx, g);
+      assertClose(dx, wantDx, boundDx, `sparseBackwardWide dx ${what}`);
+      assertClose(g, wantG, boundG, `sparseBackwardWide grad ${what}`);
+      const dx2 = dx0.slice(), g2 = new Float32Array(nnz).fill(NaN);
+      nb.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, dx2);
+      nb.sddmmWide(rows, w.rowPtr, w.colIdx, dy, x, n, g2);
+      assertExact(dx, dx2, `sparseBackwardWide dx vs spmmT ${what}`);
+      assertExact(g, g2, `sparseBackwardWide grad vs sddmmWide ${what}`);
+    });
+  }
+});
+
+test('sparseBackwardWide rejects an index outside its arrays with an error, not a write', () => {
+  const rng = new Rng(2009);
+  const w = randomCsr(rng, 5, 6, 0.5), csc = cscOf(w), n = 100, nnz = w.colIdx.length;
+  const dy = randF32(rng, 5 * n), x = randF32(rng, 6 * n), dx = new Float32Array(6 * n);
+  const badPerm = csc.perm.slice(); badPerm[0] = nnz;
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, badPerm, w.values, dy, x, n, 0, dx, new Float32Array(nnz)), /perm/);
+  const badRow = csc.rowIdx.slice(); badRow[0] = 5;
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, badRow, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz)), /rowIdx/);
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x.subarray(1), n, 0, dx, new Float32Array(nnz)), /x/);
+});
