@@ -447,10 +447,11 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 // sddmmWide does. So the results are bit-identical to spmmT then sddmmWide, with half the loads per nonzero
 // (in spmmT + sddmmWide each loaded vector feeds one FMA; here two).
 namespace {
+thread_local AlignedScratch xChunkScratch;
 // values and out in CSC order here (the caller gathers and scatters them through perm once per call)
 template <int NVEC>
 void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
-                   const float* dyc, int64_t ld, const float* x, int64_t n, int64_t j0, int64_t cnt, float beta,
+                   const float* dyc, int64_t ld, const float* xc0, int64_t ldx, int64_t n, int64_t j0, int64_t cnt, float beta,
                    float* dx, float* out) {
   const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
   const bool first = j0 == 0;
@@ -462,7 +463,7 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
     if (i1 > i0) {
-      const float* xc = x + c * n + j0;
+      const float* xc = xc0 + c * ldx;
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
       xr[NVEC - 1] = loadn(xc + (NVEC - 1) * W, last);
@@ -532,15 +533,21 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
     return false;
   }
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) v[q] = values[perm[q]];
+  // X's chunk packed too (one streaming copy): read in place, each column's chunk is a dependent cache miss
+  // when X is cold (as in a training step), and that stalled the kernel 2–3× in the GPT
+  float* xbuf = W >= 8 && cols <= MAX_PACK_ROWS ? xChunkScratch.get(cols * cw) : nullptr;
   for (int64_t j0 = 0; j0 < n; j0 += cw) {
     const int64_t cnt = imin(cw, n - j0), ld = buf ? cw : n;
     const float* d = buf ? buf : dy + j0;
     if (buf) packChunk(dy, rows, n, j0, cnt, cw, buf);
+    const float* xc = x + j0;
+    int64_t ldx = n;
+    if (xbuf) { packChunk(x, cols, n, j0, cnt, cw, xbuf); xc = xbuf; ldx = cw; }
     switch ((cnt + W - 1) / W) {
-      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
-      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
-      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
-      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, x, n, j0, cnt, beta, dx, g); break;
+      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
+      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
+      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
+      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
     }
   }
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
