@@ -517,21 +517,46 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
 }
 }  // namespace
 
+// biasGrad (when not null) = rowSum(dY), summed as rowSum does: per row, even and odd vectors in two
+// accumulators (a vector of the tail after the last whole pair into the even one), then added and reduced.
+// Here the accumulators live in a scratch across chunks and read the chunk of dY the kernel uses anyway.
+namespace {
+thread_local AlignedScratch rowSumScratch;
+void rowSumChunk(const float* d, int64_t ld, int64_t rows, int64_t n, int64_t j0, int64_t cnt, float* acc) {
+  const int64_t pairsEnd = n / (2 * W) * 2;  // vectors from here on go to the even accumulator
+  const int64_t k0 = j0 / W, nv = (cnt + W - 1) / W;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* s = d + r * ld;
+    V a0 = load(acc + r * 2 * W), a1 = load(acc + r * 2 * W + W);
+    for (int64_t v = 0; v < nv; v++) {
+      const int64_t k = k0 + v;
+      const V t = v == nv - 1 ? loadn(s + v * W, (int)(cnt - v * W)) : load(s + v * W);
+      if ((k & 1) && k < pairsEnd) a1 = add(a1, t); else a0 = add(a0, t);
+    }
+    store(acc + r * 2 * W, a0); store(acc + r * 2 * W + W, a1);
+  }
+}
+}  // namespace
+
 bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
-                        const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out) {
-  if (n <= CV * W) { sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out); return true; }
-  if (cols <= 0) return true;
+                        const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
+                        float* biasGrad) {
+  if (n <= CV * W) {
+    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out);
+    if (biasGrad) rowSum(dy, rows, n, biasGrad);
+    return true;
+  }
+  float* acc = biasGrad ? rowSumScratch.get(rows * 2 * W + 1) : nullptr;
+  if (biasGrad && !acc) return false;
+  if (acc) for (int64_t i = 0; i < rows * 2 * W; i++) acc[i] = 0.f;
   const int64_t cw = CV * W;
   // dY's chunk packed when that pays (as sparseRows: nonzeros ≥ dY rows), else read in place; no sum changes
   const int64_t nnz = (int64_t)colPtr[cols] - colPtr[0];
   float* buf = (W >= 8 && nnz >= rows && rows <= MAX_PACK_ROWS) ? chunkScratch.get(rows * cw) : nullptr;
   // the values in CSC order, and the gradient summed in CSC order then scattered (each entry's adds unchanged)
-  float* v = valueScratch.get(colPtr[cols]);
-  float* g = partScratch.get(colPtr[cols]);
-  if (!v || !g) {  // no memory for the scratch: the two kernels
-    spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
-    return false;
-  }
+  float* v = valueScratch.get(colPtr[cols] + 1);
+  float* g = partScratch.get(colPtr[cols] + 1);
+  if (!v || !g) return false;  // no memory for the scratch
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) v[q] = values[perm[q]];
   // X's chunk packed too (one streaming copy): read in place, each column's chunk is a dependent cache miss
   // when X is cold (as in a training step), and that stalled the kernel 2–3× in the GPT
@@ -540,6 +565,7 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
     const int64_t cnt = imin(cw, n - j0), ld = buf ? cw : n;
     const float* d = buf ? buf : dy + j0;
     if (buf) packChunk(dy, rows, n, j0, cnt, cw, buf);
+    if (acc) rowSumChunk(d, ld, rows, n, j0, cnt, acc);
     const float* xc = x + j0;
     int64_t ldx = n;
     if (xbuf) { packChunk(x, cols, n, j0, cnt, cw, xbuf); xc = xbuf; ldx = cw; }
@@ -551,6 +577,75 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
     }
   }
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
+  if (acc) for (int64_t r = 0; r < rows; r++) biasGrad[r] = hsum(add(load(acc + r * 2 * W), load(acc + r * 2 * W + W)));
+  return true;
+}
+
+// ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
+// y = W·x + bias[row]: spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias added in the
+// epilogue, (e + o) + b, so the result is bit-identical to spmm (beta 0) then biasActivation, without a second pass
+// over y. bias null: spmm itself.
+namespace {
+template <int NVEC>
+inline void finishBias(const V* e, const V* o, float b, float* out, int64_t cnt) {
+  const V vb = set1(b);
+#pragma GCC unroll 4
+  for (int v = 0; v < NVEC; v++) {
+    const int64_t r = cnt - (int64_t)v * W;
+    const int c = (int)(r > W ? W : r);
+    const V x = add(add(e[v], o[v]), vb);
+    if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
+  }
+}
+
+template <int NVEC>
+void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float* values, const float* src, int64_t ld,
+              int64_t n, int64_t j0, int64_t cnt, const float* bias, float* dst) {
+  const Chunk<NVEC, false> k{idx, nullptr, values, src, ld, 0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
+  int64_t r = 0;
+  for (; r < rows; r += 2) {  // rowChunks' schedule: two rows side by side, each in even/odd chains
+    const bool two = r + 1 < rows;
+    const int64_t qa0 = ptr[r], qa1 = ptr[r + 1], qb0 = two ? ptr[r + 1] : 0, qb1 = two ? ptr[r + 2] : 0;
+    V ae[NVEC], ao[NVEC], be[NVEC], bo[NVEC];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) { ae[v] = zero(); ao[v] = zero(); be[v] = zero(); bo[v] = zero(); }
+    const int64_t pa = (qa1 - qa0) >> 1, pb = (qb1 - qb0) >> 1, pm = pa < pb ? pa : pb;
+    int64_t i = 0;
+    for (; i < pm; i++) {
+      k.add1(ae, qa0 + 2 * i); k.add1(be, qb0 + 2 * i);
+      k.add1(ao, qa0 + 2 * i + 1); k.add1(bo, qb0 + 2 * i + 1);
+    }
+    for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
+    if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
+    finishBias<NVEC>(ae, ao, bias[r], dst + r * n + j0, cnt);
+    if (!two) break;
+    for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
+    if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
+    finishBias<NVEC>(be, bo, bias[r + 1], dst + (r + 1) * n + j0, cnt);
+  }
+}
+}  // namespace
+
+bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
+              int64_t cols, int64_t n, const float* bias, float* y) {
+  if (n <= 0 || rows <= 0) return true;
+  const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
+  float* buf = (bias && n > cw && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
+  if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it
+    spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
+    if (bias) biasActivation(y, bias, rows, n, false);
+    return true;
+  }
+  for (int64_t j0 = 0; j0 < n; j0 += cw) {
+    const int64_t cnt = imin(cw, n - j0);
+    packChunk(x, cols, n, j0, cnt, cw, buf);
+    switch ((cnt + W - 1) / W) {
+      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
+      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
+      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
+      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
+    }
+  }
   return true;
 }
 

@@ -27,8 +27,11 @@ export class Linear extends WeightLayer {
   forward(be: Backend, x: F32, n: number): F32 {
     this.x = x;
     const y = this.out.get(this.weights.rows * n, be);
-    this.weights.forward(be, x, n, y);
-    if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    if (this.hasBias && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.bias);
+    else {
+      this.weights.forward(be, x, n, y);
+      if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    }
     this.y = y;
     return y;
   }
@@ -38,10 +41,9 @@ export class Linear extends WeightLayer {
   backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
-    if (this.hasBias) be.rowSum(dy, rows, n, this.biasGrad);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
     const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
-    this.weights.backward(be, dy, this.x, n, dx);
+    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null);  // (the bias gradient: rowSum of dy)
     return dx;
   }
 }

@@ -20,6 +20,8 @@ export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) =
 
 export type Storage = 'dense' | 'sparse';
 
+const NO_BIAS = new Float32Array(0);
+
 export class WeightMatrix {
   readonly rows: number;
   readonly cols: number;
@@ -100,6 +102,12 @@ export class WeightMatrix {
     else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y);
   }
 
+  /** y = W · x + bias per row: the GPT's sparse layers in one pass (spmmWide), others as forward then biasActivation. */
+  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32): void {
+    if (this.storage === 'sparse' && this.wideKernels) be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, y);
+    else { this.forward(be, x, n, y); be.biasActivation(y, bias, this.rows, n, false); }
+  }
+
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
   backwardInput(be: Backend, dy: F32, n: number, dx: F32): void {
     if (this.storage === 'dense') be.gemm(true, false, this.cols, n, this.rows, 1, this.value, this.cols, dy, n, 0, dx, n);
@@ -117,13 +125,20 @@ export class WeightMatrix {
   }
 
   /**
-   * The backward of y = W·x: grad = dy·xᵀ at the kept weights and, when dx is given, dx = Wᵀ·dy. Sparse storage
-   * does both in one pass (sparseBackward), with the same results as computeGrad then backwardInput.
+   * The backward of y = W·x: grad = dy·xᵀ at the kept weights, when dx is given dx = Wᵀ·dy, and when biasGrad is given
+   * its row sums of dy (rowSum). Sparse storage does both products in one pass (sparseBackward; the GPT's
+   * sparseBackwardWide also the row sums), with the same results as rowSum, computeGrad then backwardInput.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null): void {
-    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way)
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null): void {
+    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
+    // bias gradient's row sums of dy in the same pass)
+    if (this.storage === 'sparse' && dx && this.wideKernels) {
+      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NO_BIAS);
+      return;
+    }
+    if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
     if (this.storage === 'sparse' && dx) {
-      (this.wideKernels ? be.sparseBackwardWide : be.sparseBackward).call(be, this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+      be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
       return;
     }
     this.computeGrad(be, dy, x, n);
