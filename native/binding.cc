@@ -211,9 +211,10 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, y): y = W·x + bias per row (bias empty: none)
+// spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, y, gelu): y = W·x + bias per row (bias empty: none), then
+// gelu = GELU(y) (gelu empty: none)
 napi_value js_spmmWide(napi_env env, napi_callback_info info) {
-  Args a(env, info, "spmmWide", 9);
+  Args a(env, info, "spmmWide", 10);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lv, lx, lb, ly;
   const int32_t* rowPtr = a.i32(2, "rowPtr", &lp);
@@ -223,11 +224,15 @@ napi_value js_spmmWide(napi_env env, napi_callback_info info) {
   const int64_t n = a.count(6, "n");
   const float* bias = a.f32(7, "bias", &lb);
   float* y = a.f32(8, "y", &ly);
+  int64_t lg;
+  float* gelu = a.f32(9, "gelu", &lg);
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
   if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
   if (lb != 0 && !a.need("bias", lb, rows)) return nullptr;
-  if (!K->spmmWide(rows, rowPtr, colIdx, values, x, cols, n, lb == 0 ? nullptr : bias, y)) return a.fail("out of memory for the scratch"), nullptr;
+  if (lg != 0 && !a.need("gelu", lg, prod({rows, n}))) return nullptr;
+  if (!K->spmmWide(rows, rowPtr, colIdx, values, x, cols, n, lb == 0 ? nullptr : bias, y, lg == 0 ? nullptr : gelu))
+    return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
 
@@ -286,10 +291,11 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
 }
 
 // sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass;
-// sparseBackwardWide(…, grad, biasGrad): spmmT, sddmmWide and (biasGrad non-empty) rowSum of dy in one pass
+// sparseBackwardWide(…, grad, biasGrad, geluIn): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluIn
+// non-empty) dx through geluBackward, in one pass
 template <bool WIDE>
 napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
-  Args a(env, info, WIDE ? "sparseBackwardWide" : "sparseBackward", WIDE ? 13 : 12);
+  Args a(env, info, WIDE ? "sparseBackwardWide" : "sparseBackward", WIDE ? 14 : 12);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lperm, lv, ldy, lx, ldx, lg;
   const int32_t* colPtr = a.i32(2, "colPtr", &lp);
@@ -314,8 +320,13 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (lb == 0) biasGrad = nullptr;
   else if (!a.need("biasGrad", lb, rows)) return nullptr;
+  int64_t lgi = 0;  // geluIn: [cols × n], or an empty array for none
+  const float* geluIn = WIDE ? a.f32(13, "geluIn", &lgi) : nullptr;
+  if (a.failed) return nullptr;
+  if (lgi == 0) geluIn = nullptr;
+  else if (!a.need("geluIn", lgi, prod({cols, n}))) return nullptr;
   if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
-  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad))
+  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluIn))
     return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }

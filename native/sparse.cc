@@ -445,14 +445,15 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 // it twice: dx[c] += w·dY[r] (even/odd chains in CSC order, exactly spmmT's rowChunks) and the chunk's partial
 // dot dY[r]·x[c] (exactly sddmmRowCached's, a·b = b·a), added to grad across chunks in chunk order as
 // sddmmWide does. So the results are bit-identical to spmmT then sddmmWide, with half the loads per nonzero
-// (in spmmT + sddmmWide each loaded vector feeds one FMA; here two).
+// (in spmmT + sddmmWide each loaded vector feeds one FMA; here two). geluIn (not null): dx then goes through
+// geluBackward(geluIn, dx) per column chunk while it is in L1 (the GELU before this layer; bit for bit the separate call).
 namespace {
 thread_local AlignedScratch xChunkScratch;
 // values and out in CSC order here (the caller gathers and scatters them through perm once per call)
 template <int NVEC>
 void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
                    const float* dyc, int64_t ld, const float* xc0, int64_t ldx, int64_t n, int64_t j0, int64_t cnt, float beta,
-                   float* dx, float* out) {
+                   float* dx, float* out, const float* geluIn) {
   const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
   const bool first = j0 == 0;
   const V vb = set1(beta);
@@ -513,6 +514,7 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
       if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
       if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
     }
+    if (geluIn) geluBackward(geluIn + c * n + j0, dxc, dxc, cnt);  // on the chunk just stored, still in L1
   }
 }
 }  // namespace
@@ -540,10 +542,11 @@ void rowSumChunk(const float* d, int64_t ld, int64_t rows, int64_t n, int64_t j0
 
 bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
                         const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
-                        float* biasGrad) {
+                        float* biasGrad, const float* geluIn) {
   if (n <= CV * W) {
     sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out);
     if (biasGrad) rowSum(dy, rows, n, biasGrad);
+    if (geluIn) geluBackward(geluIn, dx, dx, cols * n);
     return true;
   }
   float* acc = biasGrad ? rowSumScratch.get(rows * 2 * W + 1) : nullptr;
@@ -570,10 +573,10 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
     int64_t ldx = n;
     if (xbuf) { packChunk(x, cols, n, j0, cnt, cw, xbuf); xc = xbuf; ldx = cw; }
     switch ((cnt + W - 1) / W) {
-      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
-      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
-      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
-      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g); break;
+      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
     }
   }
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
@@ -584,7 +587,8 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
 // ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
 // y = W·x + bias[row]: spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias added in the
 // epilogue, (e + o) + b, so the result is bit-identical to spmm (beta 0) then biasActivation, without a second pass
-// over y. bias null: spmm itself.
+// over y. bias null: spmm itself. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward
+// itself, so bit for bit as the separate call).
 namespace {
 template <int NVEC>
 inline void finishBias(const V* e, const V* o, float b, float* out, int64_t cnt) {
@@ -600,7 +604,7 @@ inline void finishBias(const V* e, const V* o, float b, float* out, int64_t cnt)
 
 template <int NVEC>
 void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float* values, const float* src, int64_t ld,
-              int64_t n, int64_t j0, int64_t cnt, const float* bias, float* dst) {
+              int64_t n, int64_t j0, int64_t cnt, const float* bias, float* dst, float* gelu) {
   const Chunk<NVEC, false> k{idx, nullptr, values, src, ld, 0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
   int64_t r = 0;
   for (; r < rows; r += 2) {  // rowChunks' schedule: two rows side by side, each in even/odd chains
@@ -618,32 +622,35 @@ void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float*
     for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
     if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
     finishBias<NVEC>(ae, ao, bias[r], dst + r * n + j0, cnt);
+    if (gelu) geluForward(dst + r * n + j0, gelu + r * n + j0, cnt);  // on the chunk just stored, still in L1
     if (!two) break;
     for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
     if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
     finishBias<NVEC>(be, bo, bias[r + 1], dst + (r + 1) * n + j0, cnt);
+    if (gelu) geluForward(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, cnt);
   }
 }
 }  // namespace
 
 bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-              int64_t cols, int64_t n, const float* bias, float* y) {
+              int64_t cols, int64_t n, const float* bias, float* y, float* gelu) {
   if (n <= 0 || rows <= 0) return true;
   const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
   float* buf = (bias && n > cw && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
-  if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it
+  if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
     spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
     if (bias) biasActivation(y, bias, rows, n, false);
+    if (gelu) geluForward(y, gelu, rows * n);
     return true;
   }
   for (int64_t j0 = 0; j0 < n; j0 += cw) {
     const int64_t cnt = imin(cw, n - j0);
     packChunk(x, cols, n, j0, cnt, cw, buf);
     switch ((cnt + W - 1) / W) {
-      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
-      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
-      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
-      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y); break;
+      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
+      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
+      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
+      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
     }
   }
   return true;

@@ -20,7 +20,8 @@ export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) =
 
 export type Storage = 'dense' | 'sparse';
 
-const NO_BIAS = new Float32Array(0);
+/** An empty array: "none" for the optional arrays of the fused kernels. */
+const NONE = new Float32Array(0);
 
 export class WeightMatrix {
   readonly rows: number;
@@ -102,10 +103,18 @@ export class WeightMatrix {
     else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y);
   }
 
-  /** y = W · x + bias per row: the GPT's sparse layers in one pass (spmmWide), others as forward then biasActivation. */
-  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32): void {
-    if (this.storage === 'sparse' && this.wideKernels) be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, y);
-    else { this.forward(be, x, n, y); be.biasActivation(y, bias, this.rows, n, false); }
+  /**
+   * y = W · x + bias per row (bias empty: none), and when gelu is given gelu = GELU(y): the GPT's sparse layers in one
+   * pass (spmmWide), others as forward, biasActivation, geluForward.
+   */
+  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null): void {
+    if (this.storage === 'sparse' && this.wideKernels) {
+      be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, y, gelu ?? NONE);
+      return;
+    }
+    this.forward(be, x, n, y);
+    if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
+    if (gelu) be.geluForward(y, gelu, this.rows * n);
   }
 
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
@@ -126,23 +135,24 @@ export class WeightMatrix {
 
   /**
    * The backward of y = W·x: grad = dy·xᵀ at the kept weights, when dx is given dx = Wᵀ·dy, and when biasGrad is given
-   * its row sums of dy (rowSum). Sparse storage does both products in one pass (sparseBackward; the GPT's
-   * sparseBackwardWide also the row sums), with the same results as rowSum, computeGrad then backwardInput.
+   * its row sums of dy (rowSum); given geluIn (the input of the GELU that produced x), dx then goes through the GELU
+   * backward. Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
+   * sums and the GELU), with the same results as the separate kernels.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null): void {
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluIn: F32 | null = null): void {
     // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
-    // bias gradient's row sums of dy in the same pass)
+    // bias gradient's row sums of dy and the GELU backward of dx in the same pass)
     if (this.storage === 'sparse' && dx && this.wideKernels) {
-      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NO_BIAS);
+      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluIn ?? NONE);
       return;
     }
     if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
-    if (this.storage === 'sparse' && dx) {
-      be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
-      return;
+    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+    else {
+      this.computeGrad(be, dy, x, n);
+      if (dx) this.backwardInput(be, dy, n, dx);
     }
-    this.computeGrad(be, dy, x, n);
-    if (dx) this.backwardInput(be, dy, n, dx);
+    if (dx && geluIn) be.geluBackward(geluIn, dx, dx, this.cols * n);
   }
 
   /**

@@ -119,9 +119,8 @@ export class Block {
     // residual adds in place on the projections' own output buffers (kept until their next forward)
     const mid = this.proj.forward(be, y, N);
     addInto(be, mid, x, D * N);
-    this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N);
     const g = this.gelu.get(4 * D * N, be);
-    be.geluForward(this.fcOut, g, 4 * D * N);
+    this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N, g);  // g = GELU(fcOut), fused where sparse
     const out = this.fcProj.forward(be, g, N);
     addInto(be, out, mid, D * N);
     return out;
@@ -130,8 +129,7 @@ export class Block {
   /** dout [D × N] (modified: becomes dL/dx, returned). */
   backward(be: Backend, dout: F32): F32 {
     const D = this.dim, B = this.B, T = this.T, N = B * T;
-    const dg = this.fcProj.backward(be, dout, N, true)!;
-    be.geluBackward(this.fcOut, dg, dg, 4 * D * N);
+    const dg = this.fcProj.backward(be, dout, N, true, this.fcOut)!;  // through the GELU's backward already
     const dln2 = this.fc.backward(be, dg, N, true)!;
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
