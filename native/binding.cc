@@ -211,10 +211,10 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, y, gelu): y = W·x + bias per row (bias empty: none), then
-// gelu = GELU(y) (gelu empty: none)
+// spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, res, y, gelu): y = W·x + bias per row (bias empty: none)
+// + res (empty: none), then gelu = GELU(y) (gelu empty: none)
 napi_value js_spmmWide(napi_env env, napi_callback_info info) {
-  Args a(env, info, "spmmWide", 10);
+  Args a(env, info, "spmmWide", 11);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lv, lx, lb, ly;
   const int32_t* rowPtr = a.i32(2, "rowPtr", &lp);
@@ -223,15 +223,18 @@ napi_value js_spmmWide(napi_env env, napi_callback_info info) {
   const float* x = a.f32(5, "x", &lx);
   const int64_t n = a.count(6, "n");
   const float* bias = a.f32(7, "bias", &lb);
-  float* y = a.f32(8, "y", &ly);
-  int64_t lg;
-  float* gelu = a.f32(9, "gelu", &lg);
+  int64_t lr, lg;
+  const float* res = a.f32(8, "res", &lr);
+  float* y = a.f32(9, "y", &ly);
+  float* gelu = a.f32(10, "gelu", &lg);
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
   if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
   if (lb != 0 && !a.need("bias", lb, rows)) return nullptr;
   if (lg != 0 && !a.need("gelu", lg, prod({rows, n}))) return nullptr;
-  if (!K->spmmWide(rows, rowPtr, colIdx, values, x, cols, n, lb == 0 ? nullptr : bias, y, lg == 0 ? nullptr : gelu))
+  if (lr != 0 && !a.need("res", lr, prod({rows, n}))) return nullptr;
+  if (!K->spmmWide(rows, rowPtr, colIdx, values, x, cols, n, lb == 0 ? nullptr : bias, lr == 0 ? nullptr : res, y,
+                   lg == 0 ? nullptr : gelu))
     return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }

@@ -38,9 +38,9 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   X(bool, sparseBackwardWide, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,      \
                                const float* values, const float* dy, int64_t rows, const float* x, int64_t n,        \
                                float beta, float* dx, float* out, float* biasGrad, const float* geluIn))             \
-  /* spmm (beta 0), the bias per row and optionally GELU, in one pass (the GPT path; bit-identical to the calls) */  \
+  /* spmm (beta 0), the bias per row, optionally a residual and GELU, in one pass (the GPT path; bit for bit) */     \
   X(bool, spmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, \
-                     int64_t cols, int64_t n, const float* bias, float* y, float* gelu))                             \
+                     int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu))           \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \

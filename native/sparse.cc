@@ -585,26 +585,27 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
 }
 
 // ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
-// y = W·x + bias[row]: spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias added in the
-// epilogue, (e + o) + b, so the result is bit-identical to spmm (beta 0) then biasActivation, without a second pass
-// over y. bias null: spmm itself. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward
+// y = W·x + bias[row] (+ res): spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias and the
+// residual added in the epilogue, ((e + o) + b) + r, so the result is bit-identical to spmm (beta 0), biasActivation
+// and the residual add, without more passes over y. bias null: spmm itself. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward
 // itself, so bit for bit as the separate call).
 namespace {
 template <int NVEC>
-inline void finishBias(const V* e, const V* o, float b, float* out, int64_t cnt) {
+inline void finishBias(const V* e, const V* o, float b, const float* res, float* out, int64_t cnt) {
   const V vb = set1(b);
 #pragma GCC unroll 4
   for (int v = 0; v < NVEC; v++) {
     const int64_t r = cnt - (int64_t)v * W;
     const int c = (int)(r > W ? W : r);
-    const V x = add(add(e[v], o[v]), vb);
+    V x = add(add(e[v], o[v]), vb);
+    if (res) x = add(x, loadn(res + v * W, c));
     if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
   }
 }
 
 template <int NVEC>
 void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float* values, const float* src, int64_t ld,
-              int64_t n, int64_t j0, int64_t cnt, const float* bias, float* dst, float* gelu) {
+              int64_t n, int64_t j0, int64_t cnt, const float* bias, const float* res, float* dst, float* gelu) {
   const Chunk<NVEC, false> k{idx, nullptr, values, src, ld, 0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
   int64_t r = 0;
   for (; r < rows; r += 2) {  // rowChunks' schedule: two rows side by side, each in even/odd chains
@@ -621,25 +622,26 @@ void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float*
     }
     for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
     if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
-    finishBias<NVEC>(ae, ao, bias[r], dst + r * n + j0, cnt);
+    finishBias<NVEC>(ae, ao, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
     if (gelu) geluForward(dst + r * n + j0, gelu + r * n + j0, cnt);  // on the chunk just stored, still in L1
     if (!two) break;
     for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
     if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
-    finishBias<NVEC>(be, bo, bias[r + 1], dst + (r + 1) * n + j0, cnt);
+    finishBias<NVEC>(be, bo, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
     if (gelu) geluForward(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, cnt);
   }
 }
 }  // namespace
 
 bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-              int64_t cols, int64_t n, const float* bias, float* y, float* gelu) {
+              int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu) {
   if (n <= 0 || rows <= 0) return true;
   const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
   float* buf = (bias && n > cw && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
   if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
     spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
     if (bias) biasActivation(y, bias, rows, n, false);
+    if (res) sgdStep(y, res, rows * n, -1.f, 0.f);  // y + res, exactly as the GPT's residual add (ops.ts addInto)
     if (gelu) geluForward(y, gelu, rows * n);
     return true;
   }
@@ -647,10 +649,10 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
     const int64_t cnt = imin(cw, n - j0);
     packChunk(x, cols, n, j0, cnt, cw, buf);
     switch ((cnt + W - 1) / W) {
-      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
-      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
-      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
-      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, y, gelu); break;
+      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
     }
   }
   return true;

@@ -126,10 +126,11 @@ export interface Backend {
   sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
     dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluIn: F32): void;
   /**
-   * Y[rows×n] = W·X + bias[r] (bias empty: none), and when gelu is not empty gelu = GELU(Y): spmm with beta 0, biasActivation
-   * without relu and geluForward in one pass (bit for bit).
+   * Y[rows×n] = W·X + bias[r] (bias empty: none) + res (res [rows×n], empty: none), and when gelu is not empty
+   * gelu = GELU(Y): spmm with beta 0, biasActivation without relu, the residual add (sgdStep(y, res, len, −1, 0)) and
+   * geluForward in one pass (bit for bit).
    */
-  spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, y: F32, gelu: F32): void;
+  spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void;
 
   // ---- element-wise glue (batch-last) ----------------------------------------------------
   /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */

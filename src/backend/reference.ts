@@ -81,9 +81,10 @@ function sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32
   if (biasGrad.length > 0) rowSum(dy, rows, n, biasGrad);
   if (geluIn.length > 0) geluBackward(geluIn, dx, dx, cols * n);
 }
-function spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, y: F32, gelu: F32): void {
+function spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void {
   spmm(rows, cols, rowPtr, colIdx, values, x, n, 0, y);
   if (bias.length > 0) biasActivation(y, bias, rows, n, false);
+  if (res.length > 0) for (let i = 0; i < rows * n; i++) y[i] = y[i]! + res[i]!;
   if (gelu.length > 0) geluForward(y, gelu, rows * n);
 }
 

@@ -26,12 +26,15 @@ export class Linear extends WeightLayer {
     return { fanIn: this.weights.cols, fanOut: this.weights.rows };
   }
 
-  /** gelu (the GPT's MLP): also gelu = GELU(y), fused with the product where the storage allows. */
-  forward(be: Backend, x: F32, n: number, gelu: F32 | null = null): F32 {
+  /**
+   * The GPT's blocks: res (a residual [out × n]) is added to y, and gelu gets GELU(y), fused with the product where the
+   * storage allows.
+   */
+  forward(be: Backend, x: F32, n: number, gelu: F32 | null = null, res: F32 | null = null): F32 {
     this.x = x;
     const y = this.out.get(this.weights.rows * n, be);
-    if (gelu && this.activation === 'relu') throw new Error('Linear: GELU after a ReLU layer');
-    if ((this.hasBias || gelu) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NO_BIAS, gelu);
+    if ((gelu || res) && this.activation === 'relu') throw new Error('Linear: GELU or a residual after a ReLU layer');
+    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NO_BIAS, gelu, res);
     else {
       this.weights.forward(be, x, n, y);
       if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');

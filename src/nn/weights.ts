@@ -104,16 +104,17 @@ export class WeightMatrix {
   }
 
   /**
-   * y = W · x + bias per row (bias empty: none), and when gelu is given gelu = GELU(y): the GPT's sparse layers in one
-   * pass (spmmWide), others as forward, biasActivation, geluForward.
+   * y = W · x + bias per row (bias empty: none) + res (a residual, when given), and when gelu is given gelu = GELU(y):
+   * the GPT's sparse layers in one pass (spmmWide), others as forward, biasActivation, the add, geluForward.
    */
-  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null): void {
+  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null, res: F32 | null = null): void {
     if (this.storage === 'sparse' && this.wideKernels) {
-      be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, y, gelu ?? NONE);
+      be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, res ?? NONE, y, gelu ?? NONE);
       return;
     }
     this.forward(be, x, n, y);
     if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
+    if (res) be.sgdStep(y, res, this.rows * n, -1, 0);  // y + res exactly: w − (−1)·(g + 0·w)
     if (gelu) be.geluForward(y, gelu, this.rows * n);
   }
 

@@ -273,7 +273,7 @@ test('sparseBackwardWide rejects an index outside its arrays with an error, not 
   assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(6 * n - 1)), /geluIn/);
 });
 
-// spmmWide (the GPT's forward): spmm's chunks with the bias added in the epilogue. It must match the reference and
+// spmmWide (the GPT's forward): spmm's chunks with the bias (and a residual, and GELU) in the epilogue. It must match the reference and
 // equal spmm (beta 0) then biasActivation bit for bit: n around and beyond the chunk, packed or not, every ISA.
 test('spmmWide matches the reference and equals spmm + biasActivation bit for bit, every ISA', () => {
   const rng = new Rng(2010);
@@ -285,24 +285,27 @@ test('spmmWide matches the reference and equals spmm + biasActivation bit for bi
     const x = randF32(rng, off + cols * n).subarray(off);
     const bias = t % 7 === 3 ? new Float32Array(0) : randF32(rng, rows);
     const gelu = t % 3 === 1;  // GELU(y) too
+    const res = t % 4 >= 2 ? randF32(rng, rows * n) : new Float32Array(0);  // a residual added, or none
     const want = new Float32Array(rows * n).fill(NaN), wantG = new Float32Array(gelu ? rows * n : 0).fill(NaN);
-    ref.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, want, wantG);
+    ref.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, want, wantG);
     forEachIsa(nb, (isa) => {
       const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${w.colIdx.length} bias=${bias.length} offset=${off}`;
       const y = new Float32Array(rows * n).fill(NaN), g = new Float32Array(wantG.length).fill(NaN);
-      nb.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, y, g);
-      assertClose(y, want, new Float64Array(y.length).fill(cols + 1), `spmmWide ${what}`);
-      assertClose(g, wantG, new Float64Array(g.length).fill(1.2 * (cols + 1) + 1e-3), `spmmWide gelu ${what}`);
+      nb.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, y, g);
+      assertClose(y, want, new Float64Array(y.length).fill(cols + 2), `spmmWide ${what} res=${res.length}`);
+      assertClose(g, wantG, new Float64Array(g.length).fill(1.2 * (cols + 2) + 1e-3), `spmmWide gelu ${what} res=${res.length}`);
       const y2 = new Float32Array(rows * n).fill(NaN), g2 = new Float32Array(g.length);
       nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y2);
       if (bias.length) nb.biasActivation(y2, bias, rows, n, false);
+      if (res.length) nb.sgdStep(y2, res, rows * n, -1, 0);  // the GPT's residual add
       if (gelu) nb.geluForward(y2, g2, rows * n);
-      assertExact(y, y2, `spmmWide vs spmm + biasActivation ${what}`);
+      assertExact(y, y2, `spmmWide vs spmm + biasActivation + add ${what} res=${res.length}`);
       assertExact(g, g2, `spmmWide vs geluForward ${what}`);
     });
   }
   const w = randomCsr(rng, 5, 6, 0.5), x = randF32(rng, 6 * 100), y = new Float32Array(5 * 100);
-  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(4), y, new Float32Array(0)), /bias/);
-  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), y, new Float32Array(499)), /gelu/);
-  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x.subarray(1), 100, new Float32Array(5), y, new Float32Array(0)), /x/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(4), new Float32Array(0), y, new Float32Array(0)), /bias/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), new Float32Array(499), y, new Float32Array(0)), /res/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(499)), /gelu/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x.subarray(1), 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(0)), /x/);
 });
