@@ -215,6 +215,34 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, res, y, gelu): y = W·x + bias per row (bias empty: none)
+// + res (empty: none), then gelu = GELU(y) (gelu empty: none)
+napi_value js_spmmWide(napi_env env, napi_callback_info info) {
+  Args a(env, info, "spmmWide", 11);
+  const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
+  int64_t lp, li, lv, lx, lb, ly;
+  const int32_t* rowPtr = a.i32(2, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(3, "colIdx", &li);
+  const float* values = a.f32(4, "values", &lv);
+  const float* x = a.f32(5, "x", &lx);
+  const int64_t n = a.count(6, "n");
+  const float* bias = a.f32(7, "bias", &lb);
+  int64_t lr, lg;
+  const float* res = a.f32(8, "res", &lr);
+  float* y = a.f32(9, "y", &ly);
+  float* gelu = a.f32(10, "gelu", &lg);
+  if (a.failed) return nullptr;
+  if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
+  if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
+  if (lb != 0 && !a.need("bias", lb, rows)) return nullptr;
+  if (lg != 0 && !a.need("gelu", lg, prod({rows, n}))) return nullptr;
+  if (lr != 0 && !a.need("res", lr, prod({rows, n}))) return nullptr;
+  if (!K->spmmWide(rows, rowPtr, colIdx, values, x, cols, n, lb == 0 ? nullptr : bias, lr == 0 ? nullptr : res, y,
+                   lg == 0 ? nullptr : gelu))
+    return a.fail("out of memory for the scratch"), nullptr;
+  return undefinedValue(env);
+}
+
 // spmmT(rows, cols, colPtr, rowIdx, perm, values, dy, n, beta, dx)
 napi_value js_spmmT(napi_env env, napi_callback_info info) {
   Args a(env, info, "spmmT", 10);
@@ -269,9 +297,12 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass
-napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info, "sparseBackward", 12);
+// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass;
+// sparseBackwardWide(…, grad, biasGrad, geluIn): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluIn
+// non-empty) dx through geluBackward, in one pass
+template <bool WIDE>
+napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
+  Args a(env, info, WIDE ? "sparseBackwardWide" : "sparseBackward", WIDE ? 14 : 12);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lperm, lv, ldy, lx, ldx, lg;
   const int32_t* colPtr = a.i32(2, "colPtr", &lp);
@@ -290,9 +321,24 @@ napi_value js_sparseBackward(napi_env env, napi_callback_info info) {
   // perm indexes both the values (read) and the gradient (written, in CSR order).
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv < lg ? lv : lg)) return nullptr;
   if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, prod({cols, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
-  K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  // sparseBackwardWide's biasGrad: rows floats, or an empty array for none
+  int64_t lb = 0;
+  float* biasGrad = WIDE ? a.f32(12, "biasGrad", &lb) : nullptr;
+  if (a.failed) return nullptr;
+  if (lb == 0) biasGrad = nullptr;
+  else if (!a.need("biasGrad", lb, rows)) return nullptr;
+  int64_t lgi = 0;  // geluIn: [cols × n], or an empty array for none
+  const float* geluIn = WIDE ? a.f32(13, "geluIn", &lgi) : nullptr;
+  if (a.failed) return nullptr;
+  if (lgi == 0) geluIn = nullptr;
+  else if (!a.need("geluIn", lgi, prod({cols, n}))) return nullptr;
+  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluIn))
+    return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
+napi_value js_sparseBackward(napi_env env, napi_callback_info info) { return sparseBackwardCall<false>(env, info); }
+napi_value js_sparseBackwardWide(napi_env env, napi_callback_info info) { return sparseBackwardCall<true>(env, info); }
 
 // sddmmWide: as sddmm
 napi_value js_sddmmWide(napi_env env, napi_callback_info info) {

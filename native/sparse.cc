@@ -483,4 +483,224 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
   return true;
 }
 
+
+// ---- sparseBackwardWide: the GPT's backward of a sparse layer in one pass (n = B·T) -----------------
+// spmmT and sddmmWide together, per CV·W-column chunk: the dY chunk is packed (as sparseRows does), then per
+// column c of W its X chunk stays in registers while each nonzero (r, c) loads the dY row chunk once and uses
+// it twice: dx[c] += w·dY[r] (even/odd chains in CSC order, exactly spmmT's rowChunks) and the chunk's partial
+// dot dY[r]·x[c] (exactly sddmmRowCached's, a·b = b·a), added to grad across chunks in chunk order as
+// sddmmWide does. So the results are bit-identical to spmmT then sddmmWide, with half the loads per nonzero
+// (in spmmT + sddmmWide each loaded vector feeds one FMA; here two). geluIn (not null): dx then goes through
+// geluBackward(geluIn, dx) per column chunk while it is in L1 (the GELU before this layer; bit for bit the separate call).
+namespace {
+thread_local AlignedScratch xChunkScratch;
+// values and out in CSC order here (the caller gathers and scatters them through perm once per call)
+template <int NVEC>
+void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
+                   const float* dyc, int64_t ld, const float* xc0, int64_t ldx, int64_t n, int64_t j0, int64_t cnt, float beta,
+                   float* dx, float* out, const float* geluIn) {
+  const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
+  const bool first = j0 == 0;
+  const V vb = set1(beta);
+  for (int64_t c = 0; c < cols; c++) {
+    const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
+    float* dxc = dx + c * n + j0;
+    V xr[NVEC], e[NVEC], o[NVEC];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+    if (i1 > i0) {
+      const float* xc = xc0 + c * ldx;
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
+      xr[NVEC - 1] = loadn(xc + (NVEC - 1) * W, last);
+    }
+    int64_t i = i0;
+    for (; i + 3 < i1; i += 4) {
+      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
+      const float* s1 = dyc + (int64_t)rowIdx[i + 1] * ld;
+      const float* s2 = dyc + (int64_t)rowIdx[i + 2] * ld;
+      const float* s3 = dyc + (int64_t)rowIdx[i + 3] * ld;
+      const V w0 = set1(values[i]), w1 = set1(values[i + 1]), w2 = set1(values[i + 2]), w3 = set1(values[i + 3]);
+      V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const int k = v < NVEC - 1 ? W : last;
+        const V d0 = loadn(s0 + v * W, k), d1 = loadn(s1 + v * W, k), d2 = loadn(s2 + v * W, k), d3 = loadn(s3 + v * W, k);
+        e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
+        e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
+        a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
+        a2 = fma(d2, xr[v], a2); a3 = fma(d3, xr[v], a3);
+      }
+      if (first) hsum4(a0, a1, a2, a3, out + i);
+      else {
+        alignas(16) float t[4];
+        hsum4(a0, a1, a2, a3, t);
+        out[i] += t[0]; out[i + 1] += t[1]; out[i + 2] += t[2]; out[i + 3] += t[3];
+      }
+    }
+    for (; i < i1; i++) {
+      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
+      const V w0 = set1(values[i]);
+      const bool odd = (i - i0) & 1;
+      V a0 = zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
+        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
+        a0 = fma(d0, xr[v], a0);
+      }
+      const float t = hsum(a0);
+      if (first) out[i] = t; else out[i] += t;
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
+      const int k = v < NVEC - 1 ? W : last;
+      V r = add(e[v], o[v]);
+      if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
+      if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
+    }
+    if (geluIn) geluBackward(geluIn + c * n + j0, dxc, dxc, cnt);  // on the chunk just stored, still in L1
+  }
+}
+}  // namespace
+
+// biasGrad (when not null) = rowSum(dY), summed as rowSum does: per row, even and odd vectors in two
+// accumulators (a vector of the tail after the last whole pair into the even one), then added and reduced.
+// Here the accumulators live in a scratch across chunks and read the chunk of dY the kernel uses anyway.
+namespace {
+thread_local AlignedScratch rowSumScratch;
+void rowSumChunk(const float* d, int64_t ld, int64_t rows, int64_t n, int64_t j0, int64_t cnt, float* acc) {
+  const int64_t pairsEnd = n / (2 * W) * 2;  // vectors from here on go to the even accumulator
+  const int64_t k0 = j0 / W, nv = (cnt + W - 1) / W;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* s = d + r * ld;
+    V a0 = load(acc + r * 2 * W), a1 = load(acc + r * 2 * W + W);
+    for (int64_t v = 0; v < nv; v++) {
+      const int64_t k = k0 + v;
+      const V t = v == nv - 1 ? loadn(s + v * W, (int)(cnt - v * W)) : load(s + v * W);
+      if ((k & 1) && k < pairsEnd) a1 = add(a1, t); else a0 = add(a0, t);
+    }
+    store(acc + r * 2 * W, a0); store(acc + r * 2 * W + W, a1);
+  }
+}
+}  // namespace
+
+bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
+                        const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
+                        float* biasGrad, const float* geluIn) {
+  if (n <= CV * W) {
+    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out);
+    if (biasGrad) rowSum(dy, rows, n, biasGrad);
+    if (geluIn) geluBackward(geluIn, dx, dx, cols * n);
+    return true;
+  }
+  float* acc = biasGrad ? rowSumScratch.get(rows * 2 * W + 1) : nullptr;
+  if (biasGrad && !acc) return false;
+  if (acc) for (int64_t i = 0; i < rows * 2 * W; i++) acc[i] = 0.f;
+  const int64_t cw = CV * W;
+  // dY's chunk packed when that pays (as sparseRows: nonzeros ≥ dY rows), else read in place; no sum changes
+  const int64_t nnz = (int64_t)colPtr[cols] - colPtr[0];
+  float* buf = (W >= 8 && nnz >= rows && rows <= MAX_PACK_ROWS) ? chunkScratch.get(rows * cw) : nullptr;
+  // the values in CSC order, and the gradient summed in CSC order then scattered (each entry's adds unchanged)
+  float* v = valueScratch.get(colPtr[cols] + 1);
+  float* g = partScratch.get(colPtr[cols] + 1);
+  if (!v || !g) return false;  // no memory for the scratch
+  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) v[q] = values[perm[q]];
+  // X's chunk packed too (one streaming copy): read in place, each column's chunk is a dependent cache miss
+  // when X is cold (as in a training step), and that stalled the kernel 2–3× in the GPT
+  float* xbuf = W >= 8 && cols <= MAX_PACK_ROWS ? xChunkScratch.get(cols * cw) : nullptr;
+  for (int64_t j0 = 0; j0 < n; j0 += cw) {
+    const int64_t cnt = imin(cw, n - j0), ld = buf ? cw : n;
+    const float* d = buf ? buf : dy + j0;
+    if (buf) packChunk(dy, rows, n, j0, cnt, cw, buf);
+    if (acc) rowSumChunk(d, ld, rows, n, j0, cnt, acc);
+    const float* xc = x + j0;
+    int64_t ldx = n;
+    if (xbuf) { packChunk(x, cols, n, j0, cnt, cw, xbuf); xc = xbuf; ldx = cw; }
+    switch ((cnt + W - 1) / W) {
+      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+    }
+  }
+  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
+  if (acc) for (int64_t r = 0; r < rows; r++) biasGrad[r] = hsum(add(load(acc + r * 2 * W), load(acc + r * 2 * W + W)));
+  return true;
+}
+
+// ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
+// y = W·x + bias[row] (+ res): spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias and the
+// residual added in the epilogue, ((e + o) + b) + r, so the result is bit-identical to spmm (beta 0), biasActivation
+// and the residual add, without more passes over y. bias null: spmm itself. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward
+// itself, so bit for bit as the separate call).
+namespace {
+template <int NVEC>
+inline void finishBias(const V* e, const V* o, float b, const float* res, float* out, int64_t cnt) {
+  const V vb = set1(b);
+#pragma GCC unroll 4
+  for (int v = 0; v < NVEC; v++) {
+    const int64_t r = cnt - (int64_t)v * W;
+    const int c = (int)(r > W ? W : r);
+    V x = add(add(e[v], o[v]), vb);
+    if (res) x = add(x, loadn(res + v * W, c));
+    if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
+  }
+}
+
+template <int NVEC>
+void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float* values, const float* src, int64_t ld,
+              int64_t n, int64_t j0, int64_t cnt, const float* bias, const float* res, float* dst, float* gelu) {
+  const Chunk<NVEC, false> k{idx, nullptr, values, src, ld, 0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
+  int64_t r = 0;
+  for (; r < rows; r += 2) {  // rowChunks' schedule: two rows side by side, each in even/odd chains
+    const bool two = r + 1 < rows;
+    const int64_t qa0 = ptr[r], qa1 = ptr[r + 1], qb0 = two ? ptr[r + 1] : 0, qb1 = two ? ptr[r + 2] : 0;
+    V ae[NVEC], ao[NVEC], be[NVEC], bo[NVEC];
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) { ae[v] = zero(); ao[v] = zero(); be[v] = zero(); bo[v] = zero(); }
+    const int64_t pa = (qa1 - qa0) >> 1, pb = (qb1 - qb0) >> 1, pm = pa < pb ? pa : pb;
+    int64_t i = 0;
+    for (; i < pm; i++) {
+      k.add1(ae, qa0 + 2 * i); k.add1(be, qb0 + 2 * i);
+      k.add1(ao, qa0 + 2 * i + 1); k.add1(bo, qb0 + 2 * i + 1);
+    }
+    for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
+    if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
+    finishBias<NVEC>(ae, ao, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
+    if (gelu) geluForward(dst + r * n + j0, gelu + r * n + j0, cnt);  // on the chunk just stored, still in L1
+    if (!two) break;
+    for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
+    if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
+    finishBias<NVEC>(be, bo, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
+    if (gelu) geluForward(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, cnt);
+  }
+}
+}  // namespace
+
+bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
+              int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu) {
+  if (n <= 0 || rows <= 0) return true;
+  const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
+  float* buf = (bias && n > cw && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
+  if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
+    spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
+    if (bias) biasActivation(y, bias, rows, n, false);
+    if (res) sgdStep(y, res, rows * n, -1.f, 0.f);  // y + res, exactly as the GPT's residual add (ops.ts addInto)
+    if (gelu) geluForward(y, gelu, rows * n);
+    return true;
+  }
+  for (int64_t j0 = 0; j0 < n; j0 += cw) {
+    const int64_t cnt = imin(cw, n - j0);
+    packChunk(x, cols, n, j0, cnt, cw, buf);
+    switch ((cnt + W - 1) / W) {
+      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+    }
+  }
+  return true;
+}
+
 }}  // namespace winnow::WINNOW_ISA_NS

@@ -117,6 +117,20 @@ export interface Backend {
     dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void;
   /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
+  /**
+   * spmmT and sddmmWide together (sparseBackward's arguments); when biasGrad is not empty, biasGrad[r] = Σ_j dY[r, j]
+   * (rowSum); when geluIn [cols×n] is not empty, dX then becomes geluBackward(geluIn, dX) (the GELU that fed this layer):
+   * one pass per column chunk for the GPT's many columns; the results equal the separate calls bit for bit on the same
+   * backend.
+   */
+  sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluIn: F32): void;
+  /**
+   * Y[rows×n] = W·X + bias[r] (bias empty: none) + res (res [rows×n], empty: none), and when gelu is not empty
+   * gelu = GELU(Y): spmm with beta 0, biasActivation without relu, the residual add (sgdStep(y, res, len, −1, 0)) and
+   * geluForward in one pass (bit for bit).
+   */
+  spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void;
 
   // ---- element-wise glue (batch-last) ----------------------------------------------------
   /** y[r,j] = y[r,j] + bias[r], then max(0, ·) when relu; y is [rows×n]. */

@@ -6,7 +6,7 @@ import type { Backend } from './backend.js';
 
 /** Backend kernels: the addon exports each under the same name with the same argument order. */
 export const KERNEL_NAMES = [
-  'gemm', 'spmm', 'spmmT', 'sddmm', 'sparseBackward', 'sddmmWide',
+  'gemm', 'spmm', 'spmmT', 'sddmm', 'sparseBackward', 'sddmmWide', 'sparseBackwardWide', 'spmmWide',
   'biasActivation', 'reluBackward', 'rowSum', 'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns',
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',

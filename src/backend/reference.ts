@@ -74,6 +74,20 @@ function sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, pe
   }
 }
 
+// The GPT's fused kernels as the separate reference loops.
+function sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
+  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluIn: F32): void {
+  sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad);
+  if (biasGrad.length > 0) rowSum(dy, rows, n, biasGrad);
+  if (geluIn.length > 0) geluBackward(geluIn, dx, dx, cols * n);
+}
+function spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void {
+  spmm(rows, cols, rowPtr, colIdx, values, x, n, 0, y);
+  if (bias.length > 0) biasActivation(y, bias, rows, n, false);
+  if (res.length > 0) for (let i = 0; i < rows * n; i++) y[i] = y[i]! + res[i]!;
+  if (gelu.length > 0) geluForward(y, gelu, rows * n);
+}
+
 function biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void {
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < n; j++) {
@@ -266,7 +280,7 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
-  gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm,
+  gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm, sparseBackwardWide, spmmWide,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,

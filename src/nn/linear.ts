@@ -3,6 +3,8 @@ import type { Backend, F32 } from '../backend/backend.js';
 import { Scratch, type Param } from './layer.js';
 import { WeightLayer, type Activation, type StorageOptions } from './weight-layer.js';
 
+const NO_BIAS = new Float32Array(0);
+
 export class Linear extends WeightLayer {
   readonly kind = 'fc' as const;
   readonly inShape: readonly number[];
@@ -24,24 +26,32 @@ export class Linear extends WeightLayer {
     return { fanIn: this.weights.cols, fanOut: this.weights.rows };
   }
 
-  forward(be: Backend, x: F32, n: number): F32 {
+  /**
+   * The GPT's blocks: res (a residual [out × n]) is added to y, and gelu gets GELU(y), fused with the product where the
+   * storage allows.
+   */
+  forward(be: Backend, x: F32, n: number, gelu: F32 | null = null, res: F32 | null = null): F32 {
     this.x = x;
     const y = this.out.get(this.weights.rows * n, be);
-    this.weights.forward(be, x, n, y);
-    if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    if ((gelu || res) && this.activation === 'relu') throw new Error('Linear: GELU or a residual after a ReLU layer');
+    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NO_BIAS, gelu, res);
+    else {
+      this.weights.forward(be, x, n, y);
+      if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
+    }
     this.y = y;
     return y;
   }
 
   override params(): Param[] { return this.hasBias ? super.params() : super.params().slice(0, 1); }
 
-  backward(be: Backend, dy: F32, n: number, needInput: boolean): F32 | null {
+  /** geluIn: the input of a GELU that produced this layer's x; the returned dx is then already through its backward. */
+  backward(be: Backend, dy: F32, n: number, needInput: boolean, geluIn: F32 | null = null): F32 | null {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
-    if (this.hasBias) be.rowSum(dy, rows, n, this.biasGrad);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
     const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
-    this.weights.backward(be, dy, this.x, n, dx);
+    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluIn);  // (the bias gradient: rowSum of dy)
     return dx;
   }
 }

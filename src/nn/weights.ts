@@ -20,6 +20,9 @@ export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) =
 
 export type Storage = 'dense' | 'sparse';
 
+/** An empty array: "none" for the optional arrays of the fused kernels. */
+const NONE = new Float32Array(0);
+
 export class WeightMatrix {
   readonly rows: number;
   readonly cols: number;
@@ -100,6 +103,21 @@ export class WeightMatrix {
     else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y);
   }
 
+  /**
+   * y = W · x + bias per row (bias empty: none) + res (a residual, when given), and when gelu is given gelu = GELU(y):
+   * the GPT's sparse layers in one pass (spmmWide), others as forward, biasActivation, the add, geluForward.
+   */
+  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null, res: F32 | null = null): void {
+    if (this.storage === 'sparse' && this.wideKernels) {
+      be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, res ?? NONE, y, gelu ?? NONE);
+      return;
+    }
+    this.forward(be, x, n, y);
+    if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
+    if (res) be.sgdStep(y, res, this.rows * n, -1, 0);  // y + res exactly: w − (−1)·(g + 0·w)
+    if (gelu) be.geluForward(y, gelu, this.rows * n);
+  }
+
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
   backwardInput(be: Backend, dy: F32, n: number, dx: F32): void {
     if (this.storage === 'dense') be.gemm(true, false, this.cols, n, this.rows, 1, this.value, this.cols, dy, n, 0, dx, n);
@@ -117,17 +135,25 @@ export class WeightMatrix {
   }
 
   /**
-   * The backward of y = W·x: grad = dy·xᵀ at the kept weights and, when dx is given, dx = Wᵀ·dy. Sparse storage
-   * does both in one pass (sparseBackward), with the same results as computeGrad then backwardInput.
+   * The backward of y = W·x: grad = dy·xᵀ at the kept weights, when dx is given dx = Wᵀ·dy, and when biasGrad is given
+   * its row sums of dy (rowSum); given geluIn (the input of the GELU that produced x), dx then goes through the GELU
+   * backward. Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
+   * sums and the GELU), with the same results as the separate kernels.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null): void {
-    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide instead)
-    if (this.storage === 'sparse' && dx && !this.wideKernels) {
-      be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluIn: F32 | null = null): void {
+    // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
+    // bias gradient's row sums of dy and the GELU backward of dx in the same pass)
+    if (this.storage === 'sparse' && dx && this.wideKernels) {
+      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluIn ?? NONE);
       return;
     }
-    this.computeGrad(be, dy, x, n);
-    if (dx) this.backwardInput(be, dy, n, dx);
+    if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
+    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+    else {
+      this.computeGrad(be, dy, x, n);
+      if (dx) this.backwardInput(be, dy, n, dx);
+    }
+    if (dx && geluIn) be.geluBackward(geluIn, dx, dx, this.cols * n);
   }
 
   /**

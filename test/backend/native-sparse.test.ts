@@ -219,3 +219,93 @@ test('sddmmWide matches the reference, every ISA', () => {
     });
   }
 });
+
+// sparseBackwardWide (the GPT's backward): spmmT and sddmmWide fused per column chunk. It must match the
+// reference and equal the two native calls bit for bit: n around and beyond the chunk (packed dY chunks when the
+// nonzeros reuse dY's rows, in place when not), misaligned and aligned rows, beta 0 and ≠ 0, every ISA.
+test('sparseBackwardWide matches the reference and equals spmmT + sddmmWide bit for bit, every ISA', () => {
+  const rng = new Rng(2008);
+  for (let t = 0; t < 60; t++) {
+    const rows = 1 + rng.int(t % 2 ? 300 : 40), cols = 1 + rng.int(t % 3 ? 300 : 40);
+    const n = [0, 1, 16, 33, 64, 65, 100, 130, 200, 257, 768][t % 11]!;
+    const w = randomCsr(rng, rows, cols, [0, 0.02, 0.1, 0.3, 1][t % 5]!), csc = cscOf(w), nnz = w.colIdx.length;
+    const beta = [0, 1, -0.5][t % 3]!, off = t % 4 === 0 ? 0 : rng.int(5);
+    const x = randF32(rng, off + cols * n).subarray(off), dy = randF32(rng, off + rows * n).subarray(off);
+    const dx0 = randF32(rng, cols * n);
+    if (beta === 0) dx0.fill(NaN, 0, Math.min(5, dx0.length));
+    const withBias = t % 2 === 1;  // the bias gradient (rowSum of dy) in the same pass, or none (an empty array)
+    const geluIn = t % 3 === 1 ? randF32(rng, cols * n, -3, 3) : new Float32Array(0);  // dx through a GELU's backward, or not
+    const wantDx = dx0.slice(), wantG = new Float32Array(nnz).fill(NaN), wantB = new Float32Array(withBias ? rows : 0).fill(NaN);
+    ref.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, wantDx, wantG, wantB, geluIn);
+    // |terms| ≤ 1 (and |beta·dx0| ≤ 1): at most rows + 1 terms per dx entry, n per gradient entry
+    const boundDx = new Float64Array(wantDx.length).fill(rows + 1), boundG = new Float64Array(nnz).fill(n);
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${nnz} beta=${beta} offset=${off}`;
+      const dx = dx0.slice(), g = new Float32Array(nnz).fill(NaN), b = new Float32Array(wantB.length).fill(NaN);
+      nb.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, dx, g, b, geluIn);
+      // (gelu' is within [−0.2, 1.2]: the bound scaled by 1.2, plus the exp approximation's relative error)
+      assertClose(dx, wantDx, geluIn.length ? boundDx.map((v) => 1.2 * v + 1e-3) : boundDx, `sparseBackwardWide dx ${what}`);
+      assertClose(g, wantG, boundG, `sparseBackwardWide grad ${what}`);
+      assertClose(b, wantB, new Float64Array(b.length).fill(n), `sparseBackwardWide bias grad ${what}`);
+      const dx2 = dx0.slice(), g2 = new Float32Array(nnz).fill(NaN), b2 = new Float32Array(rows);
+      nb.spmmT(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, n, beta, dx2);
+      nb.sddmmWide(rows, w.rowPtr, w.colIdx, dy, x, n, g2);
+      nb.rowSum(dy, rows, n, b2);
+      if (geluIn.length) nb.geluBackward(geluIn, dx2, dx2, cols * n);
+      assertExact(dx, dx2, `sparseBackwardWide dx vs spmmT${geluIn.length ? ' + geluBackward' : ''} ${what}`);
+      assertExact(g, g2, `sparseBackwardWide grad vs sddmmWide ${what}`);
+      if (withBias) assertExact(b, b2, `sparseBackwardWide bias grad vs rowSum ${what}`);
+    });
+  }
+});
+
+test('sparseBackwardWide rejects an index outside its arrays with an error, not a write', () => {
+  const rng = new Rng(2009);
+  const w = randomCsr(rng, 5, 6, 0.5), csc = cscOf(w), n = 100, nnz = w.colIdx.length;
+  const dy = randF32(rng, 5 * n), x = randF32(rng, 6 * n), dx = new Float32Array(6 * n);
+  const badPerm = csc.perm.slice(); badPerm[0] = nnz;
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, badPerm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(0)), /perm/);
+  const badRow = csc.rowIdx.slice(); badRow[0] = 5;
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, badRow, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(0)), /rowIdx/);
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x.subarray(1), n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(0)), /x/);
+  // a bias gradient shorter than the rows of dy
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(4), new Float32Array(0)), /biasGrad/);
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(6 * n - 1)), /geluIn/);
+});
+
+// spmmWide (the GPT's forward): spmm's chunks with the bias (and a residual, and GELU) in the epilogue. It must match the reference and
+// equal spmm (beta 0) then biasActivation bit for bit: n around and beyond the chunk, packed or not, every ISA.
+test('spmmWide matches the reference and equals spmm + biasActivation bit for bit, every ISA', () => {
+  const rng = new Rng(2010);
+  for (let t = 0; t < 60; t++) {
+    const rows = 1 + rng.int(t % 2 ? 300 : 40), cols = 1 + rng.int(t % 3 ? 300 : 40);
+    const n = [1, 16, 33, 64, 65, 100, 130, 200, 257, 768][t % 10]!;
+    const w = randomCsr(rng, rows, cols, [0, 0.02, 0.1, 0.3, 1][t % 5]!);
+    const off = t % 4 === 0 ? 0 : rng.int(5);
+    const x = randF32(rng, off + cols * n).subarray(off);
+    const bias = t % 7 === 3 ? new Float32Array(0) : randF32(rng, rows);
+    const gelu = t % 3 === 1;  // GELU(y) too
+    const res = t % 4 >= 2 ? randF32(rng, rows * n) : new Float32Array(0);  // a residual added, or none
+    const want = new Float32Array(rows * n).fill(NaN), wantG = new Float32Array(gelu ? rows * n : 0).fill(NaN);
+    ref.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, want, wantG);
+    forEachIsa(nb, (isa) => {
+      const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${w.colIdx.length} bias=${bias.length} offset=${off}`;
+      const y = new Float32Array(rows * n).fill(NaN), g = new Float32Array(wantG.length).fill(NaN);
+      nb.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, y, g);
+      assertClose(y, want, new Float64Array(y.length).fill(cols + 2), `spmmWide ${what} res=${res.length}`);
+      assertClose(g, wantG, new Float64Array(g.length).fill(1.2 * (cols + 2) + 1e-3), `spmmWide gelu ${what} res=${res.length}`);
+      const y2 = new Float32Array(rows * n).fill(NaN), g2 = new Float32Array(g.length);
+      nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y2);
+      if (bias.length) nb.biasActivation(y2, bias, rows, n, false);
+      if (res.length) nb.sgdStep(y2, res, rows * n, -1, 0);  // the GPT's residual add
+      if (gelu) nb.geluForward(y2, g2, rows * n);
+      assertExact(y, y2, `spmmWide vs spmm + biasActivation + add ${what} res=${res.length}`);
+      assertExact(g, g2, `spmmWide vs geluForward ${what}`);
+    });
+  }
+  const w = randomCsr(rng, 5, 6, 0.5), x = randF32(rng, 6 * 100), y = new Float32Array(5 * 100);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(4), new Float32Array(0), y, new Float32Array(0)), /bias/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), new Float32Array(499), y, new Float32Array(0)), /res/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(499)), /gelu/);
+  assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x.subarray(1), 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(0)), /x/);
+});

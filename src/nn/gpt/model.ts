@@ -8,7 +8,7 @@ import type { Param } from '../layer.js';
 import { Scratch } from '../layer.js';
 import { Linear } from '../linear.js';
 import { WeightLayer, type StorageOptions } from '../weight-layer.js';
-import { addInto, attentionBackward, attentionForward, gatherRows, scatterAddRows, type Table } from './ops.js';
+import { attentionBackward, attentionForward, gatherRows, scatterAddRows, type Table } from './ops.js';
 
 export interface GptConfig {
   layers: number;
@@ -116,22 +116,18 @@ export class Block {
     this.qkv = this.attn.forward(be, this.ln1.forward(be, x, N), N);
     const y = this.att.get(D * N, be);
     attentionForward(be, this.qkv, B, T, this.heads, D, y, this.probs.get(B * this.heads * T * T));
-    // residual adds in place on the projections' own output buffers (kept until their next forward)
-    const mid = this.proj.forward(be, y, N);
-    addInto(be, mid, x, D * N);
-    this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N);
+    // the residual adds land on the projections' own output buffers (kept until their next forward), fused where sparse
+    const mid = this.proj.forward(be, y, N, null, x);
     const g = this.gelu.get(4 * D * N, be);
-    be.geluForward(this.fcOut, g, 4 * D * N);
-    const out = this.fcProj.forward(be, g, N);
-    addInto(be, out, mid, D * N);
+    this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N, g);  // g = GELU(fcOut), fused where sparse
+    const out = this.fcProj.forward(be, g, N, null, mid);
     return out;
   }
 
   /** dout [D × N] (modified: becomes dL/dx, returned). */
   backward(be: Backend, dout: F32): F32 {
     const D = this.dim, B = this.B, T = this.T, N = B * T;
-    const dg = this.fcProj.backward(be, dout, N, true)!;
-    be.geluBackward(this.fcOut, dg, dg, 4 * D * N);
+    const dg = this.fcProj.backward(be, dout, N, true, this.fcOut)!;  // through the GELU's backward already
     const dln2 = this.fc.backward(be, dg, N, true)!;
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
