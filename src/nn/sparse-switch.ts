@@ -19,11 +19,10 @@
 // a fixed threshold (the lottery experiment records its --sparse-threshold, 0.3 by default).
 // The reference backend is not measured (its timings say nothing about native kernels): it gets
 // DEFAULT_SPARSE_THRESHOLD.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_SPARSE_THRESHOLD, type SparseSwitch } from './weights.js';
+import { measurementCacheFile, readMeasurementCache, writeMeasurementCache } from '../util/measurement-cache.js';
 
 export interface SwitchOptions {
   /** Cache file; null: no disk cache. Default `$XDG_CACHE_HOME/winnow/sparse-switch.json`. */
@@ -39,10 +38,7 @@ const LOW = 0.05, HIGH = 0.4;  // the two densities the sparse step is timed at
 const MAX_N = 256;             // calibration columns cap (conv layers)
 const memo = new Map<string, number>();
 
-export function defaultSwitchCacheFile(): string {
-  const xdg = process.env['XDG_CACHE_HOME'];
-  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'winnow', 'sparse-switch.json');
-}
+export function defaultSwitchCacheFile(): string { return measurementCacheFile('sparse-switch.json'); }
 
 /** A per-layer threshold measured on `be` for training at batch size `batch`. */
 export function measuredSparseSwitch(be: Backend, batch: number, opts: SwitchOptions = {}): SparseSwitch {
@@ -53,11 +49,11 @@ export function measuredSparseSwitch(be: Backend, batch: number, opts: SwitchOpt
   return (rows, cols, colsPerSample) => {
     const n = Math.max(1, Math.min(MAX_N, batch * colsPerSample));
     const key = `v${FORMAT} ${machine} ${rows}x${cols} n=${n}`;
-    const hit = memo.get(key) ?? (cacheFile ? readCache(cacheFile)[key] : undefined);
+    const hit = memo.get(key) ?? (cacheFile ? readMeasurementCache(cacheFile)[key] : undefined);
     if (typeof hit === 'number' && hit >= 0 && hit <= 1) { memo.set(key, hit); return hit; }
     const t = breakEven(be, rows, cols, n, now);
     memo.set(key, t);
-    if (cacheFile) writeCache(cacheFile, key, t);
+    if (cacheFile) writeMeasurementCache(cacheFile, key, t);
     return t;
   };
 }
@@ -65,26 +61,7 @@ export function measuredSparseSwitch(be: Backend, batch: number, opts: SwitchOpt
 /** Forgets the per-process results (tests). */
 export function clearSwitchMemo(): void { memo.clear(); }
 
-function readCache(file: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {};
-  } catch {
-    return {};  // missing or unreadable: measure again
-  }
-}
 
-// Best effort: a cache that cannot be written only costs a new measurement next time.
-function writeCache(file: string, key: string, value: number): void {
-  try {
-    const all = readCache(file);
-    all[key] = value;
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all, null, 1));
-    renameSync(tmp, file);
-  } catch { /* read-only home, full disk: keep the in-process value */ }
-}
 
 /** Deterministic pseudo-random CSR at `density` (with its CSC index) and values. */
 function layer(rows: number, cols: number, density: number) {

@@ -14,11 +14,10 @@
 // cache on a close call) may pick differently and their logits differ in the last bits; GptDecoder.matrices()
 // reports the choice. The reference backend is not measured (its timings say nothing about native
 // kernels): it follows the fixed rule (decode.ts pickFormat).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
 import type { Backend, DecoderFormat, F32 } from '../../backend/backend.js';
 import { toNm24 } from '../../backend/nm24-reference.js';
+import { measurementCacheFile, readMeasurementCache, writeMeasurementCache } from '../../util/measurement-cache.js';
 
 export interface FormatTimingOptions {
   /** Cache file; null: no disk cache. Default `$XDG_CACHE_HOME/winnow/decoder-formats.json`. */
@@ -31,10 +30,7 @@ const VERSION = 1;
 const FORMATS: readonly DecoderFormat[] = ['dense', 'sell', '2:4'];
 const memo = new Map<string, DecoderFormat>();
 
-export function defaultFormatCacheFile(): string {
-  const xdg = process.env['XDG_CACHE_HOME'];
-  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'winnow', 'decoder-formats.json');
-}
+export function defaultFormatCacheFile(): string { return measurementCacheFile('decoder-formats.json'); }
 
 /** Forgets the per-process results (tests). */
 export function clearFormatMemo(): void { memo.clear(); }
@@ -53,13 +49,13 @@ export function measuredFormat(be: Backend, w: F32, rows: number, cols: number, 
   for (let i = 0; i < rows * cols; i++) if (w[i] !== 0) nnz++;
   const density = rows * cols > 0 ? nnz / (rows * cols) : 1;
   const key = `v${VERSION} ${be.name}/${be.detail}/${cpus()[0]?.model ?? 'unknown'} ${rows}x${cols} d=${density.toFixed(2)} ${candidates.includes('2:4') ? '2:4' : 'unstructured'}`;
-  const hit = memo.get(key) ?? (cacheFile ? readCache(cacheFile)[key] : undefined);
+  const hit = memo.get(key) ?? (cacheFile ? readMeasurementCache(cacheFile)[key] : undefined);
   if (typeof hit === 'string' && candidates.includes(hit as DecoderFormat)) { memo.set(key, hit as DecoderFormat); return hit as DecoderFormat; }
   const times = timeFormats(be, w, rows, cols, candidates, now);
   let best = candidates[0]!;
   for (const f of candidates) if (times.get(f)! < times.get(best)!) best = f;
   memo.set(key, best);
-  if (cacheFile) writeCache(cacheFile, key, best);
+  if (cacheFile) writeMeasurementCache(cacheFile, key, best);
   return best;
 }
 
@@ -83,25 +79,4 @@ export function timeFormats(be: Backend, w: F32, rows: number, cols: number, for
     }
   }
   return best;
-}
-
-function readCache(file: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {};
-  } catch {
-    return {};  // missing or unreadable: measure again
-  }
-}
-
-// Best effort: a cache that cannot be written only costs a new measurement next time.
-function writeCache(file: string, key: string, value: DecoderFormat): void {
-  try {
-    const all = readCache(file);
-    all[key] = value;
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all, null, 1));
-    renameSync(tmp, file);
-  } catch { /* read-only home, full disk: keep the in-process value */ }
 }
