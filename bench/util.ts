@@ -9,6 +9,8 @@ export function median(xs: number[]): number {
 
 export function ratio(a: number, b: number): number { return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN; }
 
+let warnedBlas = false;
+
 /**
  * The Python that has PyTorch (Debian's python3-torch lives under /usr/bin/python3), with the fair
  * settings of the guide: one torch thread, one OpenBLAS thread, OPENBLAS_CORETYPE unset.
@@ -17,9 +19,17 @@ export function pythonWithTorch(): { ok: true; exe: string; env: NodeJS.ProcessE
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
+  // Which BLAS the process mapped: Debian's torch links the libblas.so.3 alternative, and without
+  // libopenblas0-pthread that is the reference BLAS, many times slower: no fair peer, so say so.
+  const probe = "import torch; m = open('/proc/self/maps').read(); print('openblas' if 'openblas' in m else 'other')";
   for (const exe of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8', env });
-    if (r.status === 0) return { ok: true, exe, env };
+    const r = spawnSync(exe, ['-c', probe], { encoding: 'utf8', env });
+    if (r.status !== 0) continue;
+    if (r.stdout.trim() !== 'openblas' && !warnedBlas) {
+      warnedBlas = true;
+      console.error(`warning: ${exe}'s PyTorch does not run on OpenBLAS (the reference BLAS is far slower, so ratios against it flatter winnow): apt-get install -y libopenblas0-pthread`);
+    }
+    return { ok: true, exe, env };
   }
   return { ok: false, reason: 'no python3 with PyTorch found: apt-get install -y python3-torch libopenblas0-pthread (Debian), then rerun' };
 }
