@@ -1112,7 +1112,7 @@ napi_value js_decCreate(napi_env env, napi_callback_info info) {
   d->wte.assign(wte, wte + V * D); d->wpe.assign(wpe, wpe + T * D);
   d->lnFGamma.assign(g, g + D); d->lnFBeta.assign(b, b + D);
   d->keys.assign(L * T * D, 0.f); d->vals.assign(L * T * D, 0.f);
-  d->work.assign(winnow::decWorkFloats(D, T), 0.f);
+  d->work.assign(winnow::decWorkFloats(D, H, T), 0.f);
   d->norms.assign(L, {}); d->normsSet.assign(L, false);
   d->mats.resize(4 * L + 1);
   d->blocks.assign(L, winnow::DecLayer{});

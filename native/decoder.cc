@@ -71,6 +71,64 @@ inline void gelu1(const float* x, float* y, int64_t len) {
 #endif
 }
 #if defined(__AVX512F__)
+// The max and the sum of 16 lanes in every lane, with no trip through a scalar and back; the sum in the
+// same pairs as GCC's _mm512_reduce_add_ps (lane j + j+8, then j+4, j+2, j+1), so the same bits.
+inline __m512 allMax16(__m512 v) {
+  v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  v = _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
+  return _mm512_max_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+inline __m512 allSum16(__m512 v) {
+  v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  v = _mm512_add_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(1, 0, 3, 2)));
+  return _mm512_add_ps(v, _mm512_permute_ps(v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+// Attention scores of C chunks of 16 positions (m ≤ 16·C of them, m > 16·(C − 1)): s[j] = scale · Σ_e q[e]·k[e·T + j],
+// per chunk four chains over e (e mod 4, the rest into the first) summed (a0 + a1) + (a2 + a3).
+template <int C>
+inline void attnScores(const float* q, const float* k, int64_t T, int64_t hd, int64_t m, float scale, float* s) {
+  __mmask16 mk[C];
+  for (int c = 0; c < C; c++) { const int64_t r = m - 16 * c; mk[c] = tailMask((int)(r < 16 ? r : 16)); }
+  __m512 a[4][C];
+  for (int i = 0; i < 4; i++) for (int c = 0; c < C; c++) a[i][c] = _mm512_setzero_ps();
+  int64_t e = 0;
+  for (; e + 4 <= hd; e += 4)
+    for (int i = 0; i < 4; i++) {
+      const __m512 qe = _mm512_set1_ps(q[e + i]);
+      for (int c = 0; c < C; c++) a[i][c] = _mm512_fmadd_ps(qe, _mm512_maskz_loadu_ps(mk[c], k + (e + i) * T + 16 * c), a[i][c]);
+    }
+  for (; e < hd; e++) {
+    const __m512 qe = _mm512_set1_ps(q[e]);
+    for (int c = 0; c < C; c++) a[0][c] = _mm512_fmadd_ps(qe, _mm512_maskz_loadu_ps(mk[c], k + e * T + 16 * c), a[0][c]);
+  }
+  for (int c = 0; c < C; c++)
+    _mm512_mask_storeu_ps(s + 16 * c, mk[c], _mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(a[0][c], a[1][c]), _mm512_add_ps(a[2][c], a[3][c])), _mm512_set1_ps(scale)));
+}
+// y[0..w) = inv · Σ_j p[j]·v[j·D + ·] for C chunks of 16 outputs (w ≤ 16·C), per chunk four chains over
+// positions (j mod 4, the rest into the first) summed (a0 + a1) + (a2 + a3).
+template <int C>
+inline void attnValues(const float* p, const float* v, int64_t D, int64_t n, int64_t w, __m512 inv, float* y) {
+  __mmask16 mk[C];
+  for (int c = 0; c < C; c++) { const int64_t r = w - 16 * c; mk[c] = tailMask((int)(r < 16 ? r : 16)); }
+  __m512 a[4][C];
+  for (int i = 0; i < 4; i++) for (int c = 0; c < C; c++) a[i][c] = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int i = 0; i < 4; i++) {
+      const __m512 pj = _mm512_set1_ps(p[j + i]);
+      for (int c = 0; c < C; c++) a[i][c] = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(mk[c], v + (j + i) * D + 16 * c), a[i][c]);
+    }
+  for (; j < n; j++) {
+    const __m512 pj = _mm512_set1_ps(p[j]);
+    for (int c = 0; c < C; c++) a[0][c] = _mm512_fmadd_ps(pj, _mm512_maskz_loadu_ps(mk[c], v + j * D + 16 * c), a[0][c]);
+  }
+  for (int c = 0; c < C; c++)
+    _mm512_mask_storeu_ps(y + 16 * c, mk[c], _mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(a[0][c], a[1][c]), _mm512_add_ps(a[2][c], a[3][c])), inv));
+}
+#endif
+#if defined(__AVX512F__)
 // For each 8-bit mask: byte k holds the index of the packed value that lands in lane k (0 outside the mask).
 struct Expand8 {
   uint64_t idx[256];
@@ -196,7 +254,7 @@ void bitmapMatvec(int64_t rows, int64_t cols, const uint16_t* masks, const int32
 // nonzero costs a sixteenth of a load, permute and FMA and no row needs a horizontal sum. x must hold
 // zeros up to decPadded(cols).
 void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, const uint8_t* offsets, const float* values,
-                const float* x, float* y) {
+                const float* x, float* y, const float* bias) {
   const int64_t slices = (rows + 15) / 16;
   for (int64_t s = 0; s < slices; s++) {
     const int64_t n = rows - 16 * s < 16 ? rows - 16 * s : 16;
@@ -218,7 +276,11 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
       a2 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 32), pick(lb, hb, l + 2), a2);
       a3 = _mm512_fmadd_ps(_mm512_loadu_ps(values + 16 * l + 48), pick(lb, hb, l + 3), a3);
     }
-    _mm512_mask_storeu_ps(y + 16 * s, (__mmask16)((1u << n) - 1u), _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    // the bias added here, not in a pass of its own over y (the same addition, so the same bits)
+    const __mmask16 k = (__mmask16)((1u << n) - 1u);
+    __m512 r = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+    if (bias) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(k, bias + 16 * s));
+    _mm512_mask_storeu_ps(y + 16 * s, k, r);
 #elif defined(__AVX2__)
     // 8 lanes at a time: the window's 32 x entries in four registers, each permuted by the offsets' low
     // 3 bits, then blended by bits 3 and 4 (moved to the sign bit that blendv reads)
@@ -235,7 +297,11 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
         a[k] = fma(_mm256_loadu_ps(values + 16 * l + 8 * h), _mm256_blendv_ps(p01, p23, b4), a[k]);
       }
     }
-    const __m256 lo = add(a[0], a[1]), hi = add(a[2], a[3]);
+    __m256 lo = add(a[0], a[1]), hi = add(a[2], a[3]);
+    if (bias) {
+      lo = add(lo, loadn(bias + 16 * s, (int)(n < 8 ? n : 8)));
+      if (n > 8) hi = add(hi, loadn(bias + 16 * s + 8, (int)(n - 8)));
+    }
     storen(y + 16 * s, lo, (int)(n < 8 ? n : 8));
     if (n > 8) storen(y + 16 * s + 8, hi, (int)(n - 8));
 #else
@@ -244,7 +310,7 @@ void sellMatvec(int64_t rows, const int32_t* slicePtr, const uint16_t* windows, 
       const float* xw = x + 32 * windows[l];
       for (int i = 0; i < 16; i++) acc[i] += values[16 * l + i] * xw[offsets[16 * l + i]];
     }
-    for (int64_t i = 0; i < n; i++) y[16 * s + i] = acc[i];
+    for (int64_t i = 0; i < n; i++) y[16 * s + i] = bias ? acc[i] + bias[16 * s + i] : acc[i];
 #endif
   }
 }
@@ -255,14 +321,14 @@ void decoderMatvec(const DecMatrix* m, const float* x, float* y) {
     case kDecCsr: csr16Matvec(m->rows, m->rowPtr, m->idx, m->values, x, y); break;
     case kDecNm24: nm24Matvec(m->rows, m->cols, m->values, m->offsets, x, y); break;
     case kDecBitmap: bitmapMatvec(m->rows, m->cols, m->idx, m->rowPtr, m->values, x, y); break;
-    case kDecSell: sellMatvec(m->rows, m->rowPtr, m->idx, m->offsets, m->values, x, y); break;
+    case kDecSell: sellMatvec(m->rows, m->rowPtr, m->idx, m->offsets, m->values, x, y, m->bias); return;  // bias added inside
     default: denseMatvec(m->rows, m->cols, m->values, x, y); break;
   }
   for (int64_t r = 0; r < m->rows; r++) y[r] += m->bias[r];
 }
 
 // Appends token at position pos (keys [layers × dim × context], values [layers × context × dim] hold
-// positions < pos) and writes its logits [vocab]. work: decWorkFloats(dim, context) floats, zero beyond
+// positions < pos) and writes its logits [vocab]. work: decWorkFloats(dim, heads, context) floats, zero beyond
 // what the step writes.
 void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_t pos, int64_t token, float* logits) {
   const int64_t D = p->dim, H = p->heads, T = p->context, hd = D / H;
@@ -279,8 +345,52 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
     // keys are cached transposed ([D × T]: a head's scores over positions are then FMAs along rows of
     // contiguous positions, no horizontal sums), values as rows [T × D]
     for (int64_t d = 0; d < D; d++) K[d * T + pos] = qkv[D + d];
-    std::memcpy(Vc + pos * D, qkv + 2 * D, sizeof(float) * D);
+    for (int64_t d0 = 0; d0 < D; d0 += W) storen(Vc + pos * D + d0, loadn(qkv + 2 * D + d0, (int)(D - d0 < W ? D - d0 : W)), (int)(D - d0 < W ? D - d0 : W));
     const int64_t n = pos + 1;
+#if defined(__AVX512F__)
+    // softmax over positions 0..pos of q·k_j/√hd, then y_h = Σ_j p_j v_j (the full forward's row pos),
+    // in three passes over the heads (scores, softmax, values), so that the heads' chains (scores → max
+    // → exponentials → sum → values) overlap instead of running one after the other
+    const int64_t sn = (n + 15) / 16 * 16;  // a head's scores in s
+    float* inv = s + H * sn;                  // per head 1 / Σ exp
+    for (int64_t hh = 0; hh < H; hh++) {
+      // up to four chunks of 16 positions at once: each broadcast q[e] serves them all (1 + 1/C loads
+      // per FMA instead of 2), the same four chains over e per chunk as one chunk at a time
+      const float* q = qkv + hh * hd;
+      for (int64_t j0 = 0; j0 < n; j0 += 64) {
+        const int64_t m = n - j0 < 64 ? n - j0 : 64;
+        const float* k0 = K + hh * hd * T + j0;
+        float* sh = s + hh * sn + j0;
+        if (m > 48) attnScores<4>(q, k0, T, hd, m, scale, sh);
+        else if (m > 32) attnScores<3>(q, k0, T, hd, m, scale, sh);
+        else if (m > 16) attnScores<2>(q, k0, T, hd, m, scale, sh);
+        else attnScores<1>(q, k0, T, hd, m, scale, sh);
+      }
+    }
+    for (int64_t hh = 0; hh < H; hh++) {
+      // the ≤ context scores in a few vectors: max, exponentials and sum without a serial chain per position
+      float* sh = s + hh * sn;
+      __m512 mv = _mm512_set1_ps(-INFINITY);
+      for (int64_t j0 = 0; j0 < n; j0 += 16) mv = _mm512_mask_max_ps(mv, tailMask((int)(n - j0 < 16 ? n - j0 : 16)), mv, _mm512_loadu_ps(sh + j0));
+      const __m512 mb = allMax16(mv);
+      __m512 sv = _mm512_setzero_ps();
+      for (int64_t j0 = 0; j0 < n; j0 += 16) {
+        const __mmask16 k = tailMask((int)(n - j0 < 16 ? n - j0 : 16));
+        const __m512 e = _mm512_maskz_mov_ps(k, expApprox16(_mm512_sub_ps(_mm512_loadu_ps(sh + j0), mb)));
+        _mm512_mask_storeu_ps(sh + j0, k, e);
+        sv = _mm512_add_ps(sv, e);
+      }
+      inv[hh] = 1.f / _mm512_cvtss_f32(allSum16(sv));
+    }
+    for (int64_t hh = 0; hh < H; hh++) {
+      // two chunks of 16 outputs at once: each broadcast p_j serves both (1.5 loads per FMA), the same
+      // four chains over positions per chunk as one chunk at a time
+      for (int64_t e0 = 0; e0 < hd; e0 += 32) {
+        if (hd - e0 > 16) attnValues<2>(s + hh * sn, Vc + hh * hd + e0, D, n, hd - e0, _mm512_set1_ps(inv[hh]), y + hh * hd + e0);
+        else attnValues<1>(s + hh * sn, Vc + hh * hd + e0, D, n, hd - e0, _mm512_set1_ps(inv[hh]), y + hh * hd + e0);
+      }
+    }
+#else
     for (int64_t hh = 0; hh < H; hh++) {
       // softmax over positions 0..pos of q·k_j/√hd, then y_h = Σ_j p_j v_j (the full forward's row pos)
       // each chunk of W positions (then of W outputs) is summed in a register and stored once: an
@@ -298,20 +408,6 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
         for (; e < hd; e++) a0 = fma(set1(q[e]), loadn(k0 + e * T, c), a0);
         storen(s + j0, mul(add(add(a0, a1), add(a2, a3)), set1(scale)), c);
       }
-#if defined(__AVX512F__)
-      // the ≤ context scores in a few vectors: max, exponentials and sum without a serial chain per position
-      __m512 mv = _mm512_set1_ps(-INFINITY);
-      for (int64_t j0 = 0; j0 < n; j0 += 16) mv = _mm512_mask_max_ps(mv, tailMask((int)(n - j0 < 16 ? n - j0 : 16)), mv, _mm512_loadu_ps(s + j0));
-      const __m512 mb = _mm512_set1_ps(_mm512_reduce_max_ps(mv));
-      __m512 sv = _mm512_setzero_ps();
-      for (int64_t j0 = 0; j0 < n; j0 += 16) {
-        const __mmask16 k = tailMask((int)(n - j0 < 16 ? n - j0 : 16));
-        const __m512 e = _mm512_maskz_mov_ps(k, expApprox16(_mm512_sub_ps(_mm512_loadu_ps(s + j0), mb)));
-        _mm512_mask_storeu_ps(s + j0, k, e);
-        sv = _mm512_add_ps(sv, e);
-      }
-      const float inv = 1.f / _mm512_reduce_add_ps(sv);
-#else
       // max and sum in four chains: one chain waits on each compare or add
       float m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
       int64_t j = 0;
@@ -327,7 +423,6 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       for (j = 0; j + 4 <= n; j += 4) { s0 += s[j]; s1 += s[j + 1]; s2 += s[j + 2]; s3 += s[j + 3]; }
       for (; j < n; j++) s0 += s[j];
       const float inv = 1.f / ((s0 + s1) + (s2 + s3));
-#endif
       for (int64_t e0 = 0; e0 < hd; e0 += W) {
         const int c = (int)(hd - e0 < W ? hd - e0 : W);
         const float* v0 = Vc + hh * hd + e0;
@@ -341,6 +436,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
         storen(y + hh * hd + e0, mul(add(add(a0, a1), add(a2, a3)), set1(inv)), c);
       }
     }
+#endif
     decoderMatvec(&L.proj, y, a);
     for (int64_t d = 0; d < D; d++) x[d] += a[d];
     layerNorm1(x, L.ln2Gamma, L.ln2Beta, D, h);

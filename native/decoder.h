@@ -44,10 +44,11 @@ struct DecPlan {
 // Floats an input vector of n floats occupies: zeros from n up to a multiple of 32 beyond n (padded CSR
 // rows read x[cols], bitmap blocks 16 and sliced-ELL windows 32 floats at a time).
 inline int64_t decPadded(int64_t n) { return (n + 32 + 31) / 32 * 32; }
-// Floats of scratch decoderStep needs: x, h, qkv, y, a, f, g and scores, each padded (decPadded).
-inline int64_t decWorkFloats(int64_t dim, int64_t context) {
+// Floats of scratch decoderStep needs: x, h, qkv, y, a, f, g, each padded (decPadded), then every head's
+// scores (context rounded up to 16) and one float per head.
+inline int64_t decWorkFloats(int64_t dim, int64_t heads, int64_t context) {
   auto up = decPadded;
-  return 2 * up(dim) + up(3 * dim) + 2 * up(dim) + 2 * up(4 * dim) + up(context);
+  return 2 * up(dim) + up(3 * dim) + 2 * up(dim) + 2 * up(4 * dim) + up(heads * ((context + 15) / 16 * 16 + 1));
 }
 
 }  // namespace winnow

@@ -109,9 +109,10 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* y = W·x for a bitmap W (decoder.h): per row and block of 16 columns a mask and the packed nonzeros. */          \
   X(void, bitmapMatvec, (int64_t rows, int64_t cols, const uint16_t* masks, const int32_t* rowPtr,                    \
                          const float* values, const float* x, float* y))                                             \
-  /* y = W·x for a sliced-ELL W (decoder.h): slices of 16 rows, layers of one nonzero per row in a 32-column window. */\
+  /* y = W·x (+ bias when not null) for a sliced-ELL W (decoder.h): slices of 16 rows, layers of one nonzero per */ \
+  /* row in a 32-column window. */                                                                                  \
   X(void, sellMatvec, (int64_t rows, const int32_t* slicePtr, const uint16_t* windows, const uint8_t* offsets,        \
-                       const float* values, const float* x, float* y))                                               \
+                       const float* values, const float* x, float* y, const float* bias))                            \
   /* y = W·x + b in the matrix's decoder format; one fused GPT decoder step (decoder.cc). */                        \
   X(void, decoderMatvec, (const winnow::DecMatrix* m, const float* x, float* y))                                     \
   X(void, decoderStep, (const winnow::DecPlan* p, float* keys, float* vals, float* work, int64_t pos, int64_t token,  \
