@@ -15,10 +15,11 @@
 // decoder's format rule, src/nn/gpt/decode.ts).
 // --min: each variant's fastest round instead of the median (on a loaded machine the least disturbed run).
 // --cold: time each variant's run right after the previous variant's (no untimed run of its own first).
-// Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64] [--tokens 63] [--rounds 5] [--min] [--cold] [--wall] [--kernels] [--json]
+// Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64 | --weights FILE] [--tokens 63] [--rounds 5] [--min] [--cold] [--wall] [--kernels] [--json]
 import { createRequire } from 'node:module';
 import { getBackend } from '../src/backend/index.js';
 import type { Backend, DecoderFormat } from '../src/backend/backend.js';
+import { loadLm } from '../src/io/lm-io.js';
 import { exportGptOnnx } from '../src/io/onnx-gpt.js';
 import { buildGpt, gptConfig } from '../src/models/gpt.js';
 import { GptDecoder, type FormatChoice } from '../src/nn/gpt/decode.js';
@@ -32,9 +33,13 @@ import { median } from './util.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };
-const spec = opt('--model', 'gpt:4-4-128-64'), rounds = Number(opt('--rounds', '5')), json = argv.includes('--json');
-const VOCAB = 65;
-const cfg = gptConfig(spec, VOCAB);
+// --weights FILE: a saved language model (winnow train … --save FILE) instead of a random initialization,
+// so the pruned variants carry the masks magnitude pruning finds in trained weights
+const weightsFile = opt('--weights', '');
+const loadedLm = weightsFile ? loadLm(weightsFile) : null;
+const spec = loadedLm ? loadedLm.spec : opt('--model', 'gpt:4-4-128-64'), rounds = Number(opt('--rounds', '5')), json = argv.includes('--json');
+const VOCAB = loadedLm ? loadedLm.config.vocab : 65;
+const cfg = loadedLm ? loadedLm.config : gptConfig(spec, VOCAB);
 const tokens = Math.min(Number(opt('--tokens', String(Math.min(cfg.context - 1, 64)))), cfg.context - 1);
 const be = getBackend('native', { warn: (m) => console.error(m) });
 // --wall: wall-clock seconds; default: this process's CPU seconds (user + system), which on a machine
@@ -44,7 +49,7 @@ const clock = (): number => { if (wall) return performance.now() / 1000; const u
 
 type Prune = 'none' | '50%' | '2:4' | '90%';
 function pruned(kind: Prune): Gpt {
-  const m = buildGpt(cfg, { seed: 1, storage: 'dense' });
+  const m = loadedLm ? loadLm(weightsFile).model : buildGpt(cfg, { seed: 1, storage: 'dense' });
   if (kind === 'none') return m;
   for (const b of m.blocks) {
     for (const l of b.weightLayers()) {
