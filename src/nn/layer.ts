@@ -28,6 +28,12 @@ export interface Layer {
   params(): Param[];
 }
 
+/** An empty array: "none" for the optional arrays of the fused kernels. */
+export const NONE: F32 = new Float32Array(0);
+
+/** a[i] += b[i] on the backend: sgdStep with lr −1 and no decay computes exactly a − (−1)·(b + 0·a) = a + b. */
+export function addInto(be: Backend, a: F32, b: F32, len: number): void { be.sgdStep(a, b, len, -1, 0); }
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

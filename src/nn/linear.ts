@@ -1,9 +1,7 @@
 // Fully connected layer: y[out × n] = act(W[out × in] · x[in × n] + b). Dense or sparse storage.
 import type { Backend, F32 } from '../backend/backend.js';
-import { Scratch, type Param } from './layer.js';
+import { NONE, Scratch, type Param } from './layer.js';
 import { WeightLayer, type Activation, type StorageOptions } from './weight-layer.js';
-
-const NO_BIAS = new Float32Array(0);
 
 export class Linear extends WeightLayer {
   readonly kind = 'fc' as const;
@@ -34,7 +32,7 @@ export class Linear extends WeightLayer {
     this.x = x;
     const y = this.out.get(this.weights.rows * n, be);
     if ((gelu || res) && this.activation === 'relu') throw new Error('Linear: GELU or a residual after a ReLU layer');
-    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NO_BIAS, gelu, res);
+    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NONE, gelu, res);
     else {
       this.weights.forward(be, x, n, y);
       if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');

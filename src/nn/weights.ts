@@ -4,6 +4,7 @@
 // and the weight gradient computed only at the nonzeros (SDDMM) — so a 2%-dense layer costs
 // about 2% of the multiply-adds, and optimizer state exists only for the nonzeros.
 import type { Backend, F32, I32, U8 } from '../backend/backend.js';
+import { addInto, NONE } from './layer.js';
 
 /**
  * Below this density a layer is stored sparse, unless a measured switch is given (sparse-switch.ts).
@@ -19,9 +20,6 @@ export const DEFAULT_SPARSE_THRESHOLD = 0.3;
 export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) => number;
 
 export type Storage = 'dense' | 'sparse';
-
-/** An empty array: "none" for the optional arrays of the fused kernels. */
-const NONE = new Float32Array(0);
 
 export class WeightMatrix {
   readonly rows: number;
@@ -114,7 +112,7 @@ export class WeightMatrix {
     }
     this.forward(be, x, n, y);
     if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
-    if (res) be.sgdStep(y, res, this.rows * n, -1, 0);  // y + res exactly: w − (−1)·(g + 0·w)
+    if (res) addInto(be, y, res, this.rows * n);
     if (gelu) be.geluForward(y, gelu, this.rows * n);
   }
 

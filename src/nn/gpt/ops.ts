@@ -76,6 +76,3 @@ export function scatterAddRows(t: Table, grad: F32, D: number, idx: I32 | ((j: n
     for (let j = 0; j < N; j++) { const r = at(j); for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) grad[q]! += dx[colIdx[q]! * N + j]!; }
   }
 }
-
-/** a[i] += b[i] on the backend: sgdStep with lr −1 and no decay computes exactly a − (−1)·(b + 0·a) = a + b. */
-export function addInto(be: Backend, a: F32, b: F32, len: number): void { be.sgdStep(a, b, len, -1, 0); }
