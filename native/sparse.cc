@@ -29,7 +29,8 @@
 // (≈ 1.8 µs) and the aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: an ld through the layers).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
-// bit-identical to the plain loops at each ISA level.
+// bit-identical to the plain loops at each ISA level. (The GPT's wide kernels at the end, for n > 64,
+// sum in their own orders.)
 #include "dispatch.h"
 #include "simd.h"
 #include <cstdlib>
@@ -500,8 +501,10 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 // scalar add per nonzero, that halves the reductions (12 per nonzero at n = 768 cost ≈ a quarter of the
 // kernel), the per-column work and the index and broadcast loads per FMA: 1.22–1.27× at the GPT's four shapes
 // (qkv 162 → 130 µs, fc2 213 → 168 µs alone; in the step ≈ 1.25×). Two dot chains per nonzero (even/odd
-// vectors) were no faster (spills). What remains: ≈ 50% of the FMA peak; with dY's chunk in L1 (not at
-// 384–512 rows of 512 B) ≈ 20% faster.
+// vectors) were no faster (spills). What remains: ≈ 50% of the FMA peak (loads feeding FMAs reach ≈ 1.1–1.4
+// FMAs per cycle on this CPU even from L1); with dY's chunk in L1 (not at 384–512 rows of 512 B) ≈ 20% faster,
+// but dY's rows in L1-sized blocks were 10–20% slower (dx's and X's chunks then pass through L2 once per
+// block), and software prefetch of the next group's rows into L1 3–40% slower.
 namespace {
 thread_local AlignedScratch xChunkScratch;
 
@@ -542,7 +545,8 @@ inline void backwardGroup(const float* dyc, int64_t ld, const int32_t* rowIdx, c
 
 // values and grad in CSC order here (the caller gathers and scatters them through perm once per call)
 // The next chunk's columns of dY, X, geluIn and dx, prefetched into L2 while this chunk runs: in the GPT's step they
-// are cold, and packing them was a stall per row (rows·W·4 bytes per column spread over the columns of W).
+// are cold, and packing them stalled on every row (spread over the columns of W; with the row sums taken while
+// packing, ≈ 5% of the kernel in the step, e.g. qkv 153–157 → 143–147 µs; alone no change).
 struct NextChunk {
   const float *dy, *x, *geluIn; float* dx; int64_t rows, n, bytes;  // dy null: none (the last chunk)
   inline void column(int64_t c, int64_t cols) const {
