@@ -161,7 +161,7 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
   return { denseUs: d * 1e6, sparseUs: s * 1e6, speedup: d / s, nnz, sparseGflops: (6 * nnz * BATCH) / s / 1e9 };
 }
 
-/** The GPT's weight shapes (out × in) at 10%, n = B·T = 768: spmm, spmmT, sddmmWide, and the fused backward (bwdWide = sparseBackwardWide) against the dense GEMM of each product. */
+/** The GPT's weight shapes (out × in) at 10%, n = B·T = 768: spmm, spmmWide (with its bias), spmmT, sddmmWide, and the fused backward (bwdWide = sparseBackwardWide) against the dense GEMM of each product. */
 function gptShapes(nb: NativeBackend): void {
   const rng = new Rng(13), n = 768, density = 0.1, reps = quick ? 5 : useMin ? 21 : 9;
   const shapes: Array<[string, number, number]> = [['qkv 384×128', 384, 128], ['proj 128×128', 128, 128], ['fc 512×128', 512, 128], ['fc2 128×512', 128, 512]];
@@ -171,9 +171,11 @@ function gptShapes(nb: NativeBackend): void {
     const w = randomCsrOf(rng, rows, cols, density), nnz = w.values.length;
     const wd = randF32(rng, rows * cols), x = randF32(rng, cols * n), dy = randF32(rng, rows * n);
     const y = new Float32Array(rows * n), dx = new Float32Array(cols * n), g = new Float32Array(nnz), dW = new Float32Array(rows * cols);
-    const none = new Float32Array(0);
+    const none = new Float32Array(0), bias = randF32(rng, rows);
     const pairs: Array<[string, () => void, () => void]> = [
       ['spmm', () => nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y), () => nb.gemm(false, false, rows, n, cols, 1, wd, cols, x, n, 0, y, n)],
+      // the GPT's forward: spmm with the bias in the epilogue (its own chunking at n = 768)
+      ['spmmWide', () => nb.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, none, y, none), () => nb.gemm(false, false, rows, n, cols, 1, wd, cols, x, n, 0, y, n)],
       ['spmmT', () => nb.spmmT(rows, cols, w.colPtr, w.rowIdx, w.perm, w.values, dy, n, 0, dx), () => nb.gemm(true, false, cols, n, rows, 1, wd, cols, dy, n, 0, dx, n)],
       ['sddmmWide', () => nb.sddmmWide(rows, w.rowPtr, w.colIdx, dy, x, n, g), () => nb.gemm(false, true, rows, cols, n, 1, dy, n, x, n, 0, dW, cols)],
       // the GPT's backward: spmmT and sddmmWide in one pass, against the two dense GEMMs

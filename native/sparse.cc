@@ -29,7 +29,8 @@
 // (≈ 1.8 µs) and the aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: an ld through the layers).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
-// bit-identical to the plain loops at each ISA level.
+// bit-identical to the plain loops at each ISA level. (The GPT's wide kernels at the end, for n > 64,
+// sum in their own orders.)
 #include "dispatch.h"
 #include "simd.h"
 #include <cstdlib>
@@ -40,6 +41,9 @@ namespace {
 using namespace simd;
 
 constexpr int CV = 4;  // vectors per column chunk: 64 columns on AVX-512 (batch 60 fits one chunk)
+// Vectors per column chunk of the GPT's wide kernels (n > CV·W; sparseBackwardWide, spmmWide): 128 columns on
+// AVX-512, whose 32 registers hold a chunk's accumulators and X row; AVX2 (16 registers) and generic keep CV.
+constexpr int WV = W >= 16 ? 8 : CV;
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -485,77 +489,118 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 
 
 // ---- sparseBackwardWide: the GPT's backward of a sparse layer in one pass (n = B·T) -----------------
-// spmmT and sddmmWide together, per CV·W-column chunk: the dY chunk is packed (as sparseRows does), then per
-// column c of W its X chunk stays in registers while each nonzero (r, c) loads the dY row chunk once and uses
-// it twice: dx[c] += w·dY[r] (even/odd chains in CSC order, exactly spmmT's rowChunks) and the chunk's partial
-// dot dY[r]·x[c] (exactly sddmmRowCached's, a·b = b·a), added to grad across chunks in chunk order as
-// sddmmWide does. So the results are bit-identical to spmmT then sddmmWide, with half the loads per nonzero
-// (in spmmT + sddmmWide each loaded vector feeds one FMA; here two). geluIn (not null): dx then goes through
-// geluBackward(geluIn, dx) per column chunk while it is in L1 (the GELU before this layer; bit for bit the separate call).
+// spmmT and the weight gradient together, per WV·W-column chunk: the dY chunk is packed (as sparseRows does), then
+// per column c of W its X chunk (read in place) stays in registers while each nonzero (r, c) loads the dY row chunk once and uses
+// it twice: dx[c] += w·dY[r] and the chunk's partial dot dY[r]·x[c], added to grad across chunks. Half the loads
+// per nonzero of spmmT + sddmmWide (there each loaded vector feeds one FMA; here two). geluIn (not null): dx then
+// goes through geluBackward(geluIn, dx) per column chunk while it is in L1 (the GELU before this layer).
+// The GPT's kernel only, so its summation order is its own (the reference twin agrees within rounding):
+// 128-column chunks on AVX-512 (8 vectors) with one dx chain per column in CSC order (8 independent chains
+// of ≤ 4 FMAs per group of four nonzeros hide the FMA latency), and per chunk one hsum4 per four nonzeros
+// whose four sums are added to grad as one vector. Against 64-column chunks with even/odd dx chains and a
+// scalar add per nonzero, that halves the reductions (12 per nonzero at n = 768 cost ≈ a quarter of the
+// kernel), the per-column work and the index and broadcast loads per FMA: 1.22–1.27× at the GPT's four shapes
+// (qkv 162 → 130 µs, fc2 213 → 168 µs alone; in the step ≈ 1.25×). Two dot chains per nonzero (even/odd
+// vectors) were no faster (spills). What remains: ≈ 50% of the FMA peak (loads feeding FMAs reach ≈ 1.1–1.4
+// FMAs per cycle on this CPU even from L1); with dY's chunk in L1 (not at 384–512 rows of 512 B) ≈ 20% faster,
+// but dY's rows in L1-sized blocks were 10–20% slower (dx's and X's chunks then pass through L2 once per
+// block), and software prefetch of the next group's rows into L1 3–40% slower.
 namespace {
-thread_local AlignedScratch xChunkScratch;
-// values and out in CSC order here (the caller gathers and scatters them through perm once per call)
+
+// grad[0..K) += the sums of a[0..K)
+template <int K>
+inline void addSums(const V* a, float* grad) {
+#if defined(__AVX512F__)
+  const V z = zero();
+  alignas(16) float t[4];
+  hsum4(a[0], K > 1 ? a[1] : z, K > 2 ? a[2] : z, K > 3 ? a[3] : z, t);
+  if (K == 4) _mm_storeu_ps(grad, _mm_add_ps(_mm_loadu_ps(grad), _mm_load_ps(t)));
+  else for (int k = 0; k < K; k++) grad[k] += t[k];
+#else
+  for (int k = 0; k < K; k++) grad[k] += hsum(a[k]);
+#endif
+}
+
+// K nonzeros i .. i+K of one column: dx chain e += w·dY[r], and their chunk dot products with the column's X (xr).
+template <int NVEC, int K>
+inline void backwardGroup(const float* dyc, int64_t ld, const int32_t* rowIdx, const float* values, int64_t i,
+                          const V* xr, V* e, int last, float* grad) {
+  const float* s[K];
+  V w[K], a[K];
+#pragma GCC unroll 4
+  for (int k = 0; k < K; k++) { s[k] = dyc + (int64_t)rowIdx[i + k] * ld; w[k] = set1(values[i + k]); a[k] = zero(); }
+#pragma GCC unroll 8
+  for (int v = 0; v < NVEC; v++) {
+#pragma GCC unroll 4
+    for (int k = 0; k < K; k++) {
+      V d = v < NVEC - 1 ? load(s[k] + v * W) : loadn(s[k] + v * W, last);
+      pin(d);  // one load feeding both FMAs
+      e[v] = fma(w[k], d, e[v]);
+      a[k] = fma(d, xr[v], a[k]);
+    }
+  }
+  addSums<K>(a, grad + i);
+}
+
+// values and grad in CSC order here (the caller gathers and scatters them through perm once per call)
+// The next chunk's columns of dY, X, geluIn and dx, prefetched into L2 while this chunk runs: in the GPT's step they
+// are cold, and packing them stalled on every row (spread over the columns of W; with the row sums taken while
+// packing, ≈ 5% of the kernel in the step, e.g. qkv 153–157 → 143–147 µs; alone no change).
+struct NextChunk {
+  const float *dy, *x, *geluIn; float* dx; int64_t rows, n, bytes;  // dy null: none (the last chunk)
+  inline void column(int64_t c, int64_t cols) const {
+    if (!dy) return;
+    for (int64_t r = c * rows / cols, r1 = (c + 1) * rows / cols; r < r1; r++) lines(dy + r * n, false);
+    lines(x + c * n, false);
+    if (geluIn) lines(geluIn + c * n, false);
+    lines(dx + c * n, true);
+  }
+  inline void lines(const float* p, bool write) const {
+    const char* b = reinterpret_cast<const char*>(p);
+    for (int64_t o = 0; o < bytes; o += 64) {
+      if (write) __builtin_prefetch(b + o, 1, 2); else __builtin_prefetch(b + o, 0, 2);
+    }
+  }
+};
+
 template <int NVEC>
 void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
                    const float* dyc, int64_t ld, const float* xc0, int64_t ldx, int64_t n, int64_t j0, int64_t cnt, float beta,
-                   float* dx, float* out, const float* geluIn) {
+                   float* dx, float* grad, const float* geluIn, const NextChunk& next) {
   const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
-  const bool first = j0 == 0;
   const V vb = set1(beta);
   for (int64_t c = 0; c < cols; c++) {
+    next.column(c, cols);
+    // X is read in place: the next column's X chunk is prefetched into L1 one column's work ahead (packing X per chunk,
+    // as before, cost a copy of cols × 512 B per chunk, ≈ 10% of fc2's kernel; in place without the prefetch each
+    // column's chunk of a cold X was a cache miss; with it, in the step: proj 57 → 51, fc2 + GELU 442 → 406 µs)
+    if (c + 1 < cols) {
+      const char* p = reinterpret_cast<const char*>(xc0 + (c + 1) * ldx);
+      for (int l = 0; l < (NVEC * (int)sizeof(V) + 63) / 64; l++) __builtin_prefetch(p + 64 * l, 0, 3);
+    }
     const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
     float* dxc = dx + c * n + j0;
-    V xr[NVEC], e[NVEC], o[NVEC];
-#pragma GCC unroll 4
-    for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+    V xr[NVEC], e[NVEC];
+#pragma GCC unroll 8
+    for (int v = 0; v < NVEC; v++) e[v] = zero();
     if (i1 > i0) {
       const float* xc = xc0 + c * ldx;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
       xr[NVEC - 1] = loadn(xc + (NVEC - 1) * W, last);
     }
     int64_t i = i0;
-    for (; i + 3 < i1; i += 4) {
-      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
-      const float* s1 = dyc + (int64_t)rowIdx[i + 1] * ld;
-      const float* s2 = dyc + (int64_t)rowIdx[i + 2] * ld;
-      const float* s3 = dyc + (int64_t)rowIdx[i + 3] * ld;
-      const V w0 = set1(values[i]), w1 = set1(values[i + 1]), w2 = set1(values[i + 2]), w3 = set1(values[i + 3]);
-      V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-#pragma GCC unroll 4
-      for (int v = 0; v < NVEC; v++) {
-        const int k = v < NVEC - 1 ? W : last;
-        const V d0 = loadn(s0 + v * W, k), d1 = loadn(s1 + v * W, k), d2 = loadn(s2 + v * W, k), d3 = loadn(s3 + v * W, k);
-        e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
-        e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
-        a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
-        a2 = fma(d2, xr[v], a2); a3 = fma(d3, xr[v], a3);
-      }
-      if (first) hsum4(a0, a1, a2, a3, out + i);
-      else {
-        alignas(16) float t[4];
-        hsum4(a0, a1, a2, a3, t);
-        out[i] += t[0]; out[i + 1] += t[1]; out[i + 2] += t[2]; out[i + 3] += t[3];
-      }
+    for (; i + 3 < i1; i += 4) backwardGroup<NVEC, 4>(dyc, ld, rowIdx, values, i, xr, e, last, grad);
+    switch (i1 - i) {  // the column's last 1–3 nonzeros share one reduction
+      case 3: backwardGroup<NVEC, 3>(dyc, ld, rowIdx, values, i, xr, e, last, grad); break;
+      case 2: backwardGroup<NVEC, 2>(dyc, ld, rowIdx, values, i, xr, e, last, grad); break;
+      case 1: backwardGroup<NVEC, 1>(dyc, ld, rowIdx, values, i, xr, e, last, grad); break;
+      default: break;
     }
-    for (; i < i1; i++) {
-      const float* s0 = dyc + (int64_t)rowIdx[i] * ld;
-      const V w0 = set1(values[i]);
-      const bool odd = (i - i0) & 1;
-      V a0 = zero();
-#pragma GCC unroll 4
-      for (int v = 0; v < NVEC; v++) {
-        const V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
-        if (odd) o[v] = fma(w0, d0, o[v]); else e[v] = fma(w0, d0, e[v]);
-        a0 = fma(d0, xr[v], a0);
-      }
-      const float t = hsum(a0);
-      if (first) out[i] = t; else out[i] += t;
-    }
-#pragma GCC unroll 4
-    for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
+#pragma GCC unroll 8
+    for (int v = 0; v < NVEC; v++) {
       const int k = v < NVEC - 1 ? W : last;
-      V r = add(e[v], o[v]);
+      V r = e[v];
       if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
       if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
     }
@@ -583,6 +628,25 @@ void rowSumChunk(const float* d, int64_t ld, int64_t rows, int64_t n, int64_t j0
     store(acc + r * 2 * W, a0); store(acc + r * 2 * W + W, a1);
   }
 }
+
+// packChunk of dY and rowSumChunk in one pass (dY's chunk read once, not twice: in the step ≈ 3% of the kernel) over it (acc null: the packing alone); the same values and sums.
+void packChunkRowSum(const float* dy, int64_t rows, int64_t n, int64_t j0, int64_t cnt, int64_t stride, float* dst, float* acc) {
+  if (!acc) { packChunk(dy, rows, n, j0, cnt, stride, dst); return; }
+  const int64_t pairsEnd = n / (2 * W) * 2;
+  const int64_t k0 = j0 / W, nv = (cnt + W - 1) / W;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* s = dy + r * n + j0;
+    float* d = dst + r * stride;
+    V a0 = load(acc + r * 2 * W), a1 = load(acc + r * 2 * W + W);
+    for (int64_t v = 0; v < nv; v++) {
+      const int64_t k = k0 + v;
+      const V t = v == nv - 1 ? loadn(s + v * W, (int)(cnt - v * W)) : load(s + v * W);
+      store(d + v * W, t);
+      if ((k & 1) && k < pairsEnd) a1 = add(a1, t); else a0 = add(a0, t);
+    }
+    store(acc + r * 2 * W, a0); store(acc + r * 2 * W + W, a1);
+  }
+}
 }  // namespace
 
 bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
@@ -597,32 +661,37 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
   float* acc = biasGrad ? rowSumScratch.get(rows * 2 * W + 1) : nullptr;
   if (biasGrad && !acc) return false;
   if (acc) for (int64_t i = 0; i < rows * 2 * W; i++) acc[i] = 0.f;
-  const int64_t cw = CV * W;
-  // dY's chunk packed when that pays (as sparseRows: nonzeros ≥ dY rows), else read in place; no sum changes
+  const int64_t cw = WV * W, maxPack = ((int64_t)8 << 20) / (cw * (int64_t)sizeof(float));
+  // dY's chunk packed when that pays (as sparseRows: nonzeros ≥ dY rows), else read in place
   const int64_t nnz = (int64_t)colPtr[cols] - colPtr[0];
-  float* buf = (W >= 8 && nnz >= rows && rows <= MAX_PACK_ROWS) ? chunkScratch.get(rows * cw) : nullptr;
-  // the values in CSC order, and the gradient summed in CSC order then scattered (each entry's adds unchanged)
+  float* buf = (W >= 8 && nnz >= rows && rows <= maxPack) ? chunkScratch.get(rows * cw) : nullptr;
+  // the values in CSC order, and the gradient summed in CSC order then scattered
   float* v = valueScratch.get(colPtr[cols] + 1);
   float* g = partScratch.get(colPtr[cols] + 1);
   if (!v || !g) return false;  // no memory for the scratch
-  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) v[q] = values[perm[q]];
-  // X's chunk packed too (one streaming copy): read in place, each column's chunk is a dependent cache miss
-  // when X is cold (as in a training step), and that stalled the kernel 2–3× in the GPT
-  float* xbuf = W >= 8 && cols <= MAX_PACK_ROWS ? xChunkScratch.get(cols * cw) : nullptr;
+  for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) { v[q] = values[perm[q]]; g[q] = 0.f; }
   for (int64_t j0 = 0; j0 < n; j0 += cw) {
     const int64_t cnt = imin(cw, n - j0), ld = buf ? cw : n;
     const float* d = buf ? buf : dy + j0;
-    if (buf) packChunk(dy, rows, n, j0, cnt, cw, buf);
-    if (acc) rowSumChunk(d, ld, rows, n, j0, cnt, acc);
-    const float* xc = x + j0;
-    int64_t ldx = n;
-    if (xbuf) { packChunk(x, cols, n, j0, cnt, cw, xbuf); xc = xbuf; ldx = cw; }
+    if (buf) packChunkRowSum(dy, rows, n, j0, cnt, cw, buf, acc);
+    else if (acc) rowSumChunk(d, ld, rows, n, j0, cnt, acc);
+    const int64_t jn = j0 + cw;
+    const NextChunk next{jn < n ? dy + jn : nullptr, x + jn, geluIn ? geluIn + jn : nullptr, dx + jn, rows, n,
+                         imin(cw, n - jn) * (int64_t)sizeof(float)};
+    const float* xc = x + j0;  // X's chunk read in place (see backwardChunk)
+    const int64_t ldx = n;
+#define WINNOW_BWD(NV) backwardChunk<NV>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn, next)
     switch ((cnt + W - 1) / W) {
-      case 1: backwardChunk<1>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
-      case 2: backwardChunk<2>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
-      case 3: backwardChunk<3>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
-      default: backwardChunk<4>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn); break;
+      case 1: WINNOW_BWD(1); break;
+      case 2: WINNOW_BWD(2); break;
+      case 3: WINNOW_BWD(3); break;
+      case 4: WINNOW_BWD(4); break;
+      case 5: WINNOW_BWD((WV > 5 ? 5 : WV)); break;  // 5–7 only where WV = 8
+      case 6: WINNOW_BWD((WV > 6 ? 6 : WV)); break;
+      case 7: WINNOW_BWD((WV > 7 ? 7 : WV)); break;
+      default: WINNOW_BWD(WV); break;
     }
+#undef WINNOW_BWD
   }
   for (int64_t q = colPtr[0]; q < colPtr[cols]; q++) out[perm[q]] = g[q];
   if (acc) for (int64_t r = 0; r < rows; r++) biasGrad[r] = hsum(add(load(acc + r * 2 * W), load(acc + r * 2 * W + W)));
@@ -630,49 +699,56 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
 }
 
 // ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
-// y = W·x + bias[row] (+ res): spmm's chunks and chains (Chunk::add1, two rows side by side) with the bias and the
-// residual added in the epilogue, ((e + o) + b) + r, so the result is bit-identical to spmm (beta 0), biasActivation
-// and the residual add, without more passes over y. bias null: spmm itself. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward
-// itself, so bit for bit as the separate call).
+// y = W·x + bias[row] (+ res), with the bias and the residual added in the epilogue, (Σ + b) + r, without more passes
+// over y. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward itself). bias null: spmm.
+// The GPT's kernel only, so its summation order is its own (the reference twin agrees within rounding): spmm's
+// 64-column chunks of X packed, two rows side by side, but one FMA chain per row and vector in CSR order instead of
+// even/odd chains (8 chains of 4-cycle FMAs already cover 2 FMAs per cycle; in the GPT's step ≈ 5–10% faster).
+// 128-column chunks, which halve the index and broadcast loads per FMA, were measured too: 15% faster with X's chunk
+// in L1, but at 128 source rows (512 B each) it leaves L1 and the kernel was 2–6% slower; 80 and 96 columns: ±3%.
 namespace {
 template <int NVEC>
-inline void finishBias(const V* e, const V* o, float b, const float* res, float* out, int64_t cnt) {
+inline void finishBias(const V* acc, float b, const float* res, float* out, int64_t cnt) {
   const V vb = set1(b);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int v = 0; v < NVEC; v++) {
     const int64_t r = cnt - (int64_t)v * W;
     const int c = (int)(r > W ? W : r);
-    V x = add(add(e[v], o[v]), vb);
+    V x = add(acc[v], vb);
     if (res) x = add(x, loadn(res + v * W, c));
     if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
   }
 }
 
+// acc[0..NVEC) += values[q] · src row idx[q] (chunk stride ld; the last vector has `last` lanes)
+template <int NVEC>
+inline void addRow(V* acc, const int32_t* idx, const float* values, const float* src, int64_t ld, int last, int64_t q) {
+  const V w = set1(values[q]);
+  const float* s = src + (int64_t)idx[q] * ld;
+#pragma GCC unroll 8
+  for (int v = 0; v < NVEC - 1; v++) acc[v] = fma(w, load(s + v * W), acc[v]);
+  acc[NVEC - 1] = fma(w, loadn(s + (NVEC - 1) * W, last), acc[NVEC - 1]);
+}
+
 template <int NVEC>
 void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float* values, const float* src, int64_t ld,
               int64_t n, int64_t j0, int64_t cnt, const float* bias, const float* res, float* dst, float* gelu) {
-  const Chunk<NVEC, false> k{idx, nullptr, values, src, ld, 0, j0, (int)(cnt - (int64_t)(NVEC - 1) * W)};
-  int64_t r = 0;
-  for (; r < rows; r += 2) {  // rowChunks' schedule: two rows side by side, each in even/odd chains
+  const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
+  for (int64_t r = 0; r < rows; r += 2) {  // two rows side by side, one chain per row and vector
     const bool two = r + 1 < rows;
     const int64_t qa0 = ptr[r], qa1 = ptr[r + 1], qb0 = two ? ptr[r + 1] : 0, qb1 = two ? ptr[r + 2] : 0;
-    V ae[NVEC], ao[NVEC], be[NVEC], bo[NVEC];
-#pragma GCC unroll 4
-    for (int v = 0; v < NVEC; v++) { ae[v] = zero(); ao[v] = zero(); be[v] = zero(); bo[v] = zero(); }
-    const int64_t pa = (qa1 - qa0) >> 1, pb = (qb1 - qb0) >> 1, pm = pa < pb ? pa : pb;
+    V a[NVEC], b[NVEC];
+#pragma GCC unroll 8
+    for (int v = 0; v < NVEC; v++) { a[v] = zero(); b[v] = zero(); }
+    const int64_t la = qa1 - qa0, lb = qb1 - qb0, lm = la < lb ? la : lb;
     int64_t i = 0;
-    for (; i < pm; i++) {
-      k.add1(ae, qa0 + 2 * i); k.add1(be, qb0 + 2 * i);
-      k.add1(ao, qa0 + 2 * i + 1); k.add1(bo, qb0 + 2 * i + 1);
-    }
-    for (int64_t j = i; j < pa; j++) { k.add1(ae, qa0 + 2 * j); k.add1(ao, qa0 + 2 * j + 1); }
-    if ((qa1 - qa0) & 1) k.add1(ae, qa1 - 1);
-    finishBias<NVEC>(ae, ao, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
+    for (; i < lm; i++) { addRow<NVEC>(a, idx, values, src, ld, last, qa0 + i); addRow<NVEC>(b, idx, values, src, ld, last, qb0 + i); }
+    for (int64_t j = i; j < la; j++) addRow<NVEC>(a, idx, values, src, ld, last, qa0 + j);
+    finishBias<NVEC>(a, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
     if (gelu) geluForward(dst + r * n + j0, gelu + r * n + j0, cnt);  // on the chunk just stored, still in L1
     if (!two) break;
-    for (int64_t j = i; j < pb; j++) { k.add1(be, qb0 + 2 * j); k.add1(bo, qb0 + 2 * j + 1); }
-    if ((qb1 - qb0) & 1) k.add1(be, qb1 - 1);
-    finishBias<NVEC>(be, bo, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
+    for (int64_t j = i; j < lb; j++) addRow<NVEC>(b, idx, values, src, ld, last, qb0 + j);
+    finishBias<NVEC>(b, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
     if (gelu) geluForward(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, cnt);
   }
 }
@@ -682,7 +758,7 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
               int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu) {
   if (n <= 0 || rows <= 0) return true;
   const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
-  float* buf = (bias && n > cw && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
+  float* buf = (bias && n > CV * W && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
   if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
     spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
     if (bias) biasActivation(y, bias, rows, n, false);
@@ -693,12 +769,14 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
   for (int64_t j0 = 0; j0 < n; j0 += cw) {
     const int64_t cnt = imin(cw, n - j0);
     packChunk(x, cols, n, j0, cnt, cw, buf);
+#define WINNOW_FWD(NV) rowsBias<NV>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu)
     switch ((cnt + W - 1) / W) {
-      case 1: rowsBias<1>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
-      case 2: rowsBias<2>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
-      case 3: rowsBias<3>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
-      default: rowsBias<4>(rows, rowPtr, colIdx, values, buf, cw, n, j0, cnt, bias, res, y, gelu); break;
+      case 1: WINNOW_FWD(1); break;
+      case 2: WINNOW_FWD(2); break;
+      case 3: WINNOW_FWD(3); break;
+      default: WINNOW_FWD(4); break;
     }
+#undef WINNOW_FWD
   }
   return true;
 }
