@@ -102,18 +102,67 @@ void layerNormBackward(const float* dy, const float* x, const float* gamma, cons
 // ---- fused causal self-attention ----------------------------------------------------------------
 // qkv [3D × N] batch-last (rows: Q heads, K heads, V heads; head h owns rows h·hd … of each; column
 // b·T + t), per sequence b and head h: P = softmax(QᵀK/√hd, causal), Y = V·Pᵀ. Only the causal
-// triangle is computed (to whole vectors). Two register-blocked micro-kernels do all the products:
-//   lowerAtB : C[i][j] = Σ_d A[i][d]·B[d][j] for the vectors j ≤ i of each row (scores, dP);
-//   rowsTimes: O[d][c] = Σ_{r ∈ range(c)} A[d][r]·M[r][c] (Y, dV, dK, dQ), where M is a triangular
-//              [T × Tp] matrix and range(c) its nonzero rows for the vector of columns holding c.
+// triangle is computed (to whole vectors). Register-blocked micro-kernels do all the products:
+//   atbRows  : C[i][j] = Σ_d A[i][d]·B[d][j] over the reduction hd, for a row block's vectors: Sᵀ = KᵀQ
+//              (upper: rows j, the vectors of queries i ≥ j) and dP = dYᵀV (lower: rows i, vectors j ≤ i);
+//   rowsTimes: O[d][c] = Σ_r A[d][r]·M[r][c] over the causal range (Y, dV, dK, dQ), rows × several vectors
+//              of columns per register block, each vector summing only the rows its columns need.
+// The forward works on Sᵀ (keys down, queries across the lanes), so the softmax runs down the columns with
+// no horizontal reduction, Y = V·Pᵀ reads it as it is, and one transpose writes P. The backward works on
+// dP and dS by rows (P is stored by rows), one horizontal sum per row.
 // Operands whose rows must be padded to whole vectors (Tp = T rounded up to W, padding zero, so no load
 // needs a mask) are copied per head into a per-thread scratch; when T is a multiple of W they are read in place.
 namespace {
 using namespace simd;
-constexpr int RB = 4;  // rows per register block
-constexpr int CV = 4;  // vectors per column chunk
+constexpr int RB = 4;  // rows per register block of atbRows
+constexpr int CV = 4;  // vectors per column chunk of atbRows
+// rows × vectors of columns per register block of rowsTimes: 16 of the 32 zmm registers accumulate; with 16
+// registers (AVX2, SSE/NEON) 8 do.
+#if defined(__AVX512F__)
+constexpr int MR = 4, MV = 4;
+#else
+constexpr int MR = 4, MV = 2;
+#endif
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+#if defined(__AVX512F__)
+inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
+#elif defined(__AVX2__)
+inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
+#else
+inline V vmax(V a, V b) { return a > b ? a : b; }
+#endif
+
+// e^x lane by lane for x ≤ 88 (softmax arguments are ≤ 0): simd::expApprox's Cody–Waite reduction and
+// degree-7 polynomial (≲ 2 ulp), 2ⁿ built in the exponent bits.
+inline V expV(V x) {
+  typedef int32_t VI __attribute__((vector_size(sizeof(V))));
+  x = vmax(x, set1(-87.0f));
+  const V nf = (x * set1(1.44269504088896341f) + set1(12582912.0f)) - set1(12582912.0f);  // round to nearest
+  const V r = (x - nf * set1(0.693145751953125f)) - nf * set1(1.42860682030941723212e-6f);
+  V p = set1(1.0f / 5040.0f);
+  p = fma(p, r, set1(1.0f / 720.0f));
+  p = fma(p, r, set1(1.0f / 120.0f));
+  p = fma(p, r, set1(1.0f / 24.0f));
+  p = fma(p, r, set1(1.0f / 6.0f));
+  p = fma(p, r, set1(0.5f));
+  p = fma(p, r, set1(1.0f));
+  p = fma(p, r, set1(1.0f));
+  const VI bits = (__builtin_convertvector(nf, VI) + 127) << 23;
+  return p * (V)bits;
+}
+
+// Row r of a diagonal W × W block of Sᵀ (key r, queries l across the lanes) keeps lanes l ≥ r: keep is 1
+// there, 0 elsewhere; bias is 0 there, −3·10³⁸ elsewhere (so the lane drops out of the max).
+struct CausalLanes {
+  float keep[W][W], bias[W][W];
+  constexpr CausalLanes() : keep(), bias() {
+    for (int r = 0; r < W; r++)
+      for (int l = 0; l < W; l++) keep[r][l] = l >= r ? 1.0f : 0.0f, bias[r][l] = l >= r ? 0.0f : -3.0e38f;
+  }
+};
+constexpr CausalLanes kCausal{};
 
 // C rows [i0, i0 + rb) (row stride ldc), vectors [j0, j0 + NV·W): A [· × k] (element (i, d) at i·ars + d·aks, so a
 // batch-last activation serves as Aᵀ in place), B [k × ·] (stride ldb).
@@ -162,39 +211,123 @@ void lowerAtB(const float* A, int64_t ars, int64_t aks, const float* B, int64_t 
   for (; i0 < T; i0++) atbRows<1>(A + i0 * ars, ars, aks, B, ldb, k, C + i0 * ldc, ldc, roundUp(i0 + 1, W));
 }
 
-// O rows [d0, d0+NR) (stride ldo), columns [c0, c0 + cnt), cnt ≤ W: Σ_{r0 ≤ r < r1} A[d][r]·M[r][c].
-template <int NR>
-inline void rowsBlock(const float* A, int64_t lda, const float* M, int64_t ldm, int64_t r0, int64_t r1,
-                      float* O, int64_t ldo, int64_t cnt) {
-  V acc[NR];
-#pragma GCC unroll 8
-  for (int r = 0; r < NR; r++) acc[r] = zero();
-  for (int64_t q = r0; q < r1; q++) {
-    const V m = load(M + q * ldm);
-#pragma GCC unroll 8
-    for (int r = 0; r < NR; r++) acc[r] = fma(set1(A[r * lda + q]), m, acc[r]);
+// The same, rows j getting the vectors covering i ≥ j (from the vector holding j to Tp): Sᵀ.
+void upperAtB(const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, int64_t T, int64_t Tp, int64_t k, float* C, int64_t ldc) {
+  int64_t j0 = 0;
+  for (; j0 + RB <= T; j0 += RB) {  // RB divides W: a row block never straddles two vectors
+    const int64_t v0 = j0 / W * W;
+    atbRows<RB>(A + j0 * ars, ars, aks, B + v0, ldb, k, C + j0 * ldc + v0, ldc, Tp - v0);
   }
-#pragma GCC unroll 8
-  for (int r = 0; r < NR; r++) {
-    if (cnt >= W) store(O + r * ldo, acc[r]);
-    else storen(O + r * ldo, acc[r], (int)cnt);
+  for (; j0 < T; j0++) {
+    const int64_t v0 = j0 / W * W;
+    atbRows<1>(A + j0 * ars, ars, aks, B + v0, ldb, k, C + j0 * ldc + v0, ldc, Tp - v0);
   }
 }
 
+// acc[r][v] += Σ_{q0 ≤ q < q1} A[r][q]·M[q][v·W …] for the vectors v ∈ [VA, VB)
+template <int NR, int NV, int VA, int VB>
+__attribute__((always_inline)) inline void rowsAccumulate(V (&acc)[NR][NV], const float* A, int64_t lda, const float* M, int64_t ldm,
+                                                          int64_t q0, int64_t q1) {
+  for (int64_t q = q0; q < q1; q++) {
+    V m[NV];
+#pragma GCC unroll 4
+    for (int v = VA; v < VB; v++) m[v] = load(M + q * ldm + v * W);
+#pragma GCC unroll 8
+    for (int r = 0; r < NR; r++) {
+      const V a = set1(A[r * lda + q]);
+#pragma GCC unroll 4
+      for (int v = VA; v < VB; v++) acc[r][v] = fma(a, m[v], acc[r][v]);
+    }
+  }
+}
+
+// The rows of M that the NV vectors of columns from c0 need, in NV phases, each with the vectors that need
+// its rows: upper (M[q][c] ≠ 0 only for q ≥ c): vector v sums q ∈ [c0 + v·W, T), so phase K (rows from
+// c0 + K·W) adds vectors 0 … K; lower (M[q][c] ≠ 0 only for q ≤ c): vector v sums q < c0 + (v + 1)·W, so
+// phase K (rows up to c0 + (K + 1)·W) adds vectors K … NV − 1.
+template <bool Upper, int NR, int NV, int K = 0>
+__attribute__((always_inline)) inline void rowsPhases(V (&acc)[NR][NV], const float* A, int64_t lda, const float* M, int64_t ldm,
+                                                      int64_t c0, int64_t T) {
+  if constexpr (K < NV) {
+    int64_t q0 = c0 + K * W, q1 = c0 + (K + 1) * W;
+    if (Upper && K + 1 == NV) q1 = T;
+    if (!Upper && K == 0) q0 = 0;
+    if (q1 > T) q1 = T;
+    rowsAccumulate<NR, NV, Upper ? 0 : K, Upper ? K + 1 : NV>(acc, A, lda, M, ldm, q0, q1);
+    rowsPhases<Upper, NR, NV, K + 1>(acc, A, lda, M, ldm, c0, T);
+  }
+}
+
+// O rows [0, NR) (stride ldo), the NV vectors of columns from c0 (stores stop at column T).
+template <bool Upper, int NR, int NV>
+void rowsBlock(const float* A, int64_t lda, const float* M, int64_t ldm, int64_t c0, int64_t T, float* O, int64_t ldo) {
+  V acc[NR][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < NR; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[r][v] = zero();
+  rowsPhases<Upper, NR, NV>(acc, A, lda, M + c0, ldm, c0, T);
+#pragma GCC unroll 8
+  for (int r = 0; r < NR; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+      const int64_t c = c0 + v * W;
+      if (T - c >= W) store(O + r * ldo + c, acc[r][v]);
+      else storen(O + r * ldo + c, acc[r][v], (int)(T - c));
+    }
+}
+
+template <bool Upper, int NV>
+void rowsChunk(const float* A, int64_t lda, int64_t rows, const float* M, int64_t ldm, int64_t c0, int64_t T, float* O, int64_t ldo) {
+  int64_t d = 0;
+  for (; d + MR <= rows; d += MR) rowsBlock<Upper, MR, NV>(A + d * lda, lda, M, ldm, c0, T, O + d * ldo, ldo);
+  for (; d < rows; d++) rowsBlock<Upper, 1, NV>(A + d * lda, lda, M, ldm, c0, T, O + d * ldo, ldo);
+}
+
 // O [rows × T] (stride ldo) = A·M over the causal range: A [rows × T] (stride lda), M [T × ·] (stride
-// ldm ≥ T rounded up to W, padding zero). One vector of columns at a time, each summing only the rows
-// its columns need, so the products cost the triangle, not the square:
-// upper: M[r][c] ≠ 0 only for r ≥ c (P, dS: sums run from the vector's first column to T);
-// else:  M[r][c] ≠ 0 only for r ≤ c (Pᵀ, dSᵀ: sums run up to the vector's last column).
-void rowsTimes(const float* A, int64_t lda, int64_t rows, const float* M, int64_t ldm, int64_t T, bool upper,
-               float* O, int64_t ldo) {
-  for (int64_t c0 = 0; c0 < T; c0 += W) {
-    const int64_t cnt = T - c0 < W ? T - c0 : W;
-    const int64_t r0 = upper ? c0 : 0, r1 = upper ? T : c0 + cnt;
-    int64_t d = 0;
-    for (; d + 8 <= rows; d += 8) rowsBlock<8>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
-    for (; d + 4 <= rows; d += 4) rowsBlock<4>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
-    for (; d < rows; d++) rowsBlock<1>(A + d * lda, lda, M + c0, ldm, r0, r1, O + d * ldo + c0, ldo, cnt);
+// ldm ≥ T rounded up to W, padding zero; read only where the causal range needs it), Upper: M[r][c] ≠ 0 only for
+// r ≥ c (P, dS); else only for r ≤ c (Pᵀ, dSᵀ). Up to MV vectors of columns at a time, so the products cost the
+// triangle, not the square, and each broadcast of A feeds several vectors.
+template <bool Upper>
+void rowsTimes(const float* A, int64_t lda, int64_t rows, const float* M, int64_t ldm, int64_t T, float* O, int64_t ldo) {
+  const int64_t nvec = (T + W - 1) / W;
+  for (int64_t v0 = 0; v0 < nvec; v0 += MV) {
+    const int64_t nv = nvec - v0 < MV ? nvec - v0 : MV, c0 = v0 * W;
+    switch (nv) {
+      case 1: rowsChunk<Upper, 1>(A, lda, rows, M, ldm, c0, T, O, ldo); break;
+      case 2: rowsChunk<Upper, 2>(A, lda, rows, M, ldm, c0, T, O, ldo); break;
+      case 3: rowsChunk<Upper, 3>(A, lda, rows, M, ldm, c0, T, O, ldo); break;
+      default: rowsChunk<Upper, MV>(A, lda, rows, M, ldm, c0, T, O, ldo); break;
+    }
+  }
+}
+
+// Sᵀ [T × Tp] (keys j down, queries i across) → Pᵀ in place, column vector by column vector: P's row i is
+// Sᵀ's column i over the keys j ≤ i, so the max and the sum run down the rows, lane by lane. Rows j ≥ i0 of the
+// vector from i0 are the diagonal block (lanes i < j masked); rows below it are left as they are.
+void softmaxColumns(float* s, int64_t T, int64_t Tp, float scale) {
+  const V sc = set1(scale);
+  for (int64_t i0 = 0; i0 < T; i0 += W) {
+    const int64_t rows = i0 + W < T ? i0 + W : T;
+    V m0 = set1(-3.0e38f), m1 = m0;
+    int64_t j = 0;
+    for (; j + 2 <= i0; j += 2) m0 = vmax(m0, load(s + j * Tp + i0)), m1 = vmax(m1, load(s + (j + 1) * Tp + i0));
+    for (; j < i0; j++) m0 = vmax(m0, load(s + j * Tp + i0));
+    for (; j < rows; j++) m1 = vmax(m1, add(load(s + j * Tp + i0), load(kCausal.bias[j - i0])));
+    const V nm = zero() - vmax(m0, m1) * sc;  // exponent scale·s − scale·max
+    V z0 = zero(), z1 = zero();
+    for (j = 0; j + 2 <= i0; j += 2) {
+      const V e0 = expV(fma(load(s + j * Tp + i0), sc, nm)), e1 = expV(fma(load(s + (j + 1) * Tp + i0), sc, nm));
+      store(s + j * Tp + i0, e0); store(s + (j + 1) * Tp + i0, e1);
+      z0 = add(z0, e0); z1 = add(z1, e1);
+    }
+    for (; j < i0; j++) { const V e = expV(fma(load(s + j * Tp + i0), sc, nm)); store(s + j * Tp + i0, e); z0 = add(z0, e); }
+    for (; j < rows; j++) {
+      const V e = mul(expV(fma(load(s + j * Tp + i0), sc, nm)), load(kCausal.keep[j - i0]));
+      store(s + j * Tp + i0, e); z1 = add(z1, e);
+    }
+    const V inv = set1(1.0f) / add(z0, z1);
+    for (j = 0; j < rows; j++) store(s + j * Tp + i0, mul(load(s + j * Tp + i0), inv));
   }
 }
 
@@ -224,7 +357,7 @@ inline void transpose16(const float* src, int64_t lds, float* dst, int64_t ldd) 
 #endif
 
 // dst[j][i] = src[i][j] for the 16 × 16 blocks of the lower block triangle of src (row block ≥ column block; row
-// strides Tp): the blocks of Pᵀ and dSᵀ that rowsTimes reads. Full blocks are transposed in registers (AVX-512).
+// strides Tp): the blocks of dSᵀ that rowsTimes reads. Full blocks are transposed in registers (AVX-512).
 inline void transposeLower(const float* src, int64_t T, int64_t Tp, float* dst) {
   constexpr int64_t TB = 16;
   for (int64_t i0 = 0; i0 < T; i0 += TB) {
@@ -237,6 +370,26 @@ inline void transposeLower(const float* src, int64_t T, int64_t Tp, float* dst) 
       for (int64_t i = i0; i < i1; i++)
         for (int64_t j = j0; j < j1; j++) dst[j * Tp + i] = src[i * Tp + j];
     }
+  }
+}
+
+// P [T × T] (row stride T) from Pᵀ [T × Tp] (rows j, read only where i ≥ j): P[i][j] = Pᵀ[j][i] for j ≤ i, zero
+// above the diagonal. Full 16 × 16 blocks are transposed in registers (AVX-512; there the diagonal blocks' masked
+// lanes are the zeros, W = 16).
+inline void storeProbabilities(const float* pt, int64_t T, int64_t Tp, float* P) {
+  constexpr int64_t TB = 16;
+  for (int64_t i0 = 0; i0 < T; i0 += TB) {
+    const int64_t i1 = i0 + TB < T ? i0 + TB : T;
+    for (int64_t j0 = 0; j0 <= i0; j0 += TB) {
+      const int64_t j1 = j0 + TB < T ? j0 + TB : T;
+#if defined(__AVX512F__)
+      if (i1 - i0 == TB && j1 - j0 == TB) { transpose16(pt + j0 * Tp + i0, Tp, P + i0 * T + j0, T); continue; }
+#endif
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t j = j0; j < j1; j++) P[i * T + j] = j <= i ? pt[j * Tp + i] : 0.0f;
+    }
+    for (int64_t i = i0; i < i1; i++)
+      if (i1 < T) std::memset(P + i * T + i1, 0, (size_t)(T - i1) * sizeof(float));
   }
 }
 
@@ -263,50 +416,25 @@ struct AttnScratch {
 thread_local AttnScratch attnScratch;
 }  // namespace
 
-// When T is a whole number of vectors (the usual context lengths), K and V are read in place from qkv,
-// the scores are computed straight into the stored probabilities, and the backward reads them there:
-// no copies but the two small transposes the products need.
+// When T is a whole number of vectors (the usual context lengths), Q, K and V are read in place from qkv and
+// the backward reads the stored P in place: no copies but the transposes.
 bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t D, float* y, float* p) {
   const int64_t N = B * T, hd = D / H, Tp = roundUp(T, W);
   const bool whole = Tp == T;
   const float scale = 1.0f / std::sqrt((float)hd);
-  float* kp = attnScratch.get(hd * Tp + 2 * T * Tp);
-  if (!kp) return false;    // K [hd × Tp] (when T is not whole)
-  float* sp = kp + hd * Tp; // scores, then P [T × Tp] (zero right of the diagonal; when T is not whole)
-  float* pt = sp + T * Tp;  // Pᵀ [T × Tp]
+  float* qp = attnScratch.get(hd * Tp + T * Tp);
+  if (!qp) return false;    // Q [hd × Tp] (when T is not whole)
+  float* st = qp + hd * Tp; // Sᵀ, then Pᵀ [T × Tp]
   for (int64_t b = 0; b < B; b++) {
     for (int64_t h = 0; h < H; h++) {
       const float* q = qkv + h * hd * N + b * T;
       const float* k = qkv + (D + h * hd) * N + b * T;
       const float* v = qkv + (2 * D + h * hd) * N + b * T;
-      float* ph = p + (b * H + h) * T * T;
-      float* s = whole ? ph : sp;
-      if (!whole) copyPadded(k, N, hd, T, Tp, kp);
-      lowerAtB(q, 1, N, whole ? k : kp, whole ? N : Tp, T, hd, s, Tp);  // QᵀK (scaled in the softmax)
-      for (int64_t i = 0; i < T; i++) {
-        float* r = s + i * Tp;
-        const int64_t len = i + 1, lv = roundUp(len, W);
-        for (int64_t j = len; j < lv; j++) r[j] = -3.0e38f;  // the future positions of the last vector
-        float pm[16];
-        for (int l = 0; l < W; l++) pm[l] = -3.0e38f;
-        for (int64_t j = 0; j < lv; j += W)
-          for (int l = 0; l < W; l++) pm[l] = r[j + l] > pm[l] ? r[j + l] : pm[l];
-        float m = pm[0];
-        for (int l = 1; l < W; l++) m = pm[l] > m ? pm[l] : m;
-        for (int64_t j = 0; j < lv; j++) r[j] = expApprox(scale * (r[j] - m));
-        for (int64_t j = len; j < Tp; j++) r[j] = 0.f;
-        float part[16] = {};
-        for (int64_t j = 0; j < lv; j += W)
-          for (int l = 0; l < W; l++) part[l] += r[j + l];
-        float sum = 0.f;
-        for (int l = 0; l < W; l++) sum += part[l];
-        const float inv = 1.0f / sum;
-        for (int64_t j = 0; j < lv; j++) r[j] *= inv;
-        if (!whole) std::memcpy(ph + i * T, r, (size_t)T * sizeof(float));
-      }
-      transposeLower(s, T, Tp, pt);
-      for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) pt[j * Tp + i] = 0.f;
-      rowsTimes(v, N, hd, pt, Tp, T, false, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
+      if (!whole) copyPadded(q, N, hd, T, Tp, qp);
+      upperAtB(k, 1, N, whole ? q : qp, whole ? N : Tp, T, Tp, hd, st, Tp);  // Sᵀ = KᵀQ (scaled in the softmax)
+      softmaxColumns(st, T, Tp, scale);
+      rowsTimes<false>(v, N, hd, st, Tp, T, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
+      storeProbabilities(st, T, Tp, p + (b * H + h) * T * T);
     }
   }
   return true;
@@ -322,6 +450,7 @@ bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, 
   float* Pp = vp + hd * Tp; // P [T × Tp] (when T is not whole)
   float* ds = Pp + T * Tp;  // dP, then dS·(1/√hd) [T × Tp]
   float* dst = ds + T * Tp; // (dS/√hd)ᵀ [T × Tp]
+  const V sc = set1(scale);
   for (int64_t b = 0; b < B; b++) {
     for (int64_t h = 0; h < H; h++) {
       const int64_t qo = h * hd * N + b * T, ko = (D + h * hd) * N + b * T, vo = (2 * D + h * hd) * N + b * T;
@@ -330,23 +459,22 @@ bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, 
       if (!whole) { copyPadded(qkv + vo, N, hd, T, Tp, vp); copyPadded(ph, T, T, T, Tp, Pp); }
       const float* P = whole ? ph : Pp;
       lowerAtB(g, 1, N, whole ? qkv + vo : vp, whole ? N : Tp, T, hd, ds, Tp);  // dP = dYᵀ·V
+      // dS = P ⊙ (dP − Σ_j P ⊙ dP) by rows, to whole vectors (P is zero right of the diagonal), zero beyond
       for (int64_t i = 0; i < T; i++) {
         float* r = ds + i * Tp;
         const float* pr = P + i * Tp;
         const int64_t lv = roundUp(i + 1, W);
-        float part[16] = {};
-        for (int64_t j = 0; j < lv; j += W)
-          for (int l = 0; l < W; l++) part[l] += pr[j + l] * r[j + l];
-        float dot = 0.f;
-        for (int l = 0; l < W; l++) dot += part[l];
-        for (int64_t j = 0; j < lv; j++) r[j] = scale * pr[j] * (r[j] - dot);
-        for (int64_t j = lv; j < Tp; j++) r[j] = 0.f;
+        V part = zero();
+        for (int64_t j = 0; j < lv; j += W) part = fma(load(pr + j), load(r + j), part);
+        const V dot = set1(hsum(part));
+        for (int64_t j = 0; j < lv; j += W) store(r + j, mul(mul(sc, load(pr + j)), load(r + j) - dot));
+        for (int64_t j = lv; j < Tp; j += W) store(r + j, zero());
       }
       transposeLower(ds, T, Tp, dst);
       for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) dst[j * Tp + i] = 0.f;
-      rowsTimes(g, N, hd, P, Tp, T, true, dqkv + vo, N);            // dV = dY·P
-      rowsTimes(qkv + qo, N, hd, ds, Tp, T, true, dqkv + ko, N);    // dK = Q·dS/√hd
-      rowsTimes(qkv + ko, N, hd, dst, Tp, T, false, dqkv + qo, N);  // dQ = K·(dS/√hd)ᵀ
+      rowsTimes<true>(g, N, hd, P, Tp, T, dqkv + vo, N);            // dV = dY·P
+      rowsTimes<true>(qkv + qo, N, hd, ds, Tp, T, dqkv + ko, N);    // dK = Q·dS/√hd
+      rowsTimes<false>(qkv + ko, N, hd, dst, Tp, T, dqkv + qo, N);  // dQ = K·(dS/√hd)ᵀ
     }
   }
   return true;
