@@ -356,40 +356,34 @@ inline void transpose16(const float* src, int64_t lds, float* dst, int64_t ldd) 
 }
 #endif
 
-// dst[j][i] = src[i][j] for the 16 × 16 blocks of the lower block triangle of src (row block ≥ column block; row
-// strides Tp): the blocks of dSᵀ that rowsTimes reads. Full blocks are transposed in registers (AVX-512).
-inline void transposeLower(const float* src, int64_t T, int64_t Tp, float* dst) {
+// dst[c][r] = src[r][c] over the 16 × 16 blocks on or below the block diagonal of src (Lower: P, dS by rows → their
+// transposes) or on or above it (Pᵀ, dSᵀ → by rows), zero outside the causal triangle (c > r for Lower, c < r else)
+// inside the diagonal blocks. Full blocks are transposed in registers (AVX-512: W = 16, so the diagonal blocks are
+// one vector wide and their entries outside the triangle are already the zeros).
+template <bool Lower>
+void transposeBlocks(const float* src, int64_t lds, int64_t T, float* dst, int64_t ldd) {
   constexpr int64_t TB = 16;
-  for (int64_t i0 = 0; i0 < T; i0 += TB) {
-    const int64_t i1 = i0 + TB < T ? i0 + TB : T;
-    for (int64_t j0 = 0; j0 <= i0; j0 += TB) {
-      const int64_t j1 = j0 + TB < T ? j0 + TB : T;
+  for (int64_t a0 = 0; a0 < T; a0 += TB)
+    for (int64_t b0 = Lower ? 0 : a0; Lower ? b0 <= a0 : b0 < T; b0 += TB) {  // src block rows [a0, +TB), columns [b0, +TB)
+      const int64_t a1 = a0 + TB < T ? a0 + TB : T, b1 = b0 + TB < T ? b0 + TB : T;
 #if defined(__AVX512F__)
-      if (i1 - i0 == TB && j1 - j0 == TB) { transpose16(src + i0 * Tp + j0, Tp, dst + j0 * Tp + i0, Tp); continue; }
+      if (a1 - a0 == TB && b1 - b0 == TB) { transpose16(src + a0 * lds + b0, lds, dst + b0 * ldd + a0, ldd); continue; }
 #endif
-      for (int64_t i = i0; i < i1; i++)
-        for (int64_t j = j0; j < j1; j++) dst[j * Tp + i] = src[i * Tp + j];
+      for (int64_t r = a0; r < a1; r++)
+        for (int64_t c = b0; c < b1; c++) dst[c * ldd + r] = (Lower ? c <= r : r <= c) ? src[r * lds + c] : 0.0f;
     }
-  }
 }
 
-// P [T × T] (row stride T) from Pᵀ [T × Tp] (rows j, read only where i ≥ j): P[i][j] = Pᵀ[j][i] for j ≤ i, zero
-// above the diagonal. Full 16 × 16 blocks are transposed in registers (AVX-512; there the diagonal blocks' masked
-// lanes are the zeros, W = 16).
-inline void storeProbabilities(const float* pt, int64_t T, int64_t Tp, float* P) {
+// P [T × T] (row stride T) from Pᵀ [T × Tp] (rows j; read only where i ≥ j), zero above the diagonal. The zero
+// stores stay stores: as a memset call per row (what GCC makes of the loop) they cost 0.4 µs per head, 3× the transpose.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void storeProbabilities(const float* pt, int64_t T, int64_t Tp, float* P) {
+  transposeBlocks<false>(pt, Tp, T, P, T);
   constexpr int64_t TB = 16;
-  for (int64_t i0 = 0; i0 < T; i0 += TB) {
-    const int64_t i1 = i0 + TB < T ? i0 + TB : T;
-    for (int64_t j0 = 0; j0 <= i0; j0 += TB) {
-      const int64_t j1 = j0 + TB < T ? j0 + TB : T;
-#if defined(__AVX512F__)
-      if (i1 - i0 == TB && j1 - j0 == TB) { transpose16(pt + j0 * Tp + i0, Tp, P + i0 * T + j0, T); continue; }
-#endif
-      for (int64_t i = i0; i < i1; i++)
-        for (int64_t j = j0; j < j1; j++) P[i * T + j] = j <= i ? pt[j * Tp + i] : 0.0f;
-    }
-    for (int64_t i = i0; i < i1; i++)
-      if (i1 < T) std::memset(P + i * T + i1, 0, (size_t)(T - i1) * sizeof(float));
+  for (int64_t i = 0; i < T; i++) {  // the blocks right of the diagonal block
+    float* r = P + i * T;
+    int64_t j = (i / TB + 1) * TB;
+    for (; j + W <= T; j += W) store(r + j, zero());
+    for (; j < T; j++) r[j] = 0.0f;
   }
 }
 
@@ -440,41 +434,45 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
   return true;
 }
 
+// The backward works down the columns too: dPᵀ = VᵀdY (keys down, queries across), D = Σ_j Pᵀ ⊙ dPᵀ and
+// dSᵀ = Pᵀ ⊙ (dPᵀ − D) lane by lane (no horizontal sums), dQ = K·dSᵀ as it is; P (stored) gives dV = dY·P, and one
+// transpose each gives Pᵀ and dS (for dK = Q·dS).
 bool causalAttentionBackward(const float* dy, const float* qkv, const float* p, int64_t B, int64_t T, int64_t H, int64_t D,
                              float* dqkv) {
   const int64_t N = B * T, hd = D / H, Tp = roundUp(T, W);
   const bool whole = Tp == T;
   const float scale = 1.0f / std::sqrt((float)hd);
-  float* vp = attnScratch.get(hd * Tp + 3 * T * Tp);
-  if (!vp) return false;    // V [hd × Tp] (when T is not whole)
-  float* Pp = vp + hd * Tp; // P [T × Tp] (when T is not whole)
-  float* ds = Pp + T * Tp;  // dP, then dS·(1/√hd) [T × Tp]
-  float* dst = ds + T * Tp; // (dS/√hd)ᵀ [T × Tp]
+  float* gp = attnScratch.get(hd * Tp + 4 * T * Tp);
+  if (!gp) return false;     // dY [hd × Tp] (when T is not whole)
+  float* Pp = gp + hd * Tp;  // P [T × Tp] (when T is not whole)
+  float* pt = Pp + T * Tp;   // Pᵀ [T × Tp]
+  float* dst = pt + T * Tp;  // dPᵀ, then dSᵀ/√hd [T × Tp]
+  float* ds = dst + T * Tp;  // dS/√hd [T × Tp]
   const V sc = set1(scale);
   for (int64_t b = 0; b < B; b++) {
     for (int64_t h = 0; h < H; h++) {
       const int64_t qo = h * hd * N + b * T, ko = (D + h * hd) * N + b * T, vo = (2 * D + h * hd) * N + b * T;
       const float* g = dy + h * hd * N + b * T;
       const float* ph = p + (b * H + h) * T * T;
-      if (!whole) { copyPadded(qkv + vo, N, hd, T, Tp, vp); copyPadded(ph, T, T, T, Tp, Pp); }
+      if (!whole) { copyPadded(g, N, hd, T, Tp, gp); copyPadded(ph, T, T, T, Tp, Pp); }
       const float* P = whole ? ph : Pp;
-      lowerAtB(g, 1, N, whole ? qkv + vo : vp, whole ? N : Tp, T, hd, ds, Tp);  // dP = dYᵀ·V
-      // dS = P ⊙ (dP − Σ_j P ⊙ dP) by rows, to whole vectors (P is zero right of the diagonal), zero beyond
-      for (int64_t i = 0; i < T; i++) {
-        float* r = ds + i * Tp;
-        const float* pr = P + i * Tp;
-        const int64_t lv = roundUp(i + 1, W);
-        V part = zero();
-        for (int64_t j = 0; j < lv; j += W) part = fma(load(pr + j), load(r + j), part);
-        const V dot = set1(hsum(part));
-        for (int64_t j = 0; j < lv; j += W) store(r + j, mul(mul(sc, load(pr + j)), load(r + j) - dot));
-        for (int64_t j = lv; j < Tp; j += W) store(r + j, zero());
+      transposeBlocks<true>(P, Tp, T, pt, Tp);
+      if (!whole) for (int64_t j = 0; j < T; j++) for (int64_t i = T; i < Tp; i++) pt[j * Tp + i] = 0.f;
+      upperAtB(qkv + vo, 1, N, whole ? g : gp, whole ? N : Tp, T, Tp, hd, dst, Tp);  // dPᵀ = VᵀdY
+      for (int64_t i0 = 0; i0 < T; i0 += W) {  // the keys j ≤ i of the queries i0 … i0 + W − 1 (Pᵀ is zero for j > i)
+        const int64_t rows = i0 + W < T ? i0 + W : T;
+        V d0 = zero(), d1 = zero();
+        int64_t j = 0;
+        for (; j + 2 <= rows; j += 2)
+          d0 = fma(load(pt + j * Tp + i0), load(dst + j * Tp + i0), d0), d1 = fma(load(pt + (j + 1) * Tp + i0), load(dst + (j + 1) * Tp + i0), d1);
+        if (j < rows) d0 = fma(load(pt + j * Tp + i0), load(dst + j * Tp + i0), d0);
+        const V dot = add(d0, d1);
+        for (j = 0; j < rows; j++) store(dst + j * Tp + i0, mul(mul(sc, load(pt + j * Tp + i0)), load(dst + j * Tp + i0) - dot));
       }
-      transposeLower(ds, T, Tp, dst);
-      for (int64_t i = T; i < Tp; i++) for (int64_t j = 0; j < T; j++) dst[j * Tp + i] = 0.f;
-      rowsTimes<true>(g, N, hd, P, Tp, T, dqkv + vo, N);            // dV = dY·P
-      rowsTimes<true>(qkv + qo, N, hd, ds, Tp, T, dqkv + ko, N);    // dK = Q·dS/√hd
-      rowsTimes<false>(qkv + ko, N, hd, dst, Tp, T, dqkv + qo, N);  // dQ = K·(dS/√hd)ᵀ
+      transposeBlocks<false>(dst, Tp, T, ds, Tp);
+      rowsTimes<true>(g, N, hd, P, Tp, T, dqkv + vo, N);             // dV = dY·P
+      rowsTimes<true>(qkv + qo, N, hd, ds, Tp, T, dqkv + ko, N);     // dK = Q·dS/√hd
+      rowsTimes<false>(qkv + ko, N, hd, dst, Tp, T, dqkv + qo, N);   // dQ = K·(dS/√hd)ᵀ
     }
   }
   return true;
