@@ -490,8 +490,13 @@ bool causalAttentionForward(const float* qkv, int64_t B, int64_t T, int64_t H, i
       const float* v = qkv + (2 * D + h * hd) * N + b * T;
       if (!whole) copyPadded(q, N, hd, T, Tp, qp);
       upperAtB(k, 1, N, whole ? q : qp, whole ? N : Tp, T, Tp, hd, st, Tp);  // Sᵀ = KᵀQ (scaled in the softmax)
+      prefetchRows(v, hd, N, T);  // for Y, after the softmax
       softmaxColumns(st, T, Tp, scale);
       rowsTimes<false>(v, N, hd, st, Tp, T, y + h * hd * N + b * T, N);  // Y = V·Pᵀ
+      if (b + 1 < B || h + 1 < H) {  // the next head's Q and K: (b, h + 1) or (b + 1, 0)
+        const int64_t nb = h + 1 < H ? b : b + 1, nh = h + 1 < H ? h + 1 : 0;
+        for (int64_t part = 0; part < 2; part++) prefetchRows(qkv + (part * D + nh * hd) * N + nb * T, hd, N, T);
+      }
       storeProbabilities(st, T, Tp, p + (b * H + h) * T * T);
     }
   }
