@@ -1,7 +1,8 @@
 // Transformer glue over batch-last activations [features × n]: tanh-GELU and LayerNorm, forward and
-// backward. Written as plain loops the per-ISA compile auto-vectorizes; e^x is a branch-free
-// Cody–Waite reduction + degree-7 Taylor polynomial (≲ 2 ulp on the clamped range), so the loops
-// vectorize without libm. The reference twins are in src/backend/transformer-reference.ts.
+// backward. GELU has explicit AVX-512 and AVX2 paths (below); the rest are plain loops the per-ISA compile
+// auto-vectorizes. The generic e^x is a branch-free Cody–Waite reduction + degree-7 Taylor polynomial
+// (≲ 2 ulp on the clamped range), so its loops vectorize without libm. The reference twins are in
+// src/backend/transformer-reference.ts.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -15,7 +16,122 @@ using simd::expApprox;
 constexpr float kGelu = 0.7978845608028654f;  // sqrt(2/pi)
 }  // namespace
 
-// y = ½x(1 + tanh(u)) = x·σ(2u), u = √(2/π)(x + 0.044715x³).
+// y = ½x(1 + tanh(u)) = x·σ(2u), u = √(2/π)(x + 0.044715x³);
+// dx = dy·(½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh(u) = 2σ(2u) − 1.
+// The SIMD paths take σ(2u) from e = e^(−2|u|) ∈ (0, 1] (u has x's sign), so nothing overflows: r = 1/(1 + e),
+// σ(2u) = r (x ≥ 0) or e·r (x < 0), and ½(1 − t²) = 2σ(1 − σ) = 2e·r² for either sign (no cancellation).
+// e = 2^t, t = −2·log2(e)·|u|: t rounded to n, a degree-5 minimax polynomial of 2^(t − n) on [−½, ½] (relative
+// error 1.7e-7 in float), scaled by 2^n; 1/(1 + e) is a reciprocal estimate refined by one Newton step, no
+// divide. Error against float64 tanh on [−12, 12]: forward 3e-7, backward 2e-7 relative (the divide-and-
+// (1 − t²) form had 1.3e-6 in backward). Measured idle on 512×768 (AVX-512, Zen 4): forward 132 → 91 µs,
+// backward 180 → 114 µs; the per-column decoder step uses it too (512 lanes: 156 → 110 ns against its own
+// rcp14 + Taylor gelu1). The generic build keeps the plain formula below.
+#if defined(__AVX512F__) || defined(__AVX2__)
+namespace {
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kT0 = -2.0f * kLog2e * kGelu, kT1 = -2.0f * kLog2e * kGelu * 0.044715f;  // ±t = x·(kT0 + kT1·x²)
+constexpr float kD0 = 2.0f * kGelu, kD1 = 2.0f * kGelu * 3.0f * 0.044715f;  // ½x(1−t²)k(1+3cx²) = x(kD0 + kD1·x²)·e·r²
+constexpr float kP1 = 0.6931470036506653f, kP2 = 0.24022231996059418f, kP3 = 0.05550685152411461f,
+                kP4 = 0.009671973995864391f, kP5 = 0.0013277654070407152f;  // 2^f ≈ 1 + f(kP1 + f(kP2 + … f·kP5))
+}  // namespace
+#endif
+
+#if defined(__AVX512F__)
+namespace {
+// e = e^(−2|u|) and r ≈ 1/(1 + e) of 16 lanes; x2 = x².
+inline void geluCore(__m512 x, __m512& x2, __m512& e, __m512& r) {
+  x2 = _mm512_mul_ps(x, x);
+  __m512 t = _mm512_mul_ps(x, _mm512_fmadd_ps(x2, _mm512_set1_ps(kT1), _mm512_set1_ps(kT0)));
+  t = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), _mm512_set1_epi32(INT32_MIN)));  // −|t|
+  t = _mm512_max_ps(t, _mm512_set1_ps(-200.0f));  // x = ±∞: e = 0, not NaN
+  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);
+  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(kP5), f, _mm512_set1_ps(kP4));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP3));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP2));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP1));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  e = _mm512_scalef_ps(p, n);
+  const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
+  const __m512 r0 = _mm512_rcp14_ps(d);
+  r = _mm512_mul_ps(r0, _mm512_fnmadd_ps(d, r0, _mm512_set1_ps(2.0f)));
+}
+inline __mmask16 laneMask(int64_t left) { return (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1u); }
+inline __mmask16 negative(__m512 x) { return _mm512_movepi32_mask(_mm512_castps_si512(x)); }
+}  // namespace
+
+void geluForward(const float* x, float* y, int64_t len) {
+  for (int64_t i = 0; i < len; i += 16) {
+    const __mmask16 k = laneMask(len - i);
+    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+    __m512 x2, e, r;
+    geluCore(v, x2, e, r);
+    const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);  // σ(2u)
+    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, s));
+  }
+}
+
+void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
+  for (int64_t i = 0; i < len; i += 16) {
+    const __mmask16 k = laneMask(len - i);
+    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+    __m512 x2, e, r;
+    geluCore(v, x2, e, r);
+    const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);
+    const __m512 q = _mm512_mul_ps(v, _mm512_fmadd_ps(x2, _mm512_set1_ps(kD1), _mm512_set1_ps(kD0)));
+    const __m512 g = _mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s);
+    _mm512_mask_storeu_ps(dx + i, k, _mm512_mul_ps(g, _mm512_maskz_loadu_ps(k, dy + i)));
+  }
+}
+#elif defined(__AVX2__)
+namespace {
+// geluCore of 8 lanes: 2^n from the exponent bits (t ≥ −126 keeps them normal), rcp (12 bits) + one Newton step.
+inline void geluCore(__m256 x, __m256& x2, __m256& e, __m256& r) {
+  x2 = _mm256_mul_ps(x, x);
+  __m256 t = _mm256_mul_ps(x, _mm256_fmadd_ps(x2, _mm256_set1_ps(kT1), _mm256_set1_ps(kT0)));
+  t = _mm256_or_ps(t, _mm256_set1_ps(-0.0f));  // −|t|
+  t = _mm256_max_ps(t, _mm256_set1_ps(-126.0f));
+  const __m256 n = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 f = _mm256_sub_ps(t, n);
+  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(kP5), f, _mm256_set1_ps(kP4));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP3));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP2));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP1));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  e = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+  const __m256 d = _mm256_add_ps(e, _mm256_set1_ps(1.0f));
+  const __m256 r0 = _mm256_rcp_ps(d);
+  r = _mm256_mul_ps(r0, _mm256_fnmadd_ps(d, r0, _mm256_set1_ps(2.0f)));
+}
+}  // namespace
+
+void geluForward(const float* x, float* y, int64_t len) {
+  for (int64_t i = 0; i < len; i += 8) {
+    const int k = (int)(len - i < 8 ? len - i : 8);
+    const __m256 v = k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k);
+    __m256 x2, e, r;
+    geluCore(v, x2, e, r);
+    const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);  // σ(2u): e·r where x's sign bit is set
+    const __m256 o = _mm256_mul_ps(v, s);
+    if (k == 8) _mm256_storeu_ps(y + i, o); else simd::storen(y + i, o, k);
+  }
+}
+
+void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
+  for (int64_t i = 0; i < len; i += 8) {
+    const int k = (int)(len - i < 8 ? len - i : 8);
+    const __m256 v = k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k);
+    const __m256 dv = k == 8 ? _mm256_loadu_ps(dy + i) : simd::loadn(dy + i, k);
+    __m256 x2, e, r;
+    geluCore(v, x2, e, r);
+    const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);
+    const __m256 q = _mm256_mul_ps(v, _mm256_fmadd_ps(x2, _mm256_set1_ps(kD1), _mm256_set1_ps(kD0)));
+    const __m256 o = _mm256_mul_ps(_mm256_fmadd_ps(q, _mm256_mul_ps(e, _mm256_mul_ps(r, r)), s), dv);
+    if (k == 8) _mm256_storeu_ps(dx + i, o); else simd::storen(dx + i, o, k);
+  }
+}
+#else
 void geluForward(const float* x, float* y, int64_t len) {
   for (int64_t i = 0; i < len; i++) {
     const float v = x[i], u = kGelu * (v + 0.044715f * v * v * v);
@@ -23,7 +139,6 @@ void geluForward(const float* x, float* y, int64_t len) {
   }
 }
 
-// dx = dy·(½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh(u) = 2σ(2u) − 1.
 void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
   for (int64_t i = 0; i < len; i++) {
     const float v = x[i], u = kGelu * (v + 0.044715f * v * v * v);
@@ -32,6 +147,7 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
     dx[i] = dy[i] * (s + 0.5f * v * (1.0f - t * t) * kGelu * (1.0f + 3.0f * 0.044715f * v * v));
   }
 }
+#endif
 
 namespace { constexpr int64_t CB = 256; }  // columns per block: per-column sums stay in registers/L1
 
