@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include "dispatch.h"
 #include "simd.h"
 
@@ -149,69 +150,168 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
 }
 #endif
 
-namespace { constexpr int64_t CB = 256; }  // columns per block: per-column sums stay in registers/L1
+// LayerNorm over strips of C·W columns (W = SIMD lanes), each column's sums in registers while the strip's rows
+// stream past. Forward: one pass for the statistics (below), one for y. Backward: one pass for the column sums
+// Σdŷ, Σdŷ·x̂ (dŷ = dy·γ, x̂ = (x − μ)·rstd) and the row sums dγ, dβ, kept as W-lane partials per row in a
+// scratch (reduced once at the end), then dx = rstd·(dŷ − ā − x̂·b̄) as dy·(rstd·γ) + (x − μ)·β′ + γ′ with the
+// per-column β′ = −rstd²·b̄, γ′ = −rstd·ā. Partial strips load and store with lane masks (simd.h).
+// Measured on 128×768, AVX-512 (the blocked auto-vectorized loops before → these), µs: forward 16.5 → 13.1,
+// backward 41.1 → 29.7; 512×768: 88 → 62, 206 → 154 (interleaved, load ≈ 2.8). AVX2: forward ≈ +8% at
+// 128×768 and −5% at 512×768, backward −15%.
+namespace {
+using simd::V;
+using simd::W;
+// Vectors per strip. The rows are 3 KB apart at n = 768, so a strip never stays in L1 (its lines fall in a few
+// sets) and each pass streams it from L2: what pays is fewer passes and longer runs per row. 128×768, AVX-512,
+// µs forward/backward: 4 vectors 15.9/34.4, 8: 13.1/29.7, 16: 13.2/30.9; 1 or 2 vectors 26–53/35–67.
+constexpr int kStrip = 8;
 
-void layerNormForward(const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y, float* mean, float* rstd) {
-  for (int64_t j0 = 0; j0 < n; j0 += CB) {
-    const int64_t nb = n - j0 < CB ? n - j0 : CB;
-    float s[CB], q[CB];
-    for (int64_t j = 0; j < nb; j++) s[j] = 0.f, q[j] = 0.f;
-    for (int64_t r = 0; r < d; r++) { const float* xr = x + r * n + j0; for (int64_t j = 0; j < nb; j++) s[j] += xr[j]; }
-    for (int64_t j = 0; j < nb; j++) s[j] /= (float)d;
-    for (int64_t r = 0; r < d; r++) {
-      const float* xr = x + r * n + j0;
-      for (int64_t j = 0; j < nb; j++) { const float c = xr[j] - s[j]; q[j] += c * c; }
+template <bool MASK>
+inline V ld(const float* p, int cnt) { return MASK ? simd::loadn(p, cnt) : simd::load(p); }
+template <bool MASK>
+inline void st(float* p, V v, int cnt) { if (MASK) simd::storen(p, v, cnt); else simd::store(p, v); }
+
+// cnt[c]: the lanes of vector c inside the strip (W each unless MASK)
+template <int C, bool MASK>
+void layerNormStrip(const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y, float* mean,
+                    float* rstd, const int* cnt) {
+  // One pass for Σx (the mean, as the twin sums it) and the variance's sums shifted by the first row: t = x − x₀,
+  // var = Σt²/d − (Σt/d)² (Σt and Σt² stay near the spread, so this does not cancel when |μ| ≫ σ; an outlying
+  // x₀ costs ≈ d ulp of var). A second pass over x for Σ(x − μ)² cost 25% more at 128×768.
+  V nk[C], mu[C], rs[C];
+  for (int c = 0; c < C; c++) nk[c] = simd::mul(ld<MASK>(x + c * W, cnt[c]), simd::set1(-1.0f));
+  V s[C], ts[C], tq[C];
+  for (int c = 0; c < C; c++) s[c] = simd::zero(), ts[c] = simd::zero(), tq[c] = simd::zero();
+  for (int64_t r = 0; r < d; r++)
+    for (int c = 0; c < C; c++) {
+      const V v = ld<MASK>(x + r * n + c * W, cnt[c]), t = simd::add(v, nk[c]);
+      s[c] = simd::add(s[c], v); ts[c] = simd::add(ts[c], t); tq[c] = simd::fma(t, t, tq[c]);
     }
-    for (int64_t j = 0; j < nb; j++) { q[j] = 1.0f / std::sqrt(q[j] / (float)d + 1e-5f); mean[j0 + j] = s[j]; rstd[j0 + j] = q[j]; }
-    for (int64_t r = 0; r < d; r++) {
-      const float* xr = x + r * n + j0; float* yr = y + r * n + j0;
-      const float g = gamma[r], b = beta[r];
-      for (int64_t j = 0; j < nb; j++) yr[j] = (xr[j] - s[j]) * q[j] * g + b;
+  const int width = (C - 1) * W + cnt[C - 1];
+  float sb[C * W], tb[C * W], qb[C * W];
+  for (int c = 0; c < C; c++) simd::store(sb + c * W, s[c]), simd::store(tb + c * W, ts[c]), simd::store(qb + c * W, tq[c]);
+  for (int j = 0; j < width; j++) {
+    const float m = tb[j] / (float)d, var = qb[j] / (float)d - m * m;
+    mean[j] = sb[j] / (float)d;
+    rstd[j] = 1.0f / std::sqrt((var > 0.f ? var : 0.f) + 1e-5f);
+  }
+  for (int c = 0; c < C; c++) mu[c] = simd::mul(ld<MASK>(mean + c * W, cnt[c]), simd::set1(-1.0f));  // −μ
+  for (int c = 0; c < C; c++) rs[c] = ld<MASK>(rstd + c * W, cnt[c]);
+  for (int64_t r = 0; r < d; r++) {
+    const V g = simd::set1(gamma[r]), b = simd::set1(beta[r]);
+    for (int c = 0; c < C; c++) {
+      const V h = simd::mul(simd::add(ld<MASK>(x + r * n + c * W, cnt[c]), mu[c]), rs[c]);
+      st<MASK>(y + r * n + c * W, simd::fma(h, g, b), cnt[c]);
     }
   }
 }
 
-void layerNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t d, int64_t n,
-                       float* dx, float* dgamma, float* dbeta, bool accumulate) {
-  for (int64_t r = 0; r < d; r++) dgamma[r] = 0.f, dbeta[r] = 0.f;
-  for (int64_t j0 = 0; j0 < n; j0 += CB) {
-    const int64_t nb = n - j0 < CB ? n - j0 : CB;
-    float a[CB], b[CB];
-    const float* mu = mean + j0; const float* rs = rstd + j0;
-    for (int64_t j = 0; j < nb; j++) a[j] = 0.f, b[j] = 0.f;
-    for (int64_t r = 0; r < d; r++) {
-      const float* xr = x + r * n + j0; const float* dr = dy + r * n + j0;
-      const float g = gamma[r];
-      // dγ and dβ sums in 16 interleaved partial sums, so the loop vectorizes (a single running sum cannot)
-      float pg[16] = {}, pb[16] = {};
-      int64_t j = 0;
-      for (; j + 16 <= nb; j += 16)
-        for (int l = 0; l < 16; l++) {
-          const float h = (xr[j + l] - mu[j + l]) * rs[j + l], dv = dr[j + l], dxh = dv * g;
-          a[j + l] += dxh; b[j + l] += dxh * h;
-          pg[l] += dv * h; pb[l] += dv;
-        }
-      for (; j < nb; j++) {
-        const float h = (xr[j] - mu[j]) * rs[j], dv = dr[j], dxh = dv * g;
-        a[j] += dxh; b[j] += dxh * h;
-        pg[0] += dv * h; pb[0] += dv;
-      }
-      float sg = 0.f, sb = 0.f;
-      for (int l = 0; l < 16; l++) { sg += pg[l]; sb += pb[l]; }
-      dgamma[r] += sg; dbeta[r] += sb;
+// part: W-lane partial sums of dγ (part[2rW …]) and dβ (part[(2r+1)W …]) per row, added to across strips; null
+// (no memory for it): each row's strip sums go straight into dgamma/dbeta.
+template <int C, bool MASK, bool ACC>
+void layerNormBackStrip(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t d,
+                        int64_t n, float* dx, float* dgamma, float* dbeta, float* part, const int* cnt) {
+  V nmu[C], rs[C], a[C], b[C];
+  for (int c = 0; c < C; c++) {
+    nmu[c] = simd::mul(ld<MASK>(mean + c * W, cnt[c]), simd::set1(-1.0f));
+    rs[c] = ld<MASK>(rstd + c * W, cnt[c]);
+    a[c] = simd::zero(), b[c] = simd::zero();
+  }
+  for (int64_t r = 0; r < d; r++) {
+    const V g = simd::set1(gamma[r]);
+    V pg = part ? simd::load(part + 2 * r * W) : simd::zero(), pb = part ? simd::load(part + (2 * r + 1) * W) : simd::zero();
+    for (int c = 0; c < C; c++) {
+      const V dv = ld<MASK>(dy + r * n + c * W, cnt[c]);
+      const V h = simd::mul(simd::add(ld<MASK>(x + r * n + c * W, cnt[c]), nmu[c]), rs[c]), dg = simd::mul(dv, g);
+      a[c] = simd::add(a[c], dg);
+      b[c] = simd::fma(dg, h, b[c]);
+      pg = simd::fma(dv, h, pg);
+      pb = simd::add(pb, dv);
     }
-    const float invD = 1.0f / (float)d;
-    for (int64_t j = 0; j < nb; j++) { a[j] *= invD; b[j] *= invD; }
-    for (int64_t r = 0; r < d; r++) {
-      const float* xr = x + r * n + j0; const float* dr = dy + r * n + j0; float* o = dx + r * n + j0;
-      const float g = gamma[r];
-      if (accumulate) {
-        for (int64_t j = 0; j < nb; j++) { const float h = (xr[j] - mu[j]) * rs[j]; o[j] += rs[j] * (dr[j] * g - a[j] - h * b[j]); }
-      } else {
-        for (int64_t j = 0; j < nb; j++) { const float h = (xr[j] - mu[j]) * rs[j]; o[j] = rs[j] * (dr[j] * g - a[j] - h * b[j]); }
-      }
+    if (part) simd::store(part + 2 * r * W, pg), simd::store(part + (2 * r + 1) * W, pb);
+    else dgamma[r] += simd::hsum(pg), dbeta[r] += simd::hsum(pb);
+  }
+  const V invD = simd::set1(-1.0f / (float)d);
+  for (int c = 0; c < C; c++) {  // β′ = −rstd²·b̄ into b, γ′ = −rstd·ā into a
+    b[c] = simd::mul(simd::mul(rs[c], rs[c]), simd::mul(b[c], invD));
+    a[c] = simd::mul(rs[c], simd::mul(a[c], invD));
+  }
+  for (int64_t r = 0; r < d; r++) {
+    const V g = simd::set1(gamma[r]);
+    for (int c = 0; c < C; c++) {
+      const V xc = simd::add(ld<MASK>(x + r * n + c * W, cnt[c]), nmu[c]);
+      V v = simd::fma(ld<MASK>(dy + r * n + c * W, cnt[c]), simd::mul(rs[c], g), simd::fma(xc, b[c], a[c]));
+      if (ACC) v = simd::add(v, ld<MASK>(dx + r * n + c * W, cnt[c]));
+      st<MASK>(dx + r * n + c * W, v, cnt[c]);
     }
   }
+}
+
+// The strips of n columns: whole ones (full(j0, cnt)), then the rest (nv ≤ kStrip vectors, the last one partial) with
+// lane masks (tail(j0, nv, cnt)); cnt[c] = the lanes of vector c in the strip.
+template <typename Full, typename Tail>
+inline void forStrips(int64_t n, Full full, Tail tail) {
+  int cnt[kStrip];
+  for (int c = 0; c < kStrip; c++) cnt[c] = W;
+  int64_t j0 = 0;
+  for (; j0 + kStrip * W <= n; j0 += kStrip * W) full(j0, cnt);
+  if (j0 < n) {
+    const int64_t rem = n - j0;
+    for (int c = 0; c < kStrip; c++) { const int64_t k = rem - c * W; cnt[c] = (int)(k < 0 ? 0 : k > W ? W : k); }
+    tail(j0, (int)((rem + W - 1) / W), cnt);
+  }
+}
+
+// f(std::integral_constant<int, nv>) for a runtime nv in [1, C]: the masked strip kernels for the tail
+template <int C, typename F>
+inline void withVectors(int nv, F f) {
+  if constexpr (C > 1) { if (nv < C) return withVectors<C - 1>(nv, f); }
+  f(std::integral_constant<int, C>());
+}
+
+struct FloatScratch {
+  float* p = nullptr;
+  int64_t cap = 0;
+  ~FloatScratch() { std::free(p); }
+  float* get(int64_t len) {
+    if (len > cap) { std::free(p); p = static_cast<float*>(std::malloc((size_t)len * sizeof(float))); cap = p ? len : 0; }
+    return p;
+  }
+};
+thread_local FloatScratch lnPartScratch;
+}  // namespace
+
+void layerNormForward(const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y, float* mean, float* rstd) {
+  forStrips(n, [&](int64_t j0, const int* cnt) { layerNormStrip<kStrip, false>(x + j0, gamma, beta, d, n, y + j0, mean + j0, rstd + j0, cnt); },
+            [&](int64_t j0, int nv, const int* cnt) {
+              withVectors<kStrip>(nv, [&](auto C) { layerNormStrip<C, true>(x + j0, gamma, beta, d, n, y + j0, mean + j0, rstd + j0, cnt); });
+            });
+}
+
+namespace {
+template <bool ACC>
+void layerNormBackwardAll(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t d,
+                          int64_t n, float* dx, float* dgamma, float* dbeta) {
+  for (int64_t r = 0; r < d; r++) dgamma[r] = 0.f, dbeta[r] = 0.f;
+  float* part = lnPartScratch.get(2 * d * W);
+  if (part) std::memset(part, 0, sizeof(float) * 2 * d * W);
+  forStrips(n, [&](int64_t j0, const int* cnt) {
+              layerNormBackStrip<kStrip, false, ACC>(dy + j0, x + j0, gamma, mean + j0, rstd + j0, d, n, dx + j0, dgamma, dbeta, part, cnt);
+            },
+            [&](int64_t j0, int nv, const int* cnt) {
+              withVectors<kStrip>(nv, [&](auto C) {
+                layerNormBackStrip<C, true, ACC>(dy + j0, x + j0, gamma, mean + j0, rstd + j0, d, n, dx + j0, dgamma, dbeta, part, cnt);
+              });
+            });
+  if (part)
+    for (int64_t r = 0; r < d; r++) dgamma[r] = simd::hsum(simd::load(part + 2 * r * W)), dbeta[r] = simd::hsum(simd::load(part + (2 * r + 1) * W));
+}
+}  // namespace
+
+void layerNormBackward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t d, int64_t n,
+                       float* dx, float* dgamma, float* dbeta, bool accumulate) {
+  if (accumulate) layerNormBackwardAll<true>(dy, x, gamma, mean, rstd, d, n, dx, dgamma, dbeta);
+  else layerNormBackwardAll<false>(dy, x, gamma, mean, rstd, d, n, dx, dgamma, dbeta);
 }
 
 
