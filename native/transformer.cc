@@ -59,29 +59,39 @@ inline void geluCore(__m512 x, __m512& x2, __m512& e, __m512& r) {
 }
 inline __mmask16 laneMask(int64_t left) { return (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1u); }
 inline __mmask16 negative(__m512 x) { return _mm512_movepi32_mask(_mm512_castps_si512(x)); }
+
+inline __m512 geluForward16(__m512 v) {
+  __m512 x2, e, r;
+  geluCore(v, x2, e, r);
+  return _mm512_mul_ps(v, _mm512_mask_mul_ps(r, negative(v), e, r));  // x·σ(2u)
+}
+inline __m512 geluBackward16(__m512 v, __m512 dv) {
+  __m512 x2, e, r;
+  geluCore(v, x2, e, r);
+  const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);
+  const __m512 q = _mm512_mul_ps(v, _mm512_fmadd_ps(x2, _mm512_set1_ps(kD1), _mm512_set1_ps(kD0)));
+  return _mm512_mul_ps(_mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s), dv);
+}
 }  // namespace
 
+// Whole vectors with plain loads and stores, the tail masked: the fused sparse kernels call these on a chunk they
+// have just stored, and a masked load is not forwarded from those stores (Zen 4: with masked loads throughout,
+// the 10% GPT iteration took 14.5–19 ms of CPU against 11.2–11.8 ms like this, interleaved, load ≈ 3.5).
 void geluForward(const float* x, float* y, int64_t len) {
-  for (int64_t i = 0; i < len; i += 16) {
+  int64_t i = 0;
+  for (; i + 16 <= len; i += 16) _mm512_storeu_ps(y + i, geluForward16(_mm512_loadu_ps(x + i)));
+  if (i < len) {
     const __mmask16 k = laneMask(len - i);
-    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-    __m512 x2, e, r;
-    geluCore(v, x2, e, r);
-    const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);  // σ(2u)
-    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, s));
+    _mm512_mask_storeu_ps(y + i, k, geluForward16(_mm512_maskz_loadu_ps(k, x + i)));
   }
 }
 
 void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
-  for (int64_t i = 0; i < len; i += 16) {
+  int64_t i = 0;
+  for (; i + 16 <= len; i += 16) _mm512_storeu_ps(dx + i, geluBackward16(_mm512_loadu_ps(x + i), _mm512_loadu_ps(dy + i)));
+  if (i < len) {
     const __mmask16 k = laneMask(len - i);
-    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-    __m512 x2, e, r;
-    geluCore(v, x2, e, r);
-    const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);
-    const __m512 q = _mm512_mul_ps(v, _mm512_fmadd_ps(x2, _mm512_set1_ps(kD1), _mm512_set1_ps(kD0)));
-    const __m512 g = _mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s);
-    _mm512_mask_storeu_ps(dx + i, k, _mm512_mul_ps(g, _mm512_maskz_loadu_ps(k, dy + i)));
+    _mm512_mask_storeu_ps(dx + i, k, geluBackward16(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, dy + i)));
   }
 }
 #elif defined(__AVX2__)
