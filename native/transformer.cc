@@ -24,9 +24,10 @@ constexpr float kGelu = 0.7978845608028654f;  // sqrt(2/pi)
 // e = 2^t, t = −2·log2(e)·|u|: t rounded to n, a degree-5 minimax polynomial of 2^(t − n) on [−½, ½] (relative
 // error 1.7e-7 in float), scaled by 2^n; 1/(1 + e) is a reciprocal estimate refined by one Newton step, no
 // divide. Error against float64 tanh on [−12, 12]: forward 3e-7, backward 2e-7 relative (the divide-and-
-// (1 − t²) form had 1.3e-6 in backward). Measured idle on 512×768 (AVX-512, Zen 4): forward 132 → 91 µs,
-// backward 180 → 114 µs; the per-column decoder step uses it too (512 lanes: 156 → 110 ns against its own
-// rcp14 + Taylor gelu1). The generic build keeps the plain formula below.
+// (1 − t²) form had 1.3e-6 in backward). 512×768 against that form (AVX-512, Zen 4, interleaved): forward
+// 133 → 78 µs, backward 184 → 103 µs; AVX2 1381 → 176 and 2221 → 220 µs (the plain loop did not vectorize there).
+// The per-column decoder step uses it too (512 lanes: 156 → 110 ns against its own rcp14 + Taylor gelu1). The
+// generic build keeps the plain formula below.
 #if defined(__AVX512F__) || defined(__AVX2__)
 namespace {
 constexpr float kLog2e = 1.4426950408889634f;
@@ -165,15 +166,15 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
 // Σdŷ, Σdŷ·x̂ (dŷ = dy·γ, x̂ = (x − μ)·rstd) and the row sums dγ, dβ, kept as W-lane partials per row in a
 // scratch (reduced once at the end), then dx = rstd·(dŷ − ā − x̂·b̄) as dy·(rstd·γ) + (x − μ)·β′ + γ′ with the
 // per-column β′ = −rstd²·b̄, γ′ = −rstd·ā. Partial strips load and store with lane masks (simd.h).
-// Measured on 128×768, AVX-512 (the blocked auto-vectorized loops before → these), µs: forward 16.5 → 13.1,
-// backward 41.1 → 29.7; 512×768: 88 → 62, 206 → 154 (interleaved, load ≈ 2.8). AVX2: forward ≈ +8% at
-// 128×768 and −5% at 512×768, backward −15%.
+// Measured on 128×768, AVX-512 (the blocked auto-vectorized loops before → these, interleaved), µs: forward
+// 15.9 → 11.4, backward 42.2 → 27.3; 512×768: 81 → 55, 177 → 107. AVX2: forward +9% at 128×768 and −18% at
+// 512×768, backward −21% and −6%.
 namespace {
 using simd::V;
 using simd::W;
 // Vectors per strip. The rows are 3 KB apart at n = 768, so a strip never stays in L1 (its lines fall in a few
 // sets) and each pass streams it from L2: what pays is fewer passes and longer runs per row. 128×768, AVX-512,
-// µs forward/backward: 4 vectors 15.9/34.4, 8: 13.1/29.7, 16: 13.2/30.9; 1 or 2 vectors 26–53/35–67.
+// µs forward/backward (load ≈ 2.8): 4 vectors 15.9/34.4, 8: 13.1/29.7, 16: 13.2/30.9; 1 or 2 vectors 26–53/35–67.
 constexpr int kStrip = 8;
 
 template <bool MASK>
