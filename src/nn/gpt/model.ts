@@ -78,10 +78,10 @@ export class LayerNorm {
     be.layerNormForward(x, this.gamma, this.beta, this.dim, n, y, this.mean.get(n), this.rstd.get(n));
     return y;
   }
-  /** Adds dL/dx into `into` when given, else returns its own buffer. */
-  backward(be: Backend, dy: F32, n: number, into: F32 | null): F32 {
+  /** Adds dL/dx into `into` when given (overwrites it when `overwrite`), else returns its own buffer. */
+  backward(be: Backend, dy: F32, n: number, into: F32 | null, overwrite = false): F32 {
     const dx = into ?? this.dx.get(this.dim * n, be);
-    be.layerNormBackward(dy, this.x, this.gamma, this.mean.get(n), this.rstd.get(n), this.dim, n, dx, this.dgamma, this.dbeta, into !== null);
+    be.layerNormBackward(dy, this.x, this.gamma, this.mean.get(n), this.rstd.get(n), this.dim, n, dx, this.dgamma, this.dbeta, into !== null && !overwrite);
     return dx;
   }
 }
@@ -207,9 +207,7 @@ export class Gpt {
     const loss = be.softmaxCrossEntropy(logits, targets, vocab, N, dl) / N;
     const headLayer = this.head ?? this.wte;
     const dh = headLayer.backward(be, dl, N, true)!;
-    const dx = this.dres.get(D * N, be);
-    dx.fill(0, 0, D * N);
-    this.lnF.backward(be, dh, N, dx);
+    const dx = this.lnF.backward(be, dh, N, this.dres.get(D * N, be), true);  // the residual stream's gradient starts here
     let g = dx;
     for (let i = this.blocks.length - 1; i >= 0; i--) g = this.blocks[i]!.backward(be, g);
     // embeddings: wte's gradient already holds the tied head's part; the untied case starts from zero
