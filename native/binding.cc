@@ -438,6 +438,49 @@ napi_value js_gatherColumns(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// The table of an embedding kernel: rowPtr empty: dense [rows × D] in `values`; else CSR over [rows × D] (colIdx in
+// [0, D), values holding the kept entries). false after throwing.
+bool checkEmbeddingTable(Args& a, const char* valuesName, int64_t lv, const int32_t* rowPtr, int64_t lp, const int32_t* colIdx,
+                         int64_t li, int64_t rows, int64_t D) {
+  if (lp == 0) return a.need(valuesName, lv, prod({rows, D}));
+  return checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, D, lv) >= 0;
+}
+
+// embeddingGather(table, rowPtr, colIdx, rows, D, idx, n, out, accumulate)
+napi_value js_embeddingGather(napi_env env, napi_callback_info info) {
+  Args a(env, info, "embeddingGather", 9);
+  int64_t lt, lp, li, lx, lo;
+  const float* table = a.f32(0, "table", &lt);
+  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(2, "colIdx", &li);
+  const int64_t rows = a.count(3, "rows"), D = a.count(4, "D");
+  const int32_t* idx = a.i32(5, "idx", &lx);
+  const int64_t n = a.count(6, "n");
+  float* out = a.f32(7, "out", &lo);
+  const bool accumulate = a.boolean(8, "accumulate");
+  if (a.failed || !checkEmbeddingTable(a, "table", lt, rowPtr, lp, colIdx, li, rows, D) || !a.need("idx", lx, n) ||
+      !a.need("out", lo, prod({D, n})) || !checkRange(a, "idx", idx, 0, n, rows)) return nullptr;
+  if (D > 0) K->embeddingGather(table, lp == 0 ? nullptr : rowPtr, colIdx, rows, D, idx, n, out, accumulate);
+  return undefinedValue(env);
+}
+
+// embeddingScatterAdd(grad, rowPtr, colIdx, rows, D, idx, n, dx)
+napi_value js_embeddingScatterAdd(napi_env env, napi_callback_info info) {
+  Args a(env, info, "embeddingScatterAdd", 8);
+  int64_t lg, lp, li, lx, ld;
+  float* grad = a.f32(0, "grad", &lg);
+  const int32_t* rowPtr = a.i32(1, "rowPtr", &lp);
+  const int32_t* colIdx = a.i32(2, "colIdx", &li);
+  const int64_t rows = a.count(3, "rows"), D = a.count(4, "D");
+  const int32_t* idx = a.i32(5, "idx", &lx);
+  const int64_t n = a.count(6, "n");
+  const float* dx = a.f32(7, "dx", &ld);
+  if (a.failed || !checkEmbeddingTable(a, "grad", lg, rowPtr, lp, colIdx, li, rows, D) || !a.need("idx", lx, n) ||
+      !a.need("dx", ld, prod({D, n})) || !checkRange(a, "idx", idx, 0, n, rows)) return nullptr;
+  if (D > 0) K->embeddingScatterAdd(grad, lp == 0 ? nullptr : rowPtr, colIdx, D, idx, n, dx);
+  return undefinedValue(env);
+}
+
 // sgdStep(w, g, len, lr, weightDecay)
 napi_value js_sgdStep(napi_env env, napi_callback_info info) {
   Args a(env, info, "sgdStep", 5);

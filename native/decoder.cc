@@ -50,26 +50,6 @@ inline __m512 expApprox16(__m512 x) {
   return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
 }
 #endif
-// GELU (tanh form) of one column: transformer.cc geluForward's formula; the AVX-512 path multiplies by a
-// refined reciprocal (rcp14 + one Newton step, ≈ 1 ulp) where geluForward divides (GELU was 17% of the
-// baby model's per-token work outside the mat-vecs, mostly waiting on vdivps)
-inline void gelu1(const float* x, float* y, int64_t len) {
-#if defined(__AVX512F__)
-  const float kG = 0.7978845608028654f;  // √(2/π), as transformer.cc
-  int64_t i = 0;
-  for (; i < len; i += 16) {
-    const __mmask16 k = tailMask((int)(len - i < 16 ? len - i : 16));
-    const __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-    const __m512 u = _mm512_mul_ps(_mm512_set1_ps(kG), _mm512_add_ps(v, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.044715f), v), v), v)));
-    const __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), expApprox16(_mm512_mul_ps(_mm512_set1_ps(-2.0f), u)));
-    __m512 r = _mm512_rcp14_ps(d);
-    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
-    _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, r));
-  }
-#else
-  geluForward(x, y, len);
-#endif
-}
 #if defined(__AVX512F__)
 // The max and the sum of 16 lanes in every lane, with no trip through a scalar and back; the sum in the
 // same pairs as GCC's _mm512_reduce_add_ps (lane j + j+8, then j+4, j+2, j+1), so the same bits.
@@ -441,7 +421,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
     for (int64_t d = 0; d < D; d++) x[d] += a[d];
     layerNorm1(x, L.ln2Gamma, L.ln2Beta, D, h);
     decoderMatvec(&L.fc, h, f);
-    gelu1(f, g, 4 * D);
+    geluForward(f, g, 4 * D);  // transformer.cc: no divide, as the separate gelu1 this file had
     decoderMatvec(&L.fcProj, g, a);
     for (int64_t d = 0; d < D; d++) x[d] += a[d];
   }

@@ -1,4 +1,6 @@
 // Mini-batch assembly: out[f×B] (batch-last) = rows idx[0..B) of src [N×features] (row-major samples).
+#include <cstdlib>
+#include <cstring>
 #include "dispatch.h"
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -45,6 +47,116 @@ void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64
     const float* s = src + (int64_t)idx[b0] * features;
     for (int64_t f = 0; f < features; f++) out[f * batch + b0] = s[f];
   }
+}
+
+// GPT token/position embeddings over batch-last activations (twins: src/backend/transformer-reference.ts). Dense
+// tables in tiles of 8 columns j × 8 features d with AVX2: 8 table-row pieces loaded, transposed in registers, stored
+// (or added) as 8 pieces of out's rows; the scatter-add the other way round, each grad entry still summing its
+// columns j in increasing order as the twin does (bit for bit). A CSR table adds its kept entries only.
+// gpt:4-4-128-64, batch 12 (wte 65×128 and wpe 64×128, n = 768), both tables, µs: JS twin → plain loops → tiles:
+// gather 556 → 114 → 13, scatter-add 505 → 169 → 17; at 10% density (CSR) gather 96 → 14, scatter-add 88 → 13.
+namespace {
+#if defined(__AVX2__)
+// r[k] (8 lanes each) → c[l] = (r[0][l], …, r[7][l])
+inline void transpose8(const __m256 r[8], __m256 c[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]), t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]), t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  c[0] = _mm256_permute2f128_ps(u0, u4, 0x20); c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  c[2] = _mm256_permute2f128_ps(u2, u6, 0x20); c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  c[4] = _mm256_permute2f128_ps(u0, u4, 0x31); c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  c[6] = _mm256_permute2f128_ps(u2, u6, 0x31); c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+#endif
+
+struct FloatScratch {  // per thread, grows as needed
+  float* p = nullptr;
+  int64_t cap = 0;
+  ~FloatScratch() { std::free(p); }
+  float* get(int64_t len) {
+    if (len > cap) { std::free(p); p = static_cast<float*>(std::malloc(sizeof(float) * (size_t)len)); cap = p ? len : 0; }
+    return p;
+  }
+};
+thread_local FloatScratch spreadScratch;
+}  // namespace
+
+void embeddingGather(const float* table, const int32_t* rowPtr, const int32_t* colIdx, int64_t rows, int64_t D, const int32_t* idx,
+                     int64_t n, float* out, bool accumulate) {
+  // A CSR table no taller than the batch is wide is first spread into a dense scratch (zeros at pruned entries: out
+  // gets the same values, though a −0 in out may become +0): the tiles beat adding each kept entry, whose stores
+  // (n floats apart) conflict in L1. gpt:4-4-128-64 at 10%, both tables: 43 → 14 µs.
+  if (rowPtr && rows <= n && D > 0) {
+    float* spread = spreadScratch.get(rows * D);
+    if (spread) {
+      std::memset(spread, 0, sizeof(float) * (size_t)(rows * D));
+      for (int64_t r = 0; r < rows; r++)
+        for (int32_t q = rowPtr[r]; q < rowPtr[r + 1]; q++) spread[r * D + colIdx[q]] = table[q];
+      table = spread;
+      rowPtr = nullptr;
+    }
+  }
+  if (!rowPtr) {
+    int64_t d0 = 0;
+#if defined(__AVX2__)
+    for (; d0 + 8 <= D; d0 += 8) {
+      int64_t j0 = 0;
+      for (; j0 + 8 <= n; j0 += 8) {
+        __m256 r[8], c[8];
+        for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(table + (int64_t)idx[j0 + j] * D + d0);
+        transpose8(r, c);
+        for (int k = 0; k < 8; k++) {
+          float* o = out + (d0 + k) * n + j0;
+          _mm256_storeu_ps(o, accumulate ? _mm256_add_ps(_mm256_loadu_ps(o), c[k]) : c[k]);
+        }
+      }
+      for (int64_t d = d0; d < d0 + 8; d++)
+        for (int64_t j = j0; j < n; j++) { const float v = table[(int64_t)idx[j] * D + d]; out[d * n + j] = accumulate ? out[d * n + j] + v : v; }
+    }
+#endif
+    for (int64_t d = d0; d < D; d++) {
+      float* o = out + d * n;
+      const float* t = table + d;
+      if (accumulate) for (int64_t j = 0; j < n; j++) o[j] += t[(int64_t)idx[j] * D];
+      else for (int64_t j = 0; j < n; j++) o[j] = t[(int64_t)idx[j] * D];
+    }
+    return;
+  }
+  if (!accumulate) std::memset(out, 0, sizeof(float) * (size_t)(D * n));
+  for (int64_t j = 0; j < n; j++)
+    for (int32_t q = rowPtr[idx[j]], e = rowPtr[idx[j] + 1]; q < e; q++) out[(int64_t)colIdx[q] * n + j] += table[q];
+}
+
+void embeddingScatterAdd(float* grad, const int32_t* rowPtr, const int32_t* colIdx, int64_t D, const int32_t* idx, int64_t n,
+                         const float* dx) {
+  if (!rowPtr) {
+    int64_t d0 = 0;
+#if defined(__AVX2__)
+    for (; d0 + 8 <= D; d0 += 8) {
+      int64_t j0 = 0;
+      for (; j0 + 8 <= n; j0 += 8) {
+        __m256 r[8], c[8];
+        for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(dx + (d0 + k) * n + j0);
+        transpose8(r, c);
+        for (int j = 0; j < 8; j++) {  // in order of j: rows repeat (the same token twice in a tile)
+          float* g = grad + (int64_t)idx[j0 + j] * D + d0;
+          _mm256_storeu_ps(g, _mm256_add_ps(_mm256_loadu_ps(g), c[j]));
+        }
+      }
+      for (int64_t j = j0; j < n; j++)
+        for (int64_t d = d0; d < d0 + 8; d++) grad[(int64_t)idx[j] * D + d] += dx[d * n + j];
+    }
+#endif
+    for (int64_t d = d0; d < D; d++) {
+      const float* g = dx + d * n;
+      float* t = grad + d;
+      for (int64_t j = 0; j < n; j++) t[(int64_t)idx[j] * D] += g[j];
+    }
+    return;
+  }
+  for (int64_t j = 0; j < n; j++)
+    for (int32_t q = rowPtr[idx[j]], e = rowPtr[idx[j] + 1]; q < e; q++) grad[q] += dx[(int64_t)colIdx[q] * n + j];
 }
 
 // The index checks of binding.cc run before every sparse kernel call (O(nnz)); compiled per ISA

@@ -49,6 +49,12 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   X(int64_t, countCorrect, (const float* logits, const int32_t* labels, int64_t classes, int64_t n))                 \
   X(void, applyMask, (float* x, const uint8_t* mask, int64_t len))                                                   \
   X(void, gatherColumns, (const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out))        \
+  /* GPT embeddings (gather.cc): out[d×n] (+)= table[idx[j], d], the table dense [rows×D] (rowPtr null) or CSR; */   \
+  /* and the adjoint grad[idx[j], d] += dx[d, j] (grad dense, or CSR-ordered at the kept entries) */                  \
+  X(void, embeddingGather, (const float* table, const int32_t* rowPtr, const int32_t* colIdx, int64_t rows,         \
+                            int64_t D, const int32_t* idx, int64_t n, float* out, bool accumulate))                 \
+  X(void, embeddingScatterAdd, (float* grad, const int32_t* rowPtr, const int32_t* colIdx, int64_t D,               \
+                                const int32_t* idx, int64_t n, const float* dx))                                   \
   X(void, sgdStep, (float* w, const float* g, int64_t len, float lr, float wd))                                      \
   X(void, momentumStep, (float* w, const float* g, float* v, int64_t len, float lr, float mu, float wd))             \
   /* b1, b2 stay double: the bias corrections 1 − b^t are sensitive to their rounding at large t. */                 \

@@ -151,6 +151,13 @@ export interface Backend {
   applyMask(x: F32, mask: U8, len: number): void;
   /** out[f×B] (batch-last) gathers rows idx[0..B) of src [N×features] (row-major samples). */
   gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32): void;
+  /**
+   * The embedding gather out[d, j] (+)= table[idx[j], d] for j < n, out batch-last [D × n]. The table [rows × D] is
+   * dense row-major in `table` when rowPtr is empty, else CSR (rowPtr, colIdx, and its kept values in `table`).
+   */
+  embeddingGather(table: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, out: F32, accumulate: boolean): void;
+  /** Its adjoint grad[idx[j], d] += dx[d, j]: grad dense [rows × D] when rowPtr is empty, else in CSR order at the kept entries. */
+  embeddingScatterAdd(grad: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, dx: F32): void;
 
   // ---- optimizers (act on a flat parameter array; for sparse layers that is the CSR values) ----
   /** w -= lr·(g + wd·w) */

@@ -8,6 +8,7 @@ import type { Backend } from './backend.js';
 export const KERNEL_NAMES = [
   'gemm', 'spmm', 'spmmT', 'sddmm', 'sparseBackward', 'sddmmWide', 'sparseBackwardWide', 'spmmWide',
   'biasActivation', 'reluBackward', 'rowSum', 'softmaxCrossEntropy', 'countCorrect', 'applyMask', 'gatherColumns',
+  'embeddingGather', 'embeddingScatterAdd',
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',
   'geluForward', 'geluBackward', 'layerNormForward', 'layerNormBackward',

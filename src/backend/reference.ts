@@ -7,7 +7,9 @@ import { outSize } from './backend.js';
 import { activate } from './activations.js';
 import { nm24MatvecReference } from './nm24-reference.js';
 import { prepareDecoderReference, prepareMatvecReference } from './decoder-reference.js';
-import { causalAttentionBackward, causalAttentionForward, geluBackward, geluForward, layerNormBackward, layerNormForward } from './transformer-reference.js';
+import {
+  causalAttentionBackward, causalAttentionForward, embeddingGather, embeddingScatterAdd, geluBackward, geluForward, layerNormBackward, layerNormForward,
+} from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void {
@@ -282,6 +284,7 @@ export const referenceBackend: Backend = {
   detail: 'plain TypeScript',
   gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm, sparseBackwardWide, spmmWide,
   biasActivation, reluBackward, rowSum, softmaxCrossEntropy, countCorrect, applyMask, gatherColumns,
+  embeddingGather, embeddingScatterAdd,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,
   geluForward, geluBackward, layerNormForward, layerNormBackward,

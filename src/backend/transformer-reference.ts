@@ -1,7 +1,7 @@
 // The transformer kernels in plain TypeScript, column by column as the formulas read (the oracle for
 // native/transformer.cc): tanh-GELU and LayerNorm (ε = 1e-5, biased variance) over [d × n] batch-last,
-// and causal multi-head attention element by element (float64 sums).
-import type { F32 } from './backend.js';
+// causal multi-head attention element by element (float64 sums), and the embedding gather and scatter-add.
+import type { F32, I32 } from './backend.js';
 
 const K = Math.sqrt(2 / Math.PI);
 
@@ -13,6 +13,27 @@ export function geluBackward(x: F32, dy: F32, dx: F32, len: number): void {
   for (let i = 0; i < len; i++) {
     const v = x[i]!, t = Math.tanh(K * (v + 0.044715 * v * v * v));
     dx[i] = dy[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * K * (1 + 3 * 0.044715 * v * v));
+  }
+}
+
+/** out[d, j] (+)= table[idx[j], d]: dense [rows × D] table (rowPtr empty) or CSR (see Backend.embeddingGather). */
+export function embeddingGather(table: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, out: F32, accumulate: boolean): void {
+  void rows;
+  if (!accumulate) out.fill(0, 0, D * n);
+  if (rowPtr.length === 0) {
+    for (let j = 0; j < n; j++) { const r = idx[j]! * D; for (let d = 0; d < D; d++) out[d * n + j]! += table[r + d]!; }
+  } else {
+    for (let j = 0; j < n; j++) { const r = idx[j]!; for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) out[colIdx[q]! * n + j]! += table[q]!; }
+  }
+}
+
+/** grad[idx[j], d] += dx[d, j]: dense grad (rowPtr empty) or CSR-ordered at the kept entries. */
+export function embeddingScatterAdd(grad: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, dx: F32): void {
+  void rows;
+  if (rowPtr.length === 0) {
+    for (let j = 0; j < n; j++) { const r = idx[j]! * D; for (let d = 0; d < D; d++) grad[r + d]! += dx[d * n + j]!; }
+  } else {
+    for (let j = 0; j < n; j++) { const r = idx[j]!; for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) grad[q]! += dx[colIdx[q]! * n + j]!; }
   }
 }
 

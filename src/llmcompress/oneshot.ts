@@ -10,7 +10,7 @@
 // from magnitude/Wanda with GPTQ = GPTQ with that mask held fixed.
 import type { Backend } from '../backend/backend.js';
 import type { Block, Gpt } from '../nn/gpt/model.js';
-import { gatherRows } from '../nn/gpt/ops.js';
+import { gatherRows, positions } from '../nn/gpt/ops.js';
 import type { Linear } from '../nn/linear.js';
 import type { WeightLayer } from '../nn/weight-layer.js';
 import type { FormatName, IntGridValues } from '../quant/formats.js';
@@ -71,10 +71,10 @@ export function calibrationWindows(data: Int32Array, count: number, T: number, s
 export function targetLayers(model: Gpt): Linear[] { return model.blocks.flatMap((b) => [b.attn, b.proj, b.fc, b.fcProj]); }
 
 /** The calibration hidden states entering the first block: token + position embeddings [D × S·T]. */
-export function embedCalibration(model: Gpt, tokens: Int32Array, T: number): Float32Array {
+export function embedCalibration(be: Backend, model: Gpt, tokens: Int32Array, T: number): Float32Array {
   const D = model.config.dim, N = tokens.length, x = new Float32Array(D * N);
-  gatherRows(model.wte.table(), D, tokens, N, x, false);
-  gatherRows(model.wpe.table(), D, (j) => j % T, N, x, true);
+  gatherRows(be, model.wte.table(), model.config.vocab, D, tokens, N, x, false);
+  gatherRows(be, model.wpe.table(), model.config.context, D, positions(T, N), N, x, true);
   return x;
 }
 
@@ -161,7 +161,7 @@ export function oneShot(be: Backend, model: Gpt, calibration: Int32Array, o: One
   const layers: LayerReport[] = [];
   const needH = o.prune === 'wanda' || o.prune === 'sparsegpt' || o.quant === 'gptq';
   const D = model.config.dim;
-  let x = needH ? embedCalibration(model, calibration, T) : null;
+  let x = needH ? embedCalibration(be, model, calibration, T) : null;
   let li = 0;
   for (const block of model.blocks) {
     for (const l of [block.attn, block.proj, block.fc, block.fcProj]) {

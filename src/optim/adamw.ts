@@ -39,12 +39,25 @@ export class AdamW {
 
 /** Scales all gradients so their global L2 norm is at most maxNorm (as PyTorch: factor maxNorm/(norm + 1e-6) when it is < 1); returns the norm before. */
 export function clipGradNorm(params: ReadonlyArray<Param>, maxNorm: number): number {
-  let s = 0;
-  for (const p of params) { const g = p.grad; for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!; }
-  const norm = Math.sqrt(s);
+  const norm = Math.sqrt(params.reduce((s, p) => s + sumOfSquares(p.grad), 0));
   const f = maxNorm / (norm + 1e-6);
   if (maxNorm > 0 && f < 1) for (const p of params) { const g = p.grad; for (let i = 0; i < g.length; i++) g[i]! *= f; }
   return norm;
+}
+
+/**
+ * Σ g² in float64, in four interleaved partial sums: one running sum waits on each add's latency (gpt:4-4-128-64's
+ * 0.81M gradients: 0.68 → 0.29 ms; at 10% density 87k: 74 → 32 µs; eight sums were no faster).
+ */
+export function sumOfSquares(g: Float32Array): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  const n4 = g.length - (g.length % 4);
+  for (; i < n4; i += 4) {
+    const a = g[i]!, b = g[i + 1]!, c = g[i + 2]!, d = g[i + 3]!;
+    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d;
+  }
+  for (; i < g.length; i++) s0 += g[i]! * g[i]!;
+  return (s0 + s1) + (s2 + s3);
 }
 
 /** nanoGPT's get_lr: linear warmup over `warmup` steps, cosine from lr to minLr until decayIters, minLr after. `it` counts from 0. */

@@ -1,4 +1,5 @@
-// Native data-movement kernels vs the reference, bit-exact: im2col, col2im, max pooling, gatherColumns.
+// Native data-movement kernels vs the reference, bit-exact: im2col, col2im, max pooling, gatherColumns, the GPT
+// embedding gather and scatter-add.
 import { test } from 'node:test';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { outSize } from '../../src/backend/backend.js';
@@ -79,5 +80,33 @@ test('gatherColumns is bit-exact', () => {
       nb.gatherColumns(src, features, idx, batch, got);
       assertExact(got, want, `gatherColumns ${isa} features=${features} batch=${batch}`);
     });
+  }
+});
+
+test('embeddingGather and embeddingScatterAdd are bit-exact (dense and CSR tables, accumulate on and off)', () => {
+  const rng = new Rng(4004);
+  const none = new Int32Array(0);
+  for (let t = 0; t < CASES; t++) {
+    const rows = 1 + rng.int(t % 10 === 0 ? 70 : 9), D = rng.int(t % 10 === 0 ? 130 : 20), n = rng.int(t % 7 === 0 ? 800 : 50);
+    const idx = new Int32Array(n).map(() => rng.int(rows)), dx = randF32(rng, D * n), base = randF32(rng, D * n);
+    const dense = randF32(rng, rows * D);
+    // CSR over [rows × D] keeping about a third
+    const rowPtr = new Int32Array(rows + 1), cols: number[] = [];
+    for (let r = 0; r < rows; r++) { for (let c = 0; c < D; c++) if (rng.next() < 0.3) cols.push(c); rowPtr[r + 1] = cols.length; }
+    const colIdx = Int32Array.from(cols), values = randF32(rng, cols.length);
+    const acc = t % 2 === 1;
+    for (const [table, rp, ci, what] of [[dense, none, none, 'dense'], [values, rowPtr, colIdx, 'csr']] as const) {
+      const want = base.slice(), wantG = randF32(rng, table.length);
+      const g0 = wantG.slice();
+      ref.embeddingGather(table, rp, ci, rows, D, idx, n, want, acc);
+      ref.embeddingScatterAdd(wantG, rp, ci, rows, D, idx, n, dx);
+      forEachIsa(nb, (isa) => {
+        const got = base.slice(), gotG = g0.slice();
+        nb.embeddingGather(table, rp, ci, rows, D, idx, n, got, acc);
+        assertExact(got, want, `embeddingGather ${what} ${isa} rows=${rows} D=${D} n=${n} accumulate=${acc}`);
+        nb.embeddingScatterAdd(gotG, rp, ci, rows, D, idx, n, dx);
+        assertExact(gotG, wantG, `embeddingScatterAdd ${what} ${isa} rows=${rows} D=${D} n=${n}`);
+      });
+    }
   }
 });

@@ -109,19 +109,24 @@ test('embedding gather and scatter-add match naive loops, dense and CSR tables',
       const wm = new WeightMatrix(rows, D, dense, mask, storage);
       const csr = wm.csr(), table = { dense: csr ? null : wm.value, csr };
       const kept = wm.toDense();
-      const out = new Float32Array(D * N).fill(NaN);
-      gatherRows(table, D, idx, N, out, false);
-      for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) assert.equal(out[d * N + j], kept[idx[j]! * D + d], `gather ${storage}`);
-      const grad = new Float32Array(wm.grad.length);
-      scatterAddRows(table, grad, D, idx, N, dx);
-      const want = new Float64Array(rows * D);
-      for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) want[idx[j]! * D + d]! += dx[d * N + j]!;
-      const gotDense = new WeightMatrix(rows, D, new Float32Array(rows * D), null, 'dense');
-      if (csr) { // map CSR-ordered gradient back to positions
-        for (let r = 0, q = 0; r < rows; r++) for (let c = 0; c < D; c++) if (mask[r * D + c]) { gotDense.value[r * D + c] = grad[q++]!; }
-        for (let i = 0; i < rows * D; i++) if (mask[i]) assert.ok(Math.abs(gotDense.value[i]! - want[i]!) < 1e-5, `scatter sparse [${i}]`);
-      } else {
-        for (let i = 0; i < rows * D; i++) assert.ok(Math.abs(grad[i]! - want[i]!) < 1e-5, `scatter dense [${i}]`);
+      for (const be of BACKENDS) {
+        const out = new Float32Array(D * N).fill(NaN);
+        gatherRows(be, table, rows, D, idx, N, out, false);
+        for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) assert.equal(out[d * N + j], kept[idx[j]! * D + d], `gather ${storage} ${be.name}`);
+        const pos = new Int32Array(N).map(() => rng.int(rows)), twice = out.slice();
+        gatherRows(be, table, rows, D, pos, N, twice, true);
+        for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) assert.equal(twice[d * N + j], Math.fround(out[d * N + j]! + kept[pos[j]! * D + d]!), `gather += ${storage} ${be.name}`);
+        const grad = new Float32Array(wm.grad.length);
+        scatterAddRows(be, table, grad, rows, D, idx, N, dx);
+        const want = new Float64Array(rows * D);
+        for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) want[idx[j]! * D + d]! += dx[d * N + j]!;
+        const gotDense = new WeightMatrix(rows, D, new Float32Array(rows * D), null, 'dense');
+        if (csr) { // map CSR-ordered gradient back to positions
+          for (let r = 0, q = 0; r < rows; r++) for (let c = 0; c < D; c++) if (mask[r * D + c]) { gotDense.value[r * D + c] = grad[q++]!; }
+          for (let i = 0; i < rows * D; i++) if (mask[i]) assert.ok(Math.abs(gotDense.value[i]! - want[i]!) < 1e-5, `scatter sparse [${i}]`);
+        } else {
+          for (let i = 0; i < rows * D; i++) assert.ok(Math.abs(grad[i]! - want[i]!) < 1e-5, `scatter dense [${i}]`);
+      }
       }
     }
   }

@@ -8,7 +8,7 @@ import type { Param } from '../layer.js';
 import { Scratch } from '../layer.js';
 import { Linear } from '../linear.js';
 import { WeightLayer, type StorageOptions } from '../weight-layer.js';
-import { attentionBackward, attentionForward, gatherRows, scatterAddRows, type Table } from './ops.js';
+import { attentionBackward, attentionForward, gatherRows, positions, scatterAddRows, type Table } from './ops.js';
 
 export interface GptConfig {
   layers: number;
@@ -78,10 +78,10 @@ export class LayerNorm {
     be.layerNormForward(x, this.gamma, this.beta, this.dim, n, y, this.mean.get(n), this.rstd.get(n));
     return y;
   }
-  /** Adds dL/dx into `into` when given, else returns its own buffer. */
-  backward(be: Backend, dy: F32, n: number, into: F32 | null): F32 {
+  /** Adds dL/dx into `into` when given (overwrites it when `overwrite`), else returns its own buffer. */
+  backward(be: Backend, dy: F32, n: number, into: F32 | null, overwrite = false): F32 {
     const dx = into ?? this.dx.get(this.dim * n, be);
-    be.layerNormBackward(dy, this.x, this.gamma, this.mean.get(n), this.rstd.get(n), this.dim, n, dx, this.dgamma, this.dbeta, into !== null);
+    be.layerNormBackward(dy, this.x, this.gamma, this.mean.get(n), this.rstd.get(n), this.dim, n, dx, this.dgamma, this.dbeta, into !== null && !overwrite);
     return dx;
   }
 }
@@ -143,6 +143,12 @@ export class Gpt {
   readonly wte: Matrix; readonly wpe: Matrix; readonly blocks: Block[]; readonly lnF: LayerNorm; readonly head: Matrix | null;
   private readonly emb = new Scratch(true); private readonly dlogits = new Scratch(true); private readonly dres = new Scratch(true);
   private tokens: I32 = new Int32Array(0); private B = 0; private T = 0;
+  private pos: I32 = new Int32Array(0); private posT = 0;
+  /** The position of every column (j mod T), kept across calls with the same T and N. */
+  private positionsOf(T: number, N: number): I32 {
+    if (this.posT !== T || this.pos.length !== N) { this.pos = positions(T, N); this.posT = T; }
+    return this.pos;
+  }
 
   constructor(readonly config: GptConfig, storage: StorageOptions = {}) {
     const { layers, heads, dim, context, vocab, tied } = config;
@@ -183,8 +189,8 @@ export class Gpt {
     for (let j = 0; j < N; j++) if (!(tokens[j]! >= 0 && tokens[j]! < vocab)) throw new Error(`gpt: token ${tokens[j]} outside the vocabulary of ${vocab}`);
     this.tokens = tokens; this.B = B; this.T = T;
     let x = this.emb.get(D * N, be);
-    gatherRows(this.wte.table(), D, tokens, N, x, false);
-    gatherRows(this.wpe.table(), D, (j) => j % T, N, x, true);
+    gatherRows(be, this.wte.table(), vocab, D, tokens, N, x, false);
+    gatherRows(be, this.wpe.table(), context, D, this.positionsOf(T, N), N, x, true);
     for (const b of this.blocks) x = b.forward(be, x, B, T);
     const h = this.lnF.forward(be, x, N);
     return (this.head ?? this.wte).forward(be, h, N);
@@ -201,16 +207,14 @@ export class Gpt {
     const loss = be.softmaxCrossEntropy(logits, targets, vocab, N, dl) / N;
     const headLayer = this.head ?? this.wte;
     const dh = headLayer.backward(be, dl, N, true)!;
-    const dx = this.dres.get(D * N, be);
-    dx.fill(0, 0, D * N);
-    this.lnF.backward(be, dh, N, dx);
+    const dx = this.lnF.backward(be, dh, N, this.dres.get(D * N, be), true);  // the residual stream's gradient starts here
     let g = dx;
     for (let i = this.blocks.length - 1; i >= 0; i--) g = this.blocks[i]!.backward(be, g);
     // embeddings: wte's gradient already holds the tied head's part; the untied case starts from zero
     if (this.head) this.wte.weights.grad.fill(0);
     this.wpe.weights.grad.fill(0);
-    scatterAddRows(this.wte.table(), this.wte.weights.grad, D, this.tokens, N, g);
-    scatterAddRows(this.wpe.table(), this.wpe.weights.grad, D, (j) => j % this.T, N, g);
+    scatterAddRows(be, this.wte.table(), this.wte.weights.grad, vocab, D, this.tokens, N, g);
+    scatterAddRows(be, this.wpe.table(), this.wpe.weights.grad, this.config.context, D, this.positionsOf(this.T, N), N, g);
     this.wte.maskGrad(be); this.wpe.maskGrad(be);
     return loss;
   }

@@ -1,9 +1,10 @@
-// The attention and embedding kernels (GELU and LayerNorm are backend kernels: native/transformer.cc,
+// The attention and embedding calls of the GPT (GELU and LayerNorm are backend kernels too: native/transformer.cc,
 // src/backend/transformer-reference.ts), batch-last like every winnow kernel: an activation is
 // [features × N] row-major with N = B·T columns, column b·T + t for sequence b, position t.
-// Each has a slow, obvious twin in reference.ts; test/nn/gpt-ops.test.ts diffs them on awkward
-// shapes and checks every backward numerically. Attention is a fused backend kernel over strided
-// views of the fused QKV activation, so no layer transposes.
+// Attention and the embedding gather/scatter-add are backend kernels (native: transformer.cc, gather.cc) with
+// plain twins in src/backend/transformer-reference.ts; test/nn/gpt.test.ts diffs them and checks every backward
+// numerically. Attention reads strided views of the fused QKV activation, so no layer transposes. The softmax
+// helpers below are plain TypeScript.
 import type { Backend, F32, I32 } from '../../backend/backend.js';
 
 /** Causal softmax of a [T × T] score matrix in place, row by row (row i keeps columns j ≤ i; the rest become 0). */
@@ -53,26 +54,23 @@ export interface Table {
   csr: { rowPtr: I32; colIdx: I32; values: F32 } | null;
 }
 
-/** out[d, j] (+)= table[idx[j], d] for j < N. */
-export function gatherRows(t: Table, D: number, idx: I32 | ((j: number) => number), N: number, out: F32, accumulate: boolean): void {
-  const at = typeof idx === 'function' ? idx : (j: number): number => idx[j]!;
-  if (!accumulate) out.fill(0, 0, D * N);
-  if (t.dense) {
-    const w = t.dense;
-    for (let j = 0; j < N; j++) { const r = at(j) * D; for (let d = 0; d < D; d++) out[d * N + j]! += w[r + d]!; }
-  } else {
-    const { rowPtr, colIdx, values } = t.csr!;
-    for (let j = 0; j < N; j++) { const r = at(j); for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) out[colIdx[q]! * N + j]! += values[q]!; }
-  }
+const NONE = new Int32Array(0);
+
+/** out[d, j] (+)= table[idx[j], d] for j < N (Backend.embeddingGather; idx[j] < rows). */
+export function gatherRows(be: Backend, t: Table, rows: number, D: number, idx: I32, N: number, out: F32, accumulate: boolean): void {
+  if (t.dense) be.embeddingGather(t.dense, NONE, NONE, rows, D, idx, N, out, accumulate);
+  else be.embeddingGather(t.csr!.values, t.csr!.rowPtr, t.csr!.colIdx, rows, D, idx, N, out, accumulate);
 }
 
 /** The gather's adjoint: grad[idx[j], d] += dx[d, j] (dense grad [rows × D], or the CSR-ordered grad at kept entries). */
-export function scatterAddRows(t: Table, grad: F32, D: number, idx: I32 | ((j: number) => number), N: number, dx: F32): void {
-  const at = typeof idx === 'function' ? idx : (j: number): number => idx[j]!;
-  if (t.dense) {
-    for (let j = 0; j < N; j++) { const r = at(j) * D; for (let d = 0; d < D; d++) grad[r + d]! += dx[d * N + j]!; }
-  } else {
-    const { rowPtr, colIdx } = t.csr!;
-    for (let j = 0; j < N; j++) { const r = at(j); for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) grad[q]! += dx[colIdx[q]! * N + j]!; }
-  }
+export function scatterAddRows(be: Backend, t: Table, grad: F32, rows: number, D: number, idx: I32, N: number, dx: F32): void {
+  if (t.dense) be.embeddingScatterAdd(grad, NONE, NONE, rows, D, idx, N, dx);
+  else be.embeddingScatterAdd(grad, t.csr!.rowPtr, t.csr!.colIdx, rows, D, idx, N, dx);
+}
+
+/** The position of every column j = b·T + t of a batch: t, for the position embedding. */
+export function positions(T: number, N: number): I32 {
+  const p = new Int32Array(N);
+  for (let j = 0; j < N; j++) p[j] = j % T;
+  return p;
 }
