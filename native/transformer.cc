@@ -66,13 +66,16 @@ inline __m512 geluForward16(__m512 v) {
   geluCore(v, x2, e, r);
   return _mm512_mul_ps(v, _mm512_mask_mul_ps(r, negative(v), e, r));  // x·σ(2u)
 }
-inline __m512 geluBackward16(__m512 v, __m512 dv) {
+// gelu'(x) = σ(2u) + ½x(1−t²)k(1+3cx²) from geluCore's values, and y = x·σ(2u) beside it (y null: none)
+inline __m512 geluGrad16(__m512 v, __m512* y) {
   __m512 x2, e, r;
   geluCore(v, x2, e, r);
   const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);
+  if (y) *y = _mm512_mul_ps(v, s);
   const __m512 q = _mm512_mul_ps(v, _mm512_fmadd_ps(x2, _mm512_set1_ps(kD1), _mm512_set1_ps(kD0)));
-  return _mm512_mul_ps(_mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s), dv);
+  return _mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s);
 }
+inline __m512 geluBackward16(__m512 v, __m512 dv) { return _mm512_mul_ps(geluGrad16(v, nullptr), dv); }
 }  // namespace
 
 // Whole vectors with plain loads and stores, the tail masked: the fused sparse kernels call these on a chunk they
@@ -93,6 +96,19 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
   if (i < len) {
     const __mmask16 k = laneMask(len - i);
     _mm512_mask_storeu_ps(dx + i, k, geluBackward16(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, dy + i)));
+  }
+}
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  int64_t i = 0;
+  __m512 o;
+  for (; i + 16 <= len; i += 16) {
+    const __m512 d = geluGrad16(_mm512_loadu_ps(x + i), &o);
+    _mm512_storeu_ps(y + i, o); _mm512_storeu_ps(dydx + i, d);
+  }
+  if (i < len) {
+    const __mmask16 k = laneMask(len - i);
+    const __m512 d = geluGrad16(_mm512_maskz_loadu_ps(k, x + i), &o);
+    _mm512_mask_storeu_ps(y + i, k, o); _mm512_mask_storeu_ps(dydx + i, k, d);
   }
 }
 #elif defined(__AVX2__)
@@ -130,17 +146,35 @@ void geluForward(const float* x, float* y, int64_t len) {
   }
 }
 
+namespace {
+// gelu'(x) of 8 lanes, and y = x·σ(2u) beside it (y null: none)
+inline __m256 geluGrad8(__m256 v, __m256* y) {
+  __m256 x2, e, r;
+  geluCore(v, x2, e, r);
+  const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);
+  if (y) *y = _mm256_mul_ps(v, s);
+  const __m256 q = _mm256_mul_ps(v, _mm256_fmadd_ps(x2, _mm256_set1_ps(kD1), _mm256_set1_ps(kD0)));
+  return _mm256_fmadd_ps(q, _mm256_mul_ps(e, _mm256_mul_ps(r, r)), s);
+}
+}  // namespace
+
 void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
   for (int64_t i = 0; i < len; i += 8) {
     const int k = (int)(len - i < 8 ? len - i : 8);
     const __m256 v = k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k);
     const __m256 dv = k == 8 ? _mm256_loadu_ps(dy + i) : simd::loadn(dy + i, k);
-    __m256 x2, e, r;
-    geluCore(v, x2, e, r);
-    const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);
-    const __m256 q = _mm256_mul_ps(v, _mm256_fmadd_ps(x2, _mm256_set1_ps(kD1), _mm256_set1_ps(kD0)));
-    const __m256 o = _mm256_mul_ps(_mm256_fmadd_ps(q, _mm256_mul_ps(e, _mm256_mul_ps(r, r)), s), dv);
+    const __m256 o = _mm256_mul_ps(geluGrad8(v, nullptr), dv);
     if (k == 8) _mm256_storeu_ps(dx + i, o); else simd::storen(dx + i, o, k);
+  }
+}
+
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  for (int64_t i = 0; i < len; i += 8) {
+    const int k = (int)(len - i < 8 ? len - i : 8);
+    __m256 o;
+    const __m256 d = geluGrad8(k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k), &o);
+    if (k == 8) { _mm256_storeu_ps(y + i, o); _mm256_storeu_ps(dydx + i, d); }
+    else { simd::storen(y + i, o, k); simd::storen(dydx + i, d, k); }
   }
 }
 #else
@@ -159,7 +193,21 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
     dx[i] = dy[i] * (s + 0.5f * v * (1.0f - t * t) * kGelu * (1.0f + 3.0f * 0.044715f * v * v));
   }
 }
+
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  for (int64_t i = 0; i < len; i++) {
+    const float v = x[i], u = kGelu * (v + 0.044715f * v * v * v), d = 1.0f + expApprox(-2.0f * u);
+    const float s = 1.0f / d, t = 2.0f * s - 1.0f;
+    y[i] = v / d;
+    dydx[i] = s + 0.5f * v * (1.0f - t * t) * kGelu * (1.0f + 3.0f * 0.044715f * v * v);
+  }
+}
 #endif
+
+// dx = dy·dydx: the GELU backward from the derivative geluForwardWithGrad stored (the same bits as geluBackward on its x)
+void geluBackwardFromGrad(const float* dydx, const float* dy, float* dx, int64_t len) {
+  for (int64_t i = 0; i < len; i++) dx[i] = dy[i] * dydx[i];
+}
 
 // LayerNorm over strips of C·W columns (W = SIMD lanes), each column's sums in registers while the strip's rows
 // stream past. Forward: one pass for the statistics (below), one for y. Backward: one pass for the column sums
