@@ -494,7 +494,7 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 // it twice: dx[c] += w·dY[r] and the chunk's partial dot dY[r]·x[c], added to grad across chunks. Half the loads
 // per nonzero of spmmT + sddmmWide (there each loaded vector feeds one FMA; here two). geluGrad (not null): dx then
 // goes through the backward of the GELU before this layer as dx·geluGrad (its derivative, stored by spmmWide's
-// forward), per column chunk while it is in L1.
+// forward), in registers before each dx chunk is stored.
 // The GPT's kernel only, so its summation order is its own (the reference twin agrees within rounding):
 // 128-column chunks on AVX-512 (8 vectors) with one dx chain per column in CSC order (8 independent chains
 // of ≤ 4 FMAs per group of four nonzeros hide the FMA latency), and per chunk one hsum4 per four nonzeros
@@ -581,6 +581,7 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
     }
     const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
     float* dxc = dx + c * n + j0;
+    const float* gg = geluGrad ? geluGrad + c * n + j0 : nullptr;
     V xr[NVEC], e[NVEC];
 #pragma GCC unroll 8
     for (int v = 0; v < NVEC; v++) e[v] = zero();
@@ -603,9 +604,9 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
       const int k = v < NVEC - 1 ? W : last;
       V r = e[v];
       if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
+      if (gg) r = mul(r, k == W ? load(gg + v * W) : loadn(gg + v * W, k));  // geluBackwardFromGrad in registers
       if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
     }
-    if (geluGrad) geluBackwardFromGrad(geluGrad + c * n + j0, dxc, dxc, cnt);  // on the chunk just stored, still in L1
   }
 }
 }  // namespace
