@@ -32,6 +32,7 @@
 // bit-identical to the plain loops at each ISA level. (The GPT's wide kernels at the end, for n > 64,
 // sum in their own orders.)
 #include "dispatch.h"
+#include "gelu.h"
 #include "simd.h"
 #include <cstdlib>
 #include <cstring>
@@ -710,8 +711,10 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
 // 128-column chunks, which halve the index and broadcast loads per FMA, were measured too: 15% faster with X's chunk
 // in L1, but at 128 source rows (512 B each) it leaves L1 and the kernel was 2–6% slower; 80 and 96 columns: ±3%.
 namespace {
+// gelu (not null, vector builds): gelu = GELU(y) and y stored as gelu'(y), computed in registers (the generic build:
+// rowsBias runs geluForwardWithGrad over the stored chunk)
 template <int NVEC>
-inline void finishBias(const V* acc, float b, const float* res, float* out, int64_t cnt) {
+inline void finishBias(const V* acc, float b, const float* res, float* out, float* gelu, int64_t cnt) {
   const V vb = set1(b);
 #pragma GCC unroll 8
   for (int v = 0; v < NVEC; v++) {
@@ -719,6 +722,15 @@ inline void finishBias(const V* acc, float b, const float* res, float* out, int6
     const int c = (int)(r > W ? W : r);
     V x = add(acc[v], vb);
     if (res) x = add(x, loadn(res + v * W, c));
+#if WINNOW_GELU_VECTOR
+    if (gelu) {
+      V g;
+      x = gelu::grad(x, &g);
+      if (c == W) store(gelu + v * W, g); else storen(gelu + v * W, g, c);
+    }
+#else
+    (void)gelu;
+#endif
     if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
   }
 }
@@ -747,12 +759,13 @@ void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float*
     int64_t i = 0;
     for (; i < lm; i++) { addRow<NVEC>(a, idx, values, src, ld, last, qa0 + i); addRow<NVEC>(b, idx, values, src, ld, last, qb0 + i); }
     for (int64_t j = i; j < la; j++) addRow<NVEC>(a, idx, values, src, ld, last, qa0 + j);
-    finishBias<NVEC>(a, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
-    if (gelu) geluForwardWithGrad(dst + r * n + j0, gelu + r * n + j0, dst + r * n + j0, cnt);  // on the chunk just stored, in L1
+    finishBias<NVEC>(a, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, gelu ? gelu + r * n + j0 : nullptr, cnt);
+    if (!WINNOW_GELU_VECTOR && gelu) geluForwardWithGrad(dst + r * n + j0, gelu + r * n + j0, dst + r * n + j0, cnt);  // in L1
     if (!two) break;
     for (int64_t j = i; j < lb; j++) addRow<NVEC>(b, idx, values, src, ld, last, qb0 + j);
-    finishBias<NVEC>(b, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
-    if (gelu) geluForwardWithGrad(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, dst + (r + 1) * n + j0, cnt);
+    finishBias<NVEC>(b, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0,
+                     gelu ? gelu + (r + 1) * n + j0 : nullptr, cnt);
+    if (!WINNOW_GELU_VECTOR && gelu) geluForwardWithGrad(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, dst + (r + 1) * n + j0, cnt);
   }
 }
 }  // namespace
