@@ -216,7 +216,7 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
 }
 
 // spmmWide(rows, cols, rowPtr, colIdx, values, x, n, bias, res, y, gelu): y = W·x + bias per row (bias empty: none)
-// + res (empty: none), then gelu = GELU(y) (gelu empty: none)
+// + res (empty: none), then (gelu not empty) gelu = GELU(y) and y = gelu'(y)
 napi_value js_spmmWide(napi_env env, napi_callback_info info) {
   Args a(env, info, "spmmWide", 11);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
@@ -298,8 +298,8 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
 }
 
 // sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass;
-// sparseBackwardWide(…, grad, biasGrad, geluIn): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluIn
-// non-empty) dx through geluBackward, in one pass
+// sparseBackwardWide(…, grad, biasGrad, geluGrad): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluGrad
+// non-empty) dx through the GELU's backward as dx·geluGrad (geluBackwardFromGrad), in one pass
 template <bool WIDE>
 napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   Args a(env, info, WIDE ? "sparseBackwardWide" : "sparseBackward", WIDE ? 14 : 12);
@@ -327,13 +327,13 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (lb == 0) biasGrad = nullptr;
   else if (!a.need("biasGrad", lb, rows)) return nullptr;
-  int64_t lgi = 0;  // geluIn: [cols × n], or an empty array for none
-  const float* geluIn = WIDE ? a.f32(13, "geluIn", &lgi) : nullptr;
+  int64_t lgi = 0;  // geluGrad: [cols × n], or an empty array for none
+  const float* geluGrad = WIDE ? a.f32(13, "geluGrad", &lgi) : nullptr;
   if (a.failed) return nullptr;
-  if (lgi == 0) geluIn = nullptr;
-  else if (!a.need("geluIn", lgi, prod({cols, n}))) return nullptr;
+  if (lgi == 0) geluGrad = nullptr;
+  else if (!a.need("geluGrad", lgi, prod({cols, n}))) return nullptr;
   if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
-  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluIn))
+  else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluGrad))
     return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
@@ -621,6 +621,32 @@ napi_value js_geluBackward(napi_env env, napi_callback_info info) {
   const int64_t len = a.count(3, "len");
   if (a.failed || !a.need("x", lx, len) || !a.need("dy", ldy, len) || !a.need("dx", ldx, len)) return nullptr;
   K->geluBackward(x, dy, dx, len);
+  return undefinedValue(env);
+}
+
+// geluForwardWithGrad(x, y, dydx, len)
+napi_value js_geluForwardWithGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, "geluForwardWithGrad", 4);
+  int64_t lx, ly, ld;
+  const float* x = a.f32(0, "x", &lx);
+  float* y = a.f32(1, "y", &ly);
+  float* dydx = a.f32(2, "dydx", &ld);
+  const int64_t len = a.count(3, "len");
+  if (a.failed || !a.need("x", lx, len) || !a.need("y", ly, len) || !a.need("dydx", ld, len)) return nullptr;
+  K->geluForwardWithGrad(x, y, dydx, len);
+  return undefinedValue(env);
+}
+
+// geluBackwardFromGrad(dydx, dy, dx, len)
+napi_value js_geluBackwardFromGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, "geluBackwardFromGrad", 4);
+  int64_t lg, ldy, ldx;
+  const float* dydx = a.f32(0, "dydx", &lg);
+  const float* dy = a.f32(1, "dy", &ldy);
+  float* dx = a.f32(2, "dx", &ldx);
+  const int64_t len = a.count(3, "len");
+  if (a.failed || !a.need("dydx", lg, len) || !a.need("dy", ldy, len) || !a.need("dx", ldx, len)) return nullptr;
+  K->geluBackwardFromGrad(dydx, dy, dx, len);
   return undefinedValue(env);
 }
 

@@ -32,13 +32,15 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* when its scratch cannot be allocated */                                                                         \
   X(bool, sddmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,   \
                       int64_t xRows, int64_t n, float* out))                                                         \
-  /* spmmT, sddmmWide (and rowSum of dY when biasGrad is not null) in one pass per column chunk (the GPT path; */\
+  /* spmmT, sddmmWide (and rowSum of dY when biasGrad is not null, dx·geluGrad when geluGrad is not null) in one */\
+  /* pass per column chunk (the GPT path; */                                                                      \
   /* bit-identical to the separate calls); false */                                                                 \
   /* only when its scratch cannot be allocated */                                                                    \
   X(bool, sparseBackwardWide, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,      \
                                const float* values, const float* dy, int64_t rows, const float* x, int64_t n,        \
-                               float beta, float* dx, float* out, float* biasGrad, const float* geluIn))             \
-  /* spmm (beta 0), the bias per row, optionally a residual and GELU, in one pass (the GPT path; bit for bit) */     \
+                               float beta, float* dx, float* out, float* biasGrad, const float* geluGrad))           \
+  /* spmm (beta 0), the bias per row, optionally a residual and GELU (y then becomes GELU'(y)), in one pass (the */ \
+  /* GPT path; bit for bit) */                                                                                       \
   X(bool, spmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, \
                      int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu))           \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
@@ -70,6 +72,10 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* transformer glue (transformer.cc): tanh-GELU and LayerNorm over [d×n], forward and backward */                 \
   X(void, geluForward, (const float* x, float* y, int64_t len))                                                      \
   X(void, geluBackward, (const float* x, const float* dy, float* dx, int64_t len))                                   \
+  /* y = GELU(x) and dydx = gelu'(x) (dydx may alias x: the GPT keeps the derivative, not x, for its backward) */      \
+  X(void, geluForwardWithGrad, (const float* x, float* y, float* dydx, int64_t len))                                 \
+  /* dx = dy·dydx (dx may alias dy): geluBackward from that stored derivative */                                     \
+  X(void, geluBackwardFromGrad, (const float* dydx, const float* dy, float* dx, int64_t len))                         \
   X(void, layerNormForward, (const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y,  \
                              float* mean, float* rstd))                                                              \
   X(void, layerNormBackward, (const float* dy, const float* x, const float* gamma, const float* mean,                \

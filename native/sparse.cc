@@ -32,6 +32,7 @@
 // bit-identical to the plain loops at each ISA level. (The GPT's wide kernels at the end, for n > 64,
 // sum in their own orders.)
 #include "dispatch.h"
+#include "gelu.h"
 #include "simd.h"
 #include <cstdlib>
 #include <cstring>
@@ -492,8 +493,9 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
 // spmmT and the weight gradient together, per WV·W-column chunk: the dY chunk is packed (as sparseRows does), then
 // per column c of W its X chunk (read in place) stays in registers while each nonzero (r, c) loads the dY row chunk once and uses
 // it twice: dx[c] += w·dY[r] and the chunk's partial dot dY[r]·x[c], added to grad across chunks. Half the loads
-// per nonzero of spmmT + sddmmWide (there each loaded vector feeds one FMA; here two). geluIn (not null): dx then
-// goes through geluBackward(geluIn, dx) per column chunk while it is in L1 (the GELU before this layer).
+// per nonzero of spmmT + sddmmWide (there each loaded vector feeds one FMA; here two). geluGrad (not null): dx then
+// goes through the backward of the GELU before this layer as dx·geluGrad (its derivative, stored by spmmWide's
+// forward), in registers before each dx chunk is stored.
 // The GPT's kernel only, so its summation order is its own (the reference twin agrees within rounding):
 // 128-column chunks on AVX-512 (8 vectors) with one dx chain per column in CSC order (8 independent chains
 // of ≤ 4 FMAs per group of four nonzeros hide the FMA latency), and per chunk one hsum4 per four nonzeros
@@ -543,16 +545,16 @@ inline void backwardGroup(const float* dyc, int64_t ld, const int32_t* rowIdx, c
 }
 
 // values and grad in CSC order here (the caller gathers and scatters them through perm once per call)
-// The next chunk's columns of dY, X, geluIn and dx, prefetched into L2 while this chunk runs: in the GPT's step they
+// The next chunk's columns of dY, X, geluGrad and dx, prefetched into L2 while this chunk runs: in the GPT's step they
 // are cold, and packing them stalled on every row (spread over the columns of W; with the row sums taken while
 // packing, ≈ 5% of the kernel in the step, e.g. qkv 153–157 → 143–147 µs; alone no change).
 struct NextChunk {
-  const float *dy, *x, *geluIn; float* dx; int64_t rows, n, bytes;  // dy null: none (the last chunk)
+  const float *dy, *x, *geluGrad; float* dx; int64_t rows, n, bytes;  // dy null: none (the last chunk)
   inline void column(int64_t c, int64_t cols) const {
     if (!dy) return;
     for (int64_t r = c * rows / cols, r1 = (c + 1) * rows / cols; r < r1; r++) lines(dy + r * n, false);
     lines(x + c * n, false);
-    if (geluIn) lines(geluIn + c * n, false);
+    if (geluGrad) lines(geluGrad + c * n, false);
     lines(dx + c * n, true);
   }
   inline void lines(const float* p, bool write) const {
@@ -566,7 +568,7 @@ struct NextChunk {
 template <int NVEC>
 void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const float* values,
                    const float* dyc, int64_t ld, const float* xc0, int64_t ldx, int64_t n, int64_t j0, int64_t cnt, float beta,
-                   float* dx, float* grad, const float* geluIn, const NextChunk& next) {
+                   float* dx, float* grad, const float* geluGrad, const NextChunk& next) {
   const int last = (int)(cnt - (int64_t)(NVEC - 1) * W);
   const V vb = set1(beta);
   for (int64_t c = 0; c < cols; c++) {
@@ -580,6 +582,7 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
     }
     const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
     float* dxc = dx + c * n + j0;
+    const float* gg = geluGrad ? geluGrad + c * n + j0 : nullptr;
     V xr[NVEC], e[NVEC];
 #pragma GCC unroll 8
     for (int v = 0; v < NVEC; v++) e[v] = zero();
@@ -602,9 +605,9 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
       const int k = v < NVEC - 1 ? W : last;
       V r = e[v];
       if (beta != 0.f) r = fma(vb, loadn(dxc + v * W, k), r);
+      if (gg) r = mul(r, k == W ? load(gg + v * W) : loadn(gg + v * W, k));  // geluBackwardFromGrad in registers
       if (k == W) store(dxc + v * W, r); else storen(dxc + v * W, r, k);
     }
-    if (geluIn) geluBackward(geluIn + c * n + j0, dxc, dxc, cnt);  // on the chunk just stored, still in L1
   }
 }
 }  // namespace
@@ -651,11 +654,11 @@ void packChunkRowSum(const float* dy, int64_t rows, int64_t n, int64_t j0, int64
 
 bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
                         const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
-                        float* biasGrad, const float* geluIn) {
+                        float* biasGrad, const float* geluGrad) {
   if (n <= CV * W) {
     sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out);
     if (biasGrad) rowSum(dy, rows, n, biasGrad);
-    if (geluIn) geluBackward(geluIn, dx, dx, cols * n);
+    if (geluGrad) geluBackwardFromGrad(geluGrad, dx, dx, cols * n);
     return true;
   }
   float* acc = biasGrad ? rowSumScratch.get(rows * 2 * W + 1) : nullptr;
@@ -676,11 +679,11 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
     if (buf) packChunkRowSum(dy, rows, n, j0, cnt, cw, buf, acc);
     else if (acc) rowSumChunk(d, ld, rows, n, j0, cnt, acc);
     const int64_t jn = j0 + cw;
-    const NextChunk next{jn < n ? dy + jn : nullptr, x + jn, geluIn ? geluIn + jn : nullptr, dx + jn, rows, n,
+    const NextChunk next{jn < n ? dy + jn : nullptr, x + jn, geluGrad ? geluGrad + jn : nullptr, dx + jn, rows, n,
                          imin(cw, n - jn) * (int64_t)sizeof(float)};
     const float* xc = x + j0;  // X's chunk read in place (see backwardChunk)
     const int64_t ldx = n;
-#define WINNOW_BWD(NV) backwardChunk<NV>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluIn, next)
+#define WINNOW_BWD(NV) backwardChunk<NV>(cols, colPtr, rowIdx, v, d, ld, xc, ldx, n, j0, cnt, beta, dx, g, geluGrad, next)
     switch ((cnt + W - 1) / W) {
       case 1: WINNOW_BWD(1); break;
       case 2: WINNOW_BWD(2); break;
@@ -700,15 +703,18 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
 
 // ---- spmmWide: the GPT's forward of a sparse layer with its bias (n = B·T) --------------------------------------
 // y = W·x + bias[row] (+ res), with the bias and the residual added in the epilogue, (Σ + b) + r, without more passes
-// over y. gelu (not null): also gelu = GELU(y), per row chunk while it is in L1 (geluForward itself). bias null: spmm.
+// over y. gelu (not null): also gelu = GELU(y), and y becomes gelu'(y), the derivative its backward needs (all that
+// needs y), per row chunk while it is in L1 (geluForwardWithGrad). bias null: spmm.
 // The GPT's kernel only, so its summation order is its own (the reference twin agrees within rounding): spmm's
 // 64-column chunks of X packed, two rows side by side, but one FMA chain per row and vector in CSR order instead of
 // even/odd chains (8 chains of 4-cycle FMAs already cover 2 FMAs per cycle; in the GPT's step ≈ 5–10% faster).
 // 128-column chunks, which halve the index and broadcast loads per FMA, were measured too: 15% faster with X's chunk
 // in L1, but at 128 source rows (512 B each) it leaves L1 and the kernel was 2–6% slower; 80 and 96 columns: ±3%.
 namespace {
+// gelu (not null, vector builds): gelu = GELU(y) and y stored as gelu'(y), computed in registers (the generic build:
+// rowsBias runs geluForwardWithGrad over the stored chunk)
 template <int NVEC>
-inline void finishBias(const V* acc, float b, const float* res, float* out, int64_t cnt) {
+inline void finishBias(const V* acc, float b, const float* res, float* out, float* gelu, int64_t cnt) {
   const V vb = set1(b);
 #pragma GCC unroll 8
   for (int v = 0; v < NVEC; v++) {
@@ -716,6 +722,15 @@ inline void finishBias(const V* acc, float b, const float* res, float* out, int6
     const int c = (int)(r > W ? W : r);
     V x = add(acc[v], vb);
     if (res) x = add(x, loadn(res + v * W, c));
+#if WINNOW_GELU_VECTOR
+    if (gelu) {
+      V g;
+      x = gelu::grad(x, &g);
+      if (c == W) store(gelu + v * W, g); else storen(gelu + v * W, g, c);
+    }
+#else
+    (void)gelu;
+#endif
     if (c == W) store(out + v * W, x); else storen(out + v * W, x, c);
   }
 }
@@ -744,12 +759,13 @@ void rowsBias(int64_t rows, const int32_t* ptr, const int32_t* idx, const float*
     int64_t i = 0;
     for (; i < lm; i++) { addRow<NVEC>(a, idx, values, src, ld, last, qa0 + i); addRow<NVEC>(b, idx, values, src, ld, last, qb0 + i); }
     for (int64_t j = i; j < la; j++) addRow<NVEC>(a, idx, values, src, ld, last, qa0 + j);
-    finishBias<NVEC>(a, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, cnt);
-    if (gelu) geluForward(dst + r * n + j0, gelu + r * n + j0, cnt);  // on the chunk just stored, still in L1
+    finishBias<NVEC>(a, bias[r], res ? res + r * n + j0 : nullptr, dst + r * n + j0, gelu ? gelu + r * n + j0 : nullptr, cnt);
+    if (!WINNOW_GELU_VECTOR && gelu) geluForwardWithGrad(dst + r * n + j0, gelu + r * n + j0, dst + r * n + j0, cnt);  // in L1
     if (!two) break;
     for (int64_t j = i; j < lb; j++) addRow<NVEC>(b, idx, values, src, ld, last, qb0 + j);
-    finishBias<NVEC>(b, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0, cnt);
-    if (gelu) geluForward(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, cnt);
+    finishBias<NVEC>(b, bias[r + 1], res ? res + (r + 1) * n + j0 : nullptr, dst + (r + 1) * n + j0,
+                     gelu ? gelu + (r + 1) * n + j0 : nullptr, cnt);
+    if (!WINNOW_GELU_VECTOR && gelu) geluForwardWithGrad(dst + (r + 1) * n + j0, gelu + (r + 1) * n + j0, dst + (r + 1) * n + j0, cnt);
   }
 }
 }  // namespace
@@ -763,7 +779,7 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
     spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
     if (bias) biasActivation(y, bias, rows, n, false);
     if (res) sgdStep(y, res, rows * n, -1.f, 0.f);  // y + res, exactly as the GPT's residual add (ops.ts addInto)
-    if (gelu) geluForward(y, gelu, rows * n);
+    if (gelu) geluForwardWithGrad(y, gelu, y, rows * n);
     return true;
   }
   for (int64_t j0 = 0; j0 < n; j0 += cw) {

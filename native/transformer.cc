@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 #include "dispatch.h"
+#include "gelu.h"
 #include "simd.h"
 
 namespace winnow { namespace WINNOW_ISA_NS {
@@ -17,6 +18,7 @@ using simd::expApprox;
 constexpr float kGelu = 0.7978845608028654f;  // sqrt(2/pi)
 }  // namespace
 
+// The SIMD paths' code is in gelu.h (sparse.cc's spmmWide uses it too).
 // y = ½x(1 + tanh(u)) = x·σ(2u), u = √(2/π)(x + 0.044715x³);
 // dx = dy·(½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)), t = tanh(u) = 2σ(2u) − 1.
 // The SIMD paths take σ(2u) from e = e^(−2|u|) ∈ (0, 1] (u has x's sign), so nothing overflows: r = 1/(1 + e),
@@ -28,55 +30,20 @@ constexpr float kGelu = 0.7978845608028654f;  // sqrt(2/pi)
 // 133 → 78 µs, backward 184 → 103 µs; AVX2 1381 → 176 and 2221 → 220 µs (the plain loop did not vectorize there).
 // The per-column decoder step uses it too (512 lanes: 156 → 110 ns against its own rcp14 + Taylor gelu1). The
 // generic build keeps the plain formula below.
-#if defined(__AVX512F__) || defined(__AVX2__)
-namespace {
-constexpr float kLog2e = 1.4426950408889634f;
-constexpr float kT0 = -2.0f * kLog2e * kGelu, kT1 = -2.0f * kLog2e * kGelu * 0.044715f;  // ±t = x·(kT0 + kT1·x²)
-constexpr float kD0 = 2.0f * kGelu, kD1 = 2.0f * kGelu * 3.0f * 0.044715f;  // ½x(1−t²)k(1+3cx²) = x(kD0 + kD1·x²)·e·r²
-constexpr float kP1 = 0.6931470036506653f, kP2 = 0.24022231996059418f, kP3 = 0.05550685152411461f,
-                kP4 = 0.009671973995864391f, kP5 = 0.0013277654070407152f;  // 2^f ≈ 1 + f(kP1 + f(kP2 + … f·kP5))
-}  // namespace
-#endif
-
+// The GPT keeps gelu'(x) instead of x (geluForwardWithGrad, the same expression as geluBackward's, so the same bits)
+// and its backward multiplies by it (geluBackwardFromGrad): 512×768 forward 71 → 95 µs, backward 92 → 37 µs; in the
+// 10% iteration ≈ 0.2–0.3 ms less (the backward's input was cold; docs/GPT.md). The fused sparse kernels apply both in
+// registers (gelu.h).
 #if defined(__AVX512F__)
 namespace {
-// e = e^(−2|u|) and r ≈ 1/(1 + e) of 16 lanes; x2 = x².
-inline void geluCore(__m512 x, __m512& x2, __m512& e, __m512& r) {
-  x2 = _mm512_mul_ps(x, x);
-  __m512 t = _mm512_mul_ps(x, _mm512_fmadd_ps(x2, _mm512_set1_ps(kT1), _mm512_set1_ps(kT0)));
-  t = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), _mm512_set1_epi32(INT32_MIN)));  // −|t|
-  t = _mm512_max_ps(t, _mm512_set1_ps(-200.0f));  // x = ±∞: e = 0, not NaN
-  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(t, n);
-  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(kP5), f, _mm512_set1_ps(kP4));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP3));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP2));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(kP1));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  e = _mm512_scalef_ps(p, n);
-  const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
-  const __m512 r0 = _mm512_rcp14_ps(d);
-  r = _mm512_mul_ps(r0, _mm512_fnmadd_ps(d, r0, _mm512_set1_ps(2.0f)));
-}
 inline __mmask16 laneMask(int64_t left) { return (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1u); }
-inline __mmask16 negative(__m512 x) { return _mm512_movepi32_mask(_mm512_castps_si512(x)); }
-
-inline __m512 geluForward16(__m512 v) {
-  __m512 x2, e, r;
-  geluCore(v, x2, e, r);
-  return _mm512_mul_ps(v, _mm512_mask_mul_ps(r, negative(v), e, r));  // x·σ(2u)
-}
-inline __m512 geluBackward16(__m512 v, __m512 dv) {
-  __m512 x2, e, r;
-  geluCore(v, x2, e, r);
-  const __m512 s = _mm512_mask_mul_ps(r, negative(v), e, r);
-  const __m512 q = _mm512_mul_ps(v, _mm512_fmadd_ps(x2, _mm512_set1_ps(kD1), _mm512_set1_ps(kD0)));
-  return _mm512_mul_ps(_mm512_fmadd_ps(q, _mm512_mul_ps(e, _mm512_mul_ps(r, r)), s), dv);
-}
+inline __m512 geluForward16(__m512 v) { return gelu::forward(v); }
+inline __m512 geluGrad16(__m512 v, __m512* y) { return gelu::grad(v, y); }
+inline __m512 geluBackward16(__m512 v, __m512 dv) { return _mm512_mul_ps(gelu::grad(v, nullptr), dv); }
 }  // namespace
 
-// Whole vectors with plain loads and stores, the tail masked: the fused sparse kernels call these on a chunk they
-// have just stored, and a masked load is not forwarded from those stores (here: with masked loads throughout,
+// Whole vectors with plain loads and stores, the tail masked: the fused sparse kernels called these on a chunk they
+// had just stored (now they apply gelu.h in registers), and a masked load is not forwarded from those stores (here: with masked loads throughout,
 // the 10% GPT iteration took 14.5–19 ms of CPU against 11.2–11.8 ms like this, interleaved, load ≈ 3.5).
 void geluForward(const float* x, float* y, int64_t len) {
   int64_t i = 0;
@@ -95,52 +62,49 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
     _mm512_mask_storeu_ps(dx + i, k, geluBackward16(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, dy + i)));
   }
 }
-#elif defined(__AVX2__)
-namespace {
-// geluCore of 8 lanes: 2^n from the exponent bits (t ≥ −126 keeps them normal), rcp (12 bits) + one Newton step.
-inline void geluCore(__m256 x, __m256& x2, __m256& e, __m256& r) {
-  x2 = _mm256_mul_ps(x, x);
-  __m256 t = _mm256_mul_ps(x, _mm256_fmadd_ps(x2, _mm256_set1_ps(kT1), _mm256_set1_ps(kT0)));
-  t = _mm256_or_ps(t, _mm256_set1_ps(-0.0f));  // −|t|
-  t = _mm256_max_ps(t, _mm256_set1_ps(-126.0f));
-  const __m256 n = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m256 f = _mm256_sub_ps(t, n);
-  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(kP5), f, _mm256_set1_ps(kP4));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP3));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP2));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(kP1));
-  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  e = _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-  const __m256 d = _mm256_add_ps(e, _mm256_set1_ps(1.0f));
-  const __m256 r0 = _mm256_rcp_ps(d);
-  r = _mm256_mul_ps(r0, _mm256_fnmadd_ps(d, r0, _mm256_set1_ps(2.0f)));
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  int64_t i = 0;
+  __m512 o;
+  for (; i + 16 <= len; i += 16) {
+    const __m512 d = geluGrad16(_mm512_loadu_ps(x + i), &o);
+    _mm512_storeu_ps(y + i, o); _mm512_storeu_ps(dydx + i, d);
+  }
+  if (i < len) {
+    const __mmask16 k = laneMask(len - i);
+    const __m512 d = geluGrad16(_mm512_maskz_loadu_ps(k, x + i), &o);
+    _mm512_mask_storeu_ps(y + i, k, o); _mm512_mask_storeu_ps(dydx + i, k, d);
+  }
 }
-}  // namespace
-
+#elif defined(__AVX2__)
 void geluForward(const float* x, float* y, int64_t len) {
   for (int64_t i = 0; i < len; i += 8) {
     const int k = (int)(len - i < 8 ? len - i : 8);
-    const __m256 v = k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k);
-    __m256 x2, e, r;
-    geluCore(v, x2, e, r);
-    const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);  // σ(2u): e·r where x's sign bit is set
-    const __m256 o = _mm256_mul_ps(v, s);
+    const __m256 o = gelu::forward(k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k));
     if (k == 8) _mm256_storeu_ps(y + i, o); else simd::storen(y + i, o, k);
   }
 }
+
+namespace {
+inline __m256 geluGrad8(__m256 v, __m256* y) { return gelu::grad(v, y); }
+}  // namespace
 
 void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
   for (int64_t i = 0; i < len; i += 8) {
     const int k = (int)(len - i < 8 ? len - i : 8);
     const __m256 v = k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k);
     const __m256 dv = k == 8 ? _mm256_loadu_ps(dy + i) : simd::loadn(dy + i, k);
-    __m256 x2, e, r;
-    geluCore(v, x2, e, r);
-    const __m256 s = _mm256_blendv_ps(r, _mm256_mul_ps(e, r), v);
-    const __m256 q = _mm256_mul_ps(v, _mm256_fmadd_ps(x2, _mm256_set1_ps(kD1), _mm256_set1_ps(kD0)));
-    const __m256 o = _mm256_mul_ps(_mm256_fmadd_ps(q, _mm256_mul_ps(e, _mm256_mul_ps(r, r)), s), dv);
+    const __m256 o = _mm256_mul_ps(geluGrad8(v, nullptr), dv);
     if (k == 8) _mm256_storeu_ps(dx + i, o); else simd::storen(dx + i, o, k);
+  }
+}
+
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  for (int64_t i = 0; i < len; i += 8) {
+    const int k = (int)(len - i < 8 ? len - i : 8);
+    __m256 o;
+    const __m256 d = geluGrad8(k == 8 ? _mm256_loadu_ps(x + i) : simd::loadn(x + i, k), &o);
+    if (k == 8) { _mm256_storeu_ps(y + i, o); _mm256_storeu_ps(dydx + i, d); }
+    else { simd::storen(y + i, o, k); simd::storen(dydx + i, d, k); }
   }
 }
 #else
@@ -159,7 +123,21 @@ void geluBackward(const float* x, const float* dy, float* dx, int64_t len) {
     dx[i] = dy[i] * (s + 0.5f * v * (1.0f - t * t) * kGelu * (1.0f + 3.0f * 0.044715f * v * v));
   }
 }
+
+void geluForwardWithGrad(const float* x, float* y, float* dydx, int64_t len) {
+  for (int64_t i = 0; i < len; i++) {
+    const float v = x[i], u = kGelu * (v + 0.044715f * v * v * v), d = 1.0f + expApprox(-2.0f * u);
+    const float s = 1.0f / d, t = 2.0f * s - 1.0f;
+    y[i] = v / d;
+    dydx[i] = s + 0.5f * v * (1.0f - t * t) * kGelu * (1.0f + 3.0f * 0.044715f * v * v);
+  }
+}
 #endif
+
+// dx = dy·dydx: the GELU backward from the derivative geluForwardWithGrad stored (the same bits as geluBackward on its x)
+void geluBackwardFromGrad(const float* dydx, const float* dy, float* dx, int64_t len) {
+  for (int64_t i = 0; i < len; i++) dx[i] = dy[i] * dydx[i];
+}
 
 // LayerNorm over strips of C·W columns (W = SIMD lanes), each column's sums in registers while the strip's rows
 // stream past. Forward: one pass for the statistics (below), one for y. Backward: one pass for the column sums

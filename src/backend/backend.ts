@@ -119,16 +119,17 @@ export interface Backend {
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
   /**
    * spmmT and sddmmWide together (sparseBackward's arguments); when biasGrad is not empty, biasGrad[r] = Σ_j dY[r, j]
-   * (rowSum); when geluIn [cols×n] is not empty, dX then becomes geluBackward(geluIn, dX) (the GELU that fed this layer):
-   * one pass per column chunk for the GPT's many columns; the results equal the separate calls bit for bit on the same
-   * backend.
+   * (rowSum); when geluGrad [cols×n] is not empty, dX then becomes geluBackwardFromGrad(geluGrad, dX) (the backward of
+   * the GELU that fed this layer, from the derivative spmmWide or geluForwardWithGrad stored): one pass per column chunk
+   * for the GPT's many columns; the results equal the separate calls bit for bit on the same backend.
    */
   sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluIn: F32): void;
+    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluGrad: F32): void;
   /**
    * Y[rows×n] = W·X + bias[r] (bias empty: none) + res (res [rows×n], empty: none), and when gelu is not empty
-   * gelu = GELU(Y): spmm with beta 0, biasActivation without relu, the residual add (sgdStep(y, res, len, −1, 0)) and
-   * geluForward in one pass (bit for bit).
+   * gelu = GELU(Y) and Y then becomes GELU'(Y) (what the GELU's backward needs of Y): spmm with beta 0, biasActivation
+   * without relu, the residual add (sgdStep(y, res, len, −1, 0)) and geluForwardWithGrad(y, gelu, y) in one pass
+   * (bit for bit).
    */
   spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void;
 
@@ -195,6 +196,13 @@ export interface Backend {
   geluForward(x: F32, y: F32, len: number): void;
   /** dx = dy · gelu'(x) for i < len (dx may alias dy). */
   geluBackward(x: F32, dy: F32, dx: F32, len: number): void;
+  /**
+   * y = GELU(x) and dydx = gelu'(x) (dydx may alias x): the forward that keeps the derivative instead of x, so that the
+   * backward is geluBackwardFromGrad, one multiply (the same bits as geluBackward on x).
+   */
+  geluForwardWithGrad(x: F32, y: F32, dydx: F32, len: number): void;
+  /** dx = dy · dydx for i < len (dx may alias dy): geluBackward from the derivative geluForwardWithGrad stored. */
+  geluBackwardFromGrad(dydx: F32, dy: F32, dx: F32, len: number): void;
   /** LayerNorm over the d features of each of n columns (ε = 1e-5, biased variance); writes y and the column mean and 1/σ. */
   layerNormForward(x: F32, gamma: F32, beta: F32, d: number, n: number, y: F32, mean: F32, rstd: F32): void;
   /** Its backward: dgamma, dbeta overwritten; dx written, or added to when accumulate. */

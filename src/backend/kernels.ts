@@ -11,7 +11,7 @@ export const KERNEL_NAMES = [
   'embeddingGather', 'embeddingScatterAdd',
   'sgdStep', 'momentumStep', 'adamStep',
   'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward',
-  'geluForward', 'geluBackward', 'layerNormForward', 'layerNormBackward',
+  'geluForward', 'geluBackward', 'geluForwardWithGrad', 'geluBackwardFromGrad', 'layerNormForward', 'layerNormBackward',
   'causalAttentionForward', 'causalAttentionBackward',
   'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;

@@ -8,7 +8,7 @@ import { activate } from './activations.js';
 import { nm24MatvecReference } from './nm24-reference.js';
 import { prepareDecoderReference, prepareMatvecReference } from './decoder-reference.js';
 import {
-  causalAttentionBackward, causalAttentionForward, embeddingGather, embeddingScatterAdd, geluBackward, geluForward, layerNormBackward, layerNormForward,
+  causalAttentionBackward, causalAttentionForward, embeddingGather, embeddingScatterAdd, geluBackward, geluBackwardFromGrad, geluForward, geluForwardWithGrad, layerNormBackward, layerNormForward,
 } from './transformer-reference.js';
 
 function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
@@ -78,16 +78,16 @@ function sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, pe
 
 // The GPT's fused kernels as the separate reference loops.
 function sparseBackwardWide(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluIn: F32): void {
+  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, biasGrad: F32, geluGrad: F32): void {
   sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad);
   if (biasGrad.length > 0) rowSum(dy, rows, n, biasGrad);
-  if (geluIn.length > 0) geluBackward(geluIn, dx, dx, cols * n);
+  if (geluGrad.length > 0) geluBackwardFromGrad(geluGrad, dx, dx, cols * n);
 }
 function spmmWide(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32, x: F32, n: number, bias: F32, res: F32, y: F32, gelu: F32): void {
   spmm(rows, cols, rowPtr, colIdx, values, x, n, 0, y);
   if (bias.length > 0) biasActivation(y, bias, rows, n, false);
   if (res.length > 0) for (let i = 0; i < rows * n; i++) y[i] = y[i]! + res[i]!;
-  if (gelu.length > 0) geluForward(y, gelu, rows * n);
+  if (gelu.length > 0) geluForwardWithGrad(y, gelu, y, rows * n);
 }
 
 function biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void {
@@ -287,7 +287,7 @@ export const referenceBackend: Backend = {
   embeddingGather, embeddingScatterAdd,
   sgdStep, momentumStep, adamStep,
   im2col, col2im, maxPoolForward, maxPoolBackward,
-  geluForward, geluBackward, layerNormForward, layerNormBackward,
+  geluForward, geluBackward, geluForwardWithGrad, geluBackwardFromGrad, layerNormForward, layerNormBackward,
   causalAttentionForward, causalAttentionBackward,
   neatForward, neatForwardMany, neatExp,
   prepareInference,

@@ -16,6 +16,20 @@ export function geluBackward(x: F32, dy: F32, dx: F32, len: number): void {
   }
 }
 
+/** y = GELU(x) and dydx = gelu'(x), the two formulas above (dydx may alias x: each x is read before it is written). */
+export function geluForwardWithGrad(x: F32, y: F32, dydx: F32, len: number): void {
+  for (let i = 0; i < len; i++) {
+    const v = x[i]!, t = Math.tanh(K * (v + 0.044715 * v * v * v));
+    y[i] = 0.5 * v * (1 + t);
+    dydx[i] = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * K * (1 + 3 * 0.044715 * v * v);
+  }
+}
+
+/** dx = dy · dydx (dx may alias dy). */
+export function geluBackwardFromGrad(dydx: F32, dy: F32, dx: F32, len: number): void {
+  for (let i = 0; i < len; i++) dx[i] = dy[i]! * dydx[i]!;
+}
+
 /** out[d, j] (+)= table[idx[j], d]: dense [rows × D] table (rowPtr empty) or CSR (see Backend.embeddingGather). */
 export function embeddingGather(table: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, out: F32, accumulate: boolean): void {
   void rows;

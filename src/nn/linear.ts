@@ -26,7 +26,7 @@ export class Linear extends WeightLayer {
 
   /**
    * The GPT's blocks: res (a residual [out × n]) is added to y, and gelu gets GELU(y), fused with the product where the
-   * storage allows.
+   * storage allows; the returned y is then GELU'(y), not y (only the GELU's backward needs it: see backward's geluGrad).
    */
   forward(be: Backend, x: F32, n: number, gelu: F32 | null = null, res: F32 | null = null): F32 {
     this.x = x;
@@ -43,13 +43,13 @@ export class Linear extends WeightLayer {
 
   override params(): Param[] { return this.hasBias ? super.params() : super.params().slice(0, 1); }
 
-  /** geluIn: the input of a GELU that produced this layer's x; the returned dx is then already through its backward. */
-  backward(be: Backend, dy: F32, n: number, needInput: boolean, geluIn: F32 | null = null): F32 | null {
+  /** geluGrad: the derivative of the GELU that produced this layer's x (forward's y with gelu); the returned dx is then already through its backward. */
+  backward(be: Backend, dy: F32, n: number, needInput: boolean, geluGrad: F32 | null = null): F32 | null {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
     if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
     const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
-    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluIn);  // (the bias gradient: rowSum of dy)
+    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluGrad);  // (the bias gradient: rowSum of dy)
     return dx;
   }
 }

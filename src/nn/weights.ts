@@ -102,8 +102,9 @@ export class WeightMatrix {
   }
 
   /**
-   * y = W · x + bias per row (bias empty: none) + res (a residual, when given), and when gelu is given gelu = GELU(y):
-   * the GPT's sparse layers in one pass (spmmWide), others as forward, biasActivation, the add, geluForward.
+   * y = W · x + bias per row (bias empty: none) + res (a residual, when given), and when gelu is given gelu = GELU(y)
+   * and y then becomes GELU'(y), all its backward needs of y (pass it to backward as geluGrad): the GPT's sparse layers
+   * in one pass (spmmWide), others as forward, biasActivation, the add, geluForwardWithGrad.
    */
   forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null, res: F32 | null = null): void {
     if (this.storage === 'sparse' && this.wideKernels) {
@@ -113,7 +114,7 @@ export class WeightMatrix {
     this.forward(be, x, n, y);
     if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
     if (res) addInto(be, y, res, this.rows * n);
-    if (gelu) be.geluForward(y, gelu, this.rows * n);
+    if (gelu) be.geluForwardWithGrad(y, gelu, y, this.rows * n);
   }
 
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
@@ -134,15 +135,15 @@ export class WeightMatrix {
 
   /**
    * The backward of y = W·x: grad = dy·xᵀ at the kept weights, when dx is given dx = Wᵀ·dy, and when biasGrad is given
-   * its row sums of dy (rowSum); given geluIn (the input of the GELU that produced x), dx then goes through the GELU
-   * backward. Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
+   * its row sums of dy (rowSum); given geluGrad (the derivative of the GELU that produced x, as forwardBias stored it),
+   * dx then goes through the GELU's backward (dx·geluGrad). Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
    * sums and the GELU), with the same results as the separate kernels.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluIn: F32 | null = null): void {
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluGrad: F32 | null = null): void {
     // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
     // bias gradient's row sums of dy and the GELU backward of dx in the same pass)
     if (this.storage === 'sparse' && dx && this.wideKernels) {
-      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluIn ?? NONE);
+      be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluGrad ?? NONE);
       return;
     }
     if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
@@ -151,7 +152,7 @@ export class WeightMatrix {
       this.computeGrad(be, dy, x, n);
       if (dx) this.backwardInput(be, dy, n, dx);
     }
-    if (dx && geluIn) be.geluBackward(geluIn, dx, dx, this.cols * n);
+    if (dx && geluGrad) be.geluBackwardFromGrad(geluGrad, dx, dx, this.cols * n);
   }
 
   /**

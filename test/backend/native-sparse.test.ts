@@ -224,8 +224,9 @@ test('sddmmWide matches the reference, every ISA', () => {
 // order beyond the ISA's narrow chunk (4 vectors: n > 64 on AVX-512; the GPT only). It must match the reference within
 // the rounding bound for every n (around and beyond the chunk, packed dY chunks when the nonzeros reuse dY's rows, in
 // place when not, misaligned and aligned rows, beta 0 and ≠ 0, every ISA) and, bit for bit: spmmT + sddmm where n is
-// within the narrow chunk (sparseBackward itself), rowSum for the bias gradient, the GELU backward fused as the separate
-// call on its own dx, and itself on a second call.
+// within the narrow chunk (sparseBackward itself), rowSum for the bias gradient, the GELU backward fused (dx times the
+// derivative geluForwardWithGrad stored) as geluBackward on the GELU's input applied to its own dx, and itself on a
+// second call.
 const narrowChunk = (isa: string): number => 4 * (isa === 'avx512' ? 16 : isa === 'avx2' ? 8 : 4);
 test('sparseBackwardWide matches the reference; equal bit for bit to spmmT + sddmm within a chunk, to rowSum, to its GELU unfused, and to itself; every ISA', () => {
   const rng = new Rng(2008);
@@ -238,9 +239,15 @@ test('sparseBackwardWide matches the reference; equal bit for bit to spmmT + sdd
     const dx0 = randF32(rng, cols * n);
     if (beta === 0) dx0.fill(NaN, 0, Math.min(5, dx0.length));
     const withBias = t % 2 === 1;  // the bias gradient (rowSum of dy) in the same pass, or none (an empty array)
-    const geluIn = t % 3 === 1 ? randF32(rng, cols * n, -3, 3) : new Float32Array(0);  // dx through a GELU's backward, or not
+    // dx through a GELU's backward (from its derivative at geluIn, as the forward stores it), or not
+    const geluIn = t % 3 === 1 ? randF32(rng, cols * n, -3, 3) : new Float32Array(0);
+    const gradOf = (k: { geluForwardWithGrad(x: Float32Array, y: Float32Array, d: Float32Array, len: number): void }): Float32Array => {
+      const d = new Float32Array(geluIn.length);
+      k.geluForwardWithGrad(geluIn, new Float32Array(geluIn.length), d, geluIn.length);
+      return d;
+    };
     const wantDx = dx0.slice(), wantG = new Float32Array(nnz).fill(NaN), wantB = new Float32Array(withBias ? rows : 0).fill(NaN);
-    ref.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, wantDx, wantG, wantB, geluIn);
+    ref.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, wantDx, wantG, wantB, gradOf(ref));
     // |terms| ≤ 1 (and |beta·dx0| ≤ 1): at most rows + 1 terms per dx entry, n per gradient entry. A float32 sum whose
     // terms pass through at most d additions is within d·2⁻²⁴·Σ|terms| of the exact one (the reference sums in float64):
     // the gradient's depth is ≤ 8 + 4 + n/128 on AVX-512 (a chunk's vectors, the lane tree, the chunks), far under
@@ -254,20 +261,23 @@ test('sparseBackwardWide matches the reference; equal bit for bit to spmmT + sdd
         nb.sparseBackwardWide(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, beta, dx, g, b, gi);
         return [dx, g, b];
       };
-      const [dx, g, b] = run(geluIn);
+      const geluGrad = gradOf(nb);  // this ISA's derivative
+      const [dx, g, b] = run(geluGrad);
       // (gelu' is within [−0.2, 1.2]: the bound scaled by 1.2, plus the exp approximation's relative error)
       assertClose(dx, wantDx, geluIn.length ? boundDx.map((v) => 1.2 * v + 1e-3) : boundDx, `sparseBackwardWide dx ${what}`, dx.length, tolDx);
       assertClose(g, wantG, boundG, `sparseBackwardWide grad ${what}`);
       assertClose(b, wantB, new Float64Array(b.length).fill(n), `sparseBackwardWide bias grad ${what}`);
-      const [dxA, gA, bA] = run(geluIn);  // same inputs, same bits
+      const [dxA, gA, bA] = run(geluGrad);  // same inputs, same bits
       assertExact(dxA, dx, `sparseBackwardWide dx twice ${what}`);
       assertExact(gA, g, `sparseBackwardWide grad twice ${what}`);
       assertExact(bA, b, `sparseBackwardWide bias grad twice ${what}`);
       const b2 = new Float32Array(rows);
       nb.rowSum(dy, rows, n, b2);
       if (withBias) assertExact(b, b2, `sparseBackwardWide bias grad vs rowSum ${what}`);
-      if (geluIn.length) {  // the GELU backward fused is the separate call on the unfused dx
-        const [dxPlain, gPlain] = run(new Float32Array(0));
+      if (geluIn.length) {  // the GELU backward fused is the separate calls on the unfused dx, and geluBackward on its input
+        const [dxPlain, gPlain] = run(new Float32Array(0)), dxFromGrad = dxPlain.slice();
+        nb.geluBackwardFromGrad(geluGrad, dxFromGrad, dxFromGrad, cols * n);
+        assertExact(dx, dxFromGrad, `sparseBackwardWide dx vs itself + geluBackwardFromGrad ${what}`);
         nb.geluBackward(geluIn, dxPlain, dxPlain, cols * n);
         assertExact(dx, dxPlain, `sparseBackwardWide dx vs itself + geluBackward ${what}`);
         assertExact(g, gPlain, `sparseBackwardWide grad with and without GELU ${what}`);
@@ -295,15 +305,15 @@ test('sparseBackwardWide rejects an index outside its arrays with an error, not 
   assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x.subarray(1), n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(0)), /x/);
   // a bias gradient shorter than the rows of dy
   assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(4), new Float32Array(0)), /biasGrad/);
-  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(6 * n - 1)), /geluIn/);
+  assert.throws(() => nb.sparseBackwardWide(5, 6, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx, new Float32Array(nnz), new Float32Array(0), new Float32Array(6 * n - 1)), /geluGrad/);
 });
 
 // spmmWide (the GPT's forward): spmm's packed chunks with the bias (and a residual, and GELU) in the epilogue, with
 // its own summation order beyond the ISA's narrow chunk (the GPT only). It must match the reference within the rounding
 // bound for every n (around and beyond the chunk, packed or not, every ISA) and, bit for bit: spmm (beta 0) then
-// biasActivation and the add where n is within the narrow chunk or there is no bias (spmm itself), its GELU as
-// geluForward on its own y, and itself on a second call.
-test('spmmWide matches the reference; equal bit for bit to spmm + biasActivation within a chunk, to geluForward on its y, and to itself; every ISA', () => {
+// biasActivation and the add where n is within the narrow chunk or there is no bias (spmm itself), its GELU and the
+// derivative it leaves in y as geluForwardWithGrad on its y without GELU, and itself on a second call.
+test('spmmWide matches the reference; equal bit for bit to spmm + biasActivation within a chunk, to geluForwardWithGrad on its y, and to itself; every ISA', () => {
   const rng = new Rng(2010);
   for (let t = 0; t < 60; t++) {
     const rows = 1 + rng.int(t % 2 ? 300 : 40), cols = 1 + rng.int(t % 3 ? 300 : 40);
@@ -318,27 +328,35 @@ test('spmmWide matches the reference; equal bit for bit to spmm + biasActivation
     ref.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, want, wantG);
     forEachIsa(nb, (isa) => {
       const what = `${isa} case ${t} rows=${rows} cols=${cols} n=${n} nnz=${w.colIdx.length} bias=${bias.length} offset=${off}`;
-      const run = (): [Float32Array, Float32Array] => {
-        const y = new Float32Array(rows * n).fill(NaN), g = new Float32Array(wantG.length).fill(NaN);
+      const run = (withGelu = gelu): [Float32Array, Float32Array] => {
+        const y = new Float32Array(rows * n).fill(NaN), g = new Float32Array(withGelu ? rows * n : 0).fill(NaN);
         nb.spmmWide(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, bias, res, y, g);
         return [y, g];
       };
       const [y, g] = run();
       // cols + 2 terms (|terms| ≤ 1), one chain per row and vector: within (cols + 2)·2⁻²⁴·Σ|terms| (see sparseBackwardWide)
       const tol = Math.max(REL_TOL, (cols + 2) * 2 ** -24);
-      assertClose(y, want, new Float64Array(y.length).fill(cols + 2), `spmmWide ${what} res=${res.length}`, y.length, tol);
+      // (with GELU y is gelu'(y): |gelu''| ≤ 0.8, so the bound scaled by 1.2 as for GELU itself, plus the approximation's error)
+      assertClose(y, want, new Float64Array(y.length).fill(gelu ? 1.2 * (cols + 2) + 1e-3 : cols + 2), `spmmWide ${what} res=${res.length}`, y.length, tol);
       assertClose(g, wantG, new Float64Array(g.length).fill(1.2 * (cols + 2) + 1e-3), `spmmWide gelu ${what} res=${res.length}`, g.length, tol);
       const [yA, gA] = run();  // same inputs, same bits
       assertExact(yA, y, `spmmWide twice ${what}`);
       assertExact(gA, g, `spmmWide gelu twice ${what}`);
-      const g2 = new Float32Array(g.length);
-      if (gelu) { nb.geluForward(y, g2, rows * n); assertExact(g, g2, `spmmWide vs geluForward on its y ${what}`); }
+      const [z] = gelu ? run(false) : [y];  // y before GELU
+      if (gelu) {
+        const g2 = new Float32Array(g.length), d2 = new Float32Array(g.length), g3 = new Float32Array(g.length);
+        nb.geluForwardWithGrad(z, g2, d2, rows * n);
+        assertExact(g, g2, `spmmWide gelu vs geluForwardWithGrad on its y ${what}`);
+        assertExact(y, d2, `spmmWide gelu' vs geluForwardWithGrad on its y ${what}`);
+        nb.geluForward(z, g3, rows * n);
+        assertExact(g, g3, `spmmWide gelu vs geluForward on its y ${what}`);
+      }
       if (n <= narrowChunk(isa) || bias.length === 0) {
         const y2 = new Float32Array(rows * n).fill(NaN);
         nb.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y2);
         if (bias.length) nb.biasActivation(y2, bias, rows, n, false);
         if (res.length) nb.sgdStep(y2, res, rows * n, -1, 0);  // the GPT's residual add
-        assertExact(y, y2, `spmmWide vs spmm + biasActivation + add ${what} res=${res.length}`);
+        assertExact(z, y2, `spmmWide vs spmm + biasActivation + add ${what} res=${res.length}`);
       }
     });
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
-import { nativeBackend, forEachIsa, randF32, pickSize, Rng } from './helpers.js';
+import { nativeBackend, forEachIsa, randF32, pickSize, assertExact, Rng } from './helpers.js';
 
 const nb = nativeBackend();
 const CASES = 220;
@@ -32,6 +32,12 @@ test('geluForward and geluBackward match the reference (|x| up to 12, tails incl
       assertNear(dx, wantDx, 2e-6, 1e-6, `geluBackward ${isa} len=${len}`);
       const alias = dy.slice(); nb.geluBackward(x, alias, alias, len);
       assertNear(alias, wantDx, 2e-6, 1e-6, `geluBackward in place ${isa}`);
+      // the forward that keeps the derivative: the same GELU bits, and the backward from it the same bits as geluBackward
+      const y2 = new Float32Array(len).fill(NaN), d = x.slice();
+      nb.geluForwardWithGrad(d, y2, d, len);  // in place over x, as the GPT stores it
+      assertExact(y2, y, `geluForwardWithGrad y vs geluForward ${isa} len=${len}`);
+      const dx2 = dy.slice(); nb.geluBackwardFromGrad(d, dx2, dx2, len);
+      assertExact(dx2, dx, `geluBackwardFromGrad vs geluBackward ${isa} len=${len}`);
     });
   }
 });

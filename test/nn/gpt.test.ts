@@ -96,6 +96,11 @@ test('LayerNorm and GELU backward match central differences, both backends', () 
       const gelu = (): Float32Array => { be.geluForward(x, g, d * n); return g; };
       be.geluBackward(x, w, dgx, d * n);
       numericCheck(`gelu ${be.name} ${d}×${n}`, x, gelu, dgx, w, rng);
+      // the GPT's form: the derivative stored by the forward, the backward a multiply by it
+      const dydx = new Float32Array(d * n), dgx2 = new Float32Array(d * n);
+      be.geluForwardWithGrad(x, new Float32Array(d * n), dydx, d * n);
+      be.geluBackwardFromGrad(dydx, w, dgx2, d * n);
+      numericCheck(`gelu from its stored derivative ${be.name} ${d}×${n}`, x, gelu, dgx2, w, rng);
     }
   }
 });

@@ -91,7 +91,7 @@ export class Block {
   readonly ln2: LayerNorm; readonly fc: Linear; readonly fcProj: Linear;
   private readonly att = new Scratch(true); private readonly probs = new Scratch(true);
   private readonly dqkv = new Scratch(true); private readonly gelu = new Scratch(true);
-  private qkv: F32 = new Float32Array(0); private fcOut: F32 = new Float32Array(0);
+  private qkv: F32 = new Float32Array(0); private geluGrad: F32 = new Float32Array(0);
   private B = 0; private T = 0;
 
   constructor(readonly name: string, readonly dim: number, readonly heads: number, options: StorageOptions, bias = true) {
@@ -119,7 +119,9 @@ export class Block {
     // the residual adds land on the projections' own output buffers (kept until their next forward), fused where sparse
     const mid = this.proj.forward(be, y, N, null, x);
     const g = this.gelu.get(4 * D * N, be);
-    this.fcOut = this.fc.forward(be, this.ln2.forward(be, mid, N), N, g);  // g = GELU(fcOut), fused where sparse
+    // g = GELU(c_fc's output), and c_fc's output buffer then holds GELU' of it (its only use: the GELU's backward, one
+    // multiply there instead of the whole GELU's derivative), fused with the product where sparse
+    this.geluGrad = this.fc.forward(be, this.ln2.forward(be, mid, N), N, g);
     const out = this.fcProj.forward(be, g, N, null, mid);
     return out;
   }
@@ -127,7 +129,7 @@ export class Block {
   /** dout [D × N] (modified: becomes dL/dx, returned). */
   backward(be: Backend, dout: F32): F32 {
     const D = this.dim, B = this.B, T = this.T, N = B * T;
-    const dg = this.fcProj.backward(be, dout, N, true, this.fcOut)!;  // through the GELU's backward already
+    const dg = this.fcProj.backward(be, dout, N, true, this.geluGrad)!;  // through the GELU's backward already
     const dln2 = this.fc.backward(be, dg, N, true)!;
     this.ln2.backward(be, dln2, N, dout); // dout is now dL/dmid
     const dy = this.proj.backward(be, dout, N, true)!;
