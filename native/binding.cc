@@ -400,6 +400,20 @@ napi_value js_softmaxCrossEntropy(napi_env env, napi_callback_info info) {
   return numberValue(env, K->softmaxCrossEntropy(logits, labels, classes, n, grad));
 }
 
+// softmaxCrossEntropyWide: as softmaxCrossEntropy
+napi_value js_softmaxCrossEntropyWide(napi_env env, napi_callback_info info) {
+  Args a(env, info, "softmaxCrossEntropyWide", 5);
+  int64_t ll, llab, lg;
+  const float* logits = a.f32(0, "logits", &ll);
+  const int32_t* labels = a.i32(1, "labels", &llab);
+  const int64_t classes = a.count(2, "classes"), n = a.count(3, "n");
+  float* grad = a.f32(4, "grad", &lg);
+  if (a.failed || !a.need("logits", ll, prod({classes, n})) || !a.need("labels", llab, n) || !a.need("grad", lg, prod({classes, n})))
+    return nullptr;
+  if (!checkRange(a, "labels", labels, 0, n, classes)) return nullptr;
+  return numberValue(env, K->softmaxCrossEntropyWide(logits, labels, classes, n, grad));
+}
+
 // countCorrect(logits, labels, classes, n) → count
 napi_value js_countCorrect(napi_env env, napi_callback_info info) {
   Args a(env, info, "countCorrect", 4);

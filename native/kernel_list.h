@@ -48,6 +48,9 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \
   X(double, softmaxCrossEntropy, (const float* logits, const int32_t* labels, int64_t classes, int64_t n,            \
                                   float* grad))                                                                      \
+  /* the same in float across the columns with simd::expV (the GPT path; not bit for bit with the above) */        \
+  X(double, softmaxCrossEntropyWide, (const float* logits, const int32_t* labels, int64_t classes, int64_t n,        \
+                                      float* grad))                                                                  \
   X(int64_t, countCorrect, (const float* logits, const int32_t* labels, int64_t classes, int64_t n))                 \
   X(void, applyMask, (float* x, const uint8_t* mask, int64_t len))                                                   \
   X(void, gatherColumns, (const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out))        \

@@ -105,4 +105,31 @@ static inline float expApprox(float x) {
   return p * scale;
 }
 
+// Lane-wise maximum and e^x (the vector form of expApprox, the polynomial by FMA where there is one, 2ⁿ built in
+// the exponent bits; x clamped below at −87, so the arguments must be ≤ 88: softmax's l − max ≤ 0). Shared by the
+// attention softmax (transformer.cc) and the GPT's cross-entropy (loss.cc).
+#if defined(__AVX512F__)
+static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
+#elif defined(__AVX2__)
+static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
+#else
+static inline V max(V a, V b) { return a > b ? a : b; }
+#endif
+static inline V expV(V x) {
+  typedef int32_t VI __attribute__((vector_size(sizeof(V))));
+  x = max(x, set1(-87.0f));
+  const V nf = (x * set1(1.44269504088896341f) + set1(12582912.0f)) - set1(12582912.0f);  // round to nearest
+  const V r = (x - nf * set1(0.693145751953125f)) - nf * set1(1.42860682030941723212e-6f);
+  V p = set1(1.0f / 5040.0f);
+  p = fma(p, r, set1(1.0f / 720.0f));
+  p = fma(p, r, set1(1.0f / 120.0f));
+  p = fma(p, r, set1(1.0f / 24.0f));
+  p = fma(p, r, set1(1.0f / 6.0f));
+  p = fma(p, r, set1(0.5f));
+  p = fma(p, r, set1(1.0f));
+  p = fma(p, r, set1(1.0f));
+  const VI bits = (__builtin_convertvector(nf, VI) + 127) << 23;
+  return p * (V)bits;
+}
+
 }}  // namespace winnow::simd

@@ -335,33 +335,6 @@ constexpr int MR = 4, MV = 2;
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-#if defined(__AVX512F__)
-inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
-#elif defined(__AVX2__)
-inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
-#else
-inline V vmax(V a, V b) { return a > b ? a : b; }
-#endif
-
-// e^x lane by lane for x ≤ 88 (softmax arguments are ≤ 0): simd::expApprox's Cody–Waite reduction and
-// degree-7 polynomial (≲ 2 ulp), 2ⁿ built in the exponent bits.
-inline V expV(V x) {
-  typedef int32_t VI __attribute__((vector_size(sizeof(V))));
-  x = vmax(x, set1(-87.0f));
-  const V nf = (x * set1(1.44269504088896341f) + set1(12582912.0f)) - set1(12582912.0f);  // round to nearest
-  const V r = (x - nf * set1(0.693145751953125f)) - nf * set1(1.42860682030941723212e-6f);
-  V p = set1(1.0f / 5040.0f);
-  p = fma(p, r, set1(1.0f / 720.0f));
-  p = fma(p, r, set1(1.0f / 120.0f));
-  p = fma(p, r, set1(1.0f / 24.0f));
-  p = fma(p, r, set1(1.0f / 6.0f));
-  p = fma(p, r, set1(0.5f));
-  p = fma(p, r, set1(1.0f));
-  p = fma(p, r, set1(1.0f));
-  const VI bits = (__builtin_convertvector(nf, VI) + 127) << 23;
-  return p * (V)bits;
-}
-
 // Row r of a diagonal W × W block of Sᵀ (key r, queries l across the lanes) keeps lanes l ≥ r: keep is 1
 // there, 0 elsewhere; bias is 0 there, −3·10³⁸ elsewhere (so the lane drops out of the max).
 struct CausalLanes {
@@ -536,10 +509,10 @@ void softmaxColumns(float* s, int64_t T, int64_t Tp, float scale) {
     const int64_t rows = i0 + W < T ? i0 + W : T;
     V m0 = set1(-3.0e38f), m1 = m0;
     int64_t j = 0;
-    for (; j + 2 <= i0; j += 2) m0 = vmax(m0, load(s + j * Tp + i0)), m1 = vmax(m1, load(s + (j + 1) * Tp + i0));
-    for (; j < i0; j++) m0 = vmax(m0, load(s + j * Tp + i0));
-    for (; j < rows; j++) m1 = vmax(m1, add(load(s + j * Tp + i0), load(kCausal.bias[j - i0])));
-    const V nm = zero() - vmax(m0, m1) * sc;  // exponent scale·s − scale·max
+    for (; j + 2 <= i0; j += 2) m0 = max(m0, load(s + j * Tp + i0)), m1 = max(m1, load(s + (j + 1) * Tp + i0));
+    for (; j < i0; j++) m0 = max(m0, load(s + j * Tp + i0));
+    for (; j < rows; j++) m1 = max(m1, add(load(s + j * Tp + i0), load(kCausal.bias[j - i0])));
+    const V nm = zero() - max(m0, m1) * sc;  // exponent scale·s − scale·max
     V z0 = zero(), z1 = zero();
     for (j = 0; j + 2 <= i0; j += 2) {
       const V e0 = expV(fma(load(s + j * Tp + i0), sc, nm)), e1 = expV(fma(load(s + (j + 1) * Tp + i0), sc, nm));

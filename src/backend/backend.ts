@@ -146,6 +146,11 @@ export interface Backend {
    * Numerically stable (max-subtracted). Labels outside [0, classes) are a caller error.
    */
   softmaxCrossEntropy(logits: F32, labels: I32, classes: number, n: number, grad: F32): number;
+  /**
+   * softmaxCrossEntropy for many columns (the GPT's logits): float arithmetic across the columns and an
+   * approximate e^x (≲ 2 ulp), so not bit for bit with softmaxCrossEntropy, whose results the LeNet digests pin.
+   */
+  softmaxCrossEntropyWide(logits: F32, labels: I32, classes: number, n: number, grad: F32): number;
   /** Number of columns j whose argmax over logits[·, j] equals labels[j] (first max wins ties). */
   countCorrect(logits: F32, labels: I32, classes: number, n: number): number;
   /** x[i] = mask[i] ? x[i] : 0. */

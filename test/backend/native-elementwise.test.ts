@@ -96,6 +96,42 @@ test('softmaxCrossEntropy (loss and gradient) and countCorrect match the referen
   }
 });
 
+// softmaxCrossEntropyWide (the GPT's vocabulary × many columns): float across the columns with simd::expV.
+// x = l − max rounds once (an error of |x|·2⁻²⁴ in e^x) and expV is within 2 ulp; each Σ is a float sum of ≤ 70
+// such terms, so log Σ and 1/Σ are within (classes + 8)·2⁻²⁴ + range·2⁻²⁴ relative (range: the column's largest
+// |l − max|). The label entry −Σ′/(nΣ) (Σ′ without the label's term) keeps that relative bound even when p ≈ 1,
+// where the reference's double p − 1 carries its double Σ's rounding (≤ classes·2⁻⁵³ absolute); e^x is clamped
+// at e^−87 (≈ 1.6e-38).
+test('softmaxCrossEntropyWide matches the reference within float rounding, every ISA', () => {
+  const rng = new Rng(3006);
+  for (let t = 0; t < CASES; t++) {
+    const classes = 1 + pickSize(rng, 70), n = pickSize(rng, 100);
+    const scale = [1, 10, 60][t % 3]!;
+    const logits = randF32(rng, classes * n, -scale, scale);
+    const labels = new Int32Array(n);
+    for (let j = 0; j < n; j++) labels[j] = rng.int(classes);
+    if (t % 4 === 1) for (let j = 0; j < n; j += 3) logits[labels[j]! * n + j] = 40;  // p ≈ 1: no cancellation
+    const want = new Float32Array(classes * n).fill(NaN);
+    const wantLoss = ref.softmaxCrossEntropy(logits, labels, classes, n, want);
+    let lossBound = 0;
+    const gradBound = new Float64Array(classes * n);
+    for (let j = 0; j < n; j++) {
+      let mx = -Infinity, mn = Infinity;
+      for (let c = 0; c < classes; c++) mx = Math.max(mx, logits[c * n + j]!), mn = Math.min(mn, logits[c * n + j]!);
+      const rel = (classes + 8 + (mx - mn)) * 2 ** -24;
+      lossBound += rel + 2 ** -24 * Math.abs(logits[labels[j]! * n + j]! - mx);
+      for (let c = 0; c < classes; c++) gradBound[c * n + j] = Math.abs(want[c * n + j]!) * rel + (classes * 2 ** -52 + 2e-38) / n;
+    }
+    forEachIsa(nb, (isa) => {
+      const got = new Float32Array(classes * n).fill(NaN);
+      const loss = nb.softmaxCrossEntropyWide(logits, labels, classes, n, got);
+      const what = `${isa} classes=${classes} n=${n} scale=${scale}`;
+      assert.ok(Math.abs(loss - wantLoss) <= lossBound + 1e-30, `loss ${what}: ${loss} vs ${wantLoss}`);
+      assertClose(got, want, gradBound, `softmaxCrossEntropyWide grad ${what}`, got.length, 1);
+    });
+  }
+});
+
 test('sgdStep, momentumStep and adamStep match the reference', () => {
   const rng = new Rng(3005);
   for (let t = 0; t < CASES; t++) {

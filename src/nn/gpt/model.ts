@@ -206,7 +206,7 @@ export class Gpt {
     const { dim: D, vocab } = this.config, N = B * T;
     const logits = this.forward(be, tokens, B, T);
     const dl = this.dlogits.get(vocab * N, be);
-    const loss = be.softmaxCrossEntropy(logits, targets, vocab, N, dl) / N;
+    const loss = be.softmaxCrossEntropyWide(logits, targets, vocab, N, dl) / N;
     const headLayer = this.head ?? this.wte;
     const dh = headLayer.backward(be, dl, N, true)!;
     const dx = this.lnF.backward(be, dh, N, this.dres.get(D * N, be), true);  // the residual stream's gradient starts here
@@ -225,7 +225,7 @@ export class Gpt {
   loss(be: Backend, tokens: I32, targets: I32, B: number, T: number): number {
     const { vocab } = this.config, N = B * T;
     const logits = this.forward(be, tokens, B, T);
-    return be.softmaxCrossEntropy(logits, targets, vocab, N, this.dlogits.get(vocab * N, be)) / N;
+    return be.softmaxCrossEntropyWide(logits, targets, vocab, N, this.dlogits.get(vocab * N, be)) / N;
   }
 
   parameterCount(): number { return this.params().reduce((a, p) => a + p.value.length, 0); }
