@@ -625,43 +625,35 @@ napi_value js_geluForward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// fn(a, b, c, len) over three float arrays of len elements each, named n0, n1, n2 in errors (the GELU kernels)
+template <typename F>
+napi_value threeArrays(napi_env env, napi_callback_info info, const char* name, const char* n0, const char* n1, const char* n2, F fn) {
+  Args a(env, info, name, 4);
+  int64_t l0, l1, l2;
+  float* p0 = a.f32(0, n0, &l0);
+  float* p1 = a.f32(1, n1, &l1);
+  float* p2 = a.f32(2, n2, &l2);
+  const int64_t len = a.count(3, "len");
+  if (a.failed || !a.need(n0, l0, len) || !a.need(n1, l1, len) || !a.need(n2, l2, len)) return nullptr;
+  fn(p0, p1, p2, len);
+  return undefinedValue(env);
+}
+
 // geluBackward(x, dy, dx, len)
 napi_value js_geluBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info, "geluBackward", 4);
-  int64_t lx, ldy, ldx;
-  const float* x = a.f32(0, "x", &lx);
-  const float* dy = a.f32(1, "dy", &ldy);
-  float* dx = a.f32(2, "dx", &ldx);
-  const int64_t len = a.count(3, "len");
-  if (a.failed || !a.need("x", lx, len) || !a.need("dy", ldy, len) || !a.need("dx", ldx, len)) return nullptr;
-  K->geluBackward(x, dy, dx, len);
-  return undefinedValue(env);
+  return threeArrays(env, info, "geluBackward", "x", "dy", "dx", [](float* x, float* dy, float* dx, int64_t n) { K->geluBackward(x, dy, dx, n); });
 }
 
 // geluForwardWithGrad(x, y, dydx, len)
 napi_value js_geluForwardWithGrad(napi_env env, napi_callback_info info) {
-  Args a(env, info, "geluForwardWithGrad", 4);
-  int64_t lx, ly, ld;
-  const float* x = a.f32(0, "x", &lx);
-  float* y = a.f32(1, "y", &ly);
-  float* dydx = a.f32(2, "dydx", &ld);
-  const int64_t len = a.count(3, "len");
-  if (a.failed || !a.need("x", lx, len) || !a.need("y", ly, len) || !a.need("dydx", ld, len)) return nullptr;
-  K->geluForwardWithGrad(x, y, dydx, len);
-  return undefinedValue(env);
+  return threeArrays(env, info, "geluForwardWithGrad", "x", "y", "dydx",
+                     [](float* x, float* y, float* dydx, int64_t n) { K->geluForwardWithGrad(x, y, dydx, n); });
 }
 
 // geluBackwardFromGrad(dydx, dy, dx, len)
 napi_value js_geluBackwardFromGrad(napi_env env, napi_callback_info info) {
-  Args a(env, info, "geluBackwardFromGrad", 4);
-  int64_t lg, ldy, ldx;
-  const float* dydx = a.f32(0, "dydx", &lg);
-  const float* dy = a.f32(1, "dy", &ldy);
-  float* dx = a.f32(2, "dx", &ldx);
-  const int64_t len = a.count(3, "len");
-  if (a.failed || !a.need("dydx", lg, len) || !a.need("dy", ldy, len) || !a.need("dx", ldx, len)) return nullptr;
-  K->geluBackwardFromGrad(dydx, dy, dx, len);
-  return undefinedValue(env);
+  return threeArrays(env, info, "geluBackwardFromGrad", "dydx", "dy", "dx",
+                     [](float* dydx, float* dy, float* dx, int64_t n) { K->geluBackwardFromGrad(dydx, dy, dx, n); });
 }
 
 // layerNormForward(x, gamma, beta, d, n, y, mean, rstd)

@@ -32,25 +32,6 @@ inline void layerNorm1(const float* x, const float* gamma, const float* beta, in
 }
 
 #if defined(__AVX512F__)
-// expApprox (simd.h) on 16 lanes, the same operations in the same order.
-inline __m512 expApprox16(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 magic = _mm512_set1_ps(12582912.0f);
-  const __m512 nf = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), magic), magic);
-  const __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(nf, _mm512_set1_ps(0.693145751953125f))), _mm512_mul_ps(nf, _mm512_set1_ps(1.42860682030941723212e-6f)));
-  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(nf), _mm512_set1_epi32(127)), 23);
-  return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
-}
-#endif
-#if defined(__AVX512F__)
 // The max and the sum of 16 lanes in every lane, with no trip through a scalar and back; the sum in the
 // same pairs as GCC's _mm512_reduce_add_ps (lane j + j+8, then j+4, j+2, j+1), so the same bits.
 inline __m512 allMax16(__m512 v) {
@@ -356,7 +337,7 @@ void decoderStep(const DecPlan* p, float* keys, float* vals, float* work, int64_
       __m512 sv = _mm512_setzero_ps();
       for (int64_t j0 = 0; j0 < n; j0 += 16) {
         const __mmask16 k = tailMask((int)(n - j0 < 16 ? n - j0 : 16));
-        const __m512 e = _mm512_maskz_mov_ps(k, expApprox16(_mm512_sub_ps(_mm512_loadu_ps(sh + j0), mb)));
+        const __m512 e = _mm512_maskz_mov_ps(k, expV(_mm512_sub_ps(_mm512_loadu_ps(sh + j0), mb))  /* as the training attention */);
         _mm512_mask_storeu_ps(sh + j0, k, e);
         sv = _mm512_add_ps(sv, e);
       }
