@@ -2,6 +2,8 @@
 #include <cstdlib>
 #include <cstring>
 #include "dispatch.h"
+#include "scratch.h"
+#include "simd.h"
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -56,30 +58,7 @@ void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64
 // gpt:4-4-128-64, batch 12 (wte 65×128 and wpe 64×128, n = 768), both tables, µs: JS twin → plain loops → tiles:
 // gather 556 → 114 → 13, scatter-add 505 → 169 → 17; at 10% density (CSR) gather 96 → 14, scatter-add 88 → 13.
 namespace {
-#if defined(__AVX2__)
-// r[k] (8 lanes each) → c[l] = (r[0][l], …, r[7][l])
-inline void transpose8(const __m256 r[8], __m256 c[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]), t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]), t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  c[0] = _mm256_permute2f128_ps(u0, u4, 0x20); c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  c[2] = _mm256_permute2f128_ps(u2, u6, 0x20); c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  c[4] = _mm256_permute2f128_ps(u0, u4, 0x31); c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  c[6] = _mm256_permute2f128_ps(u2, u6, 0x31); c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-#endif
-
-struct FloatScratch {  // per thread, grows as needed
-  float* p = nullptr;
-  int64_t cap = 0;
-  ~FloatScratch() { std::free(p); }
-  float* get(int64_t len) {
-    if (len > cap) { std::free(p); p = static_cast<float*>(std::malloc(sizeof(float) * (size_t)len)); cap = p ? len : 0; }
-    return p;
-  }
-};
-thread_local FloatScratch spreadScratch;
+thread_local ScratchFloats spreadScratch;
 }  // namespace
 
 void embeddingGather(const float* table, const int32_t* rowPtr, const int32_t* colIdx, int64_t rows, int64_t D, const int32_t* idx,
@@ -105,7 +84,7 @@ void embeddingGather(const float* table, const int32_t* rowPtr, const int32_t* c
       for (; j0 + 8 <= n; j0 += 8) {
         __m256 r[8], c[8];
         for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(table + (int64_t)idx[j0 + j] * D + d0);
-        transpose8(r, c);
+        simd::transpose8(r, c);
         for (int k = 0; k < 8; k++) {
           float* o = out + (d0 + k) * n + j0;
           _mm256_storeu_ps(o, accumulate ? _mm256_add_ps(_mm256_loadu_ps(o), c[k]) : c[k]);
@@ -138,7 +117,7 @@ void embeddingScatterAdd(float* grad, const int32_t* rowPtr, const int32_t* colI
       for (; j0 + 8 <= n; j0 += 8) {
         __m256 r[8], c[8];
         for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(dx + (d0 + k) * n + j0);
-        transpose8(r, c);
+        simd::transpose8(r, c);
         for (int j = 0; j < 8; j++) {  // in order of j: rows repeat (the same token twice in a tile)
           float* g = grad + (int64_t)idx[j0 + j] * D + d0;
           _mm256_storeu_ps(g, _mm256_add_ps(_mm256_loadu_ps(g), c[j]));

@@ -33,6 +33,7 @@
 // sum in their own orders.)
 #include "dispatch.h"
 #include "gelu.h"
+#include "scratch.h"
 #include "simd.h"
 #include <cstdlib>
 #include <cstring>
@@ -159,19 +160,7 @@ void packChunk(const float* src, int64_t srcRows, int64_t n, int64_t j0, int64_t
   }
 }
 
-struct AlignedScratch {  // per thread, vector-aligned, grows as needed
-  float* p = nullptr; int64_t cap = 0;
-  ~AlignedScratch() { std::free(p); }
-  float* get(int64_t n) {
-    if (n > cap) {
-      void* q = std::aligned_alloc(64, (size_t)((n + 15) / 16 * 16) * sizeof(float));
-      if (!q) return nullptr;
-      std::free(p); p = static_cast<float*>(q); cap = n;
-    }
-    return p;
-  }
-};
-thread_local AlignedScratch chunkScratch, valueScratch;
+thread_local ScratchFloats chunkScratch, valueScratch;
 constexpr int64_t MAX_PACK_ROWS = ((int64_t)8 << 20) / (CV * W * (int64_t)sizeof(float));  // a packed chunk ≤ 8 MiB
 
 template <bool PERM>
@@ -444,15 +433,7 @@ void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, 
 // time (sddmmRowCached), and the chunks' partial sums are added up. (Blocking the source rows of
 // spmm/spmmT the same way was measured too: no faster at the GPT's shapes, so those stay shared.)
 namespace {
-struct FloatScratch {
-  float* p = nullptr; int64_t cap = 0;
-  ~FloatScratch() { std::free(p); }
-  float* get(int64_t n) {
-    if (n > cap) { std::free(p); p = static_cast<float*>(std::malloc((size_t)n * sizeof(float))); cap = p ? n : 0; }
-    return p;
-  }
-};
-thread_local FloatScratch partScratch;
+thread_local ScratchFloats partScratch;
 }  // namespace
 
 bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x0,
@@ -616,7 +597,7 @@ void backwardChunk(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, c
 // accumulators (a vector of the tail after the last whole pair into the even one), then added and reduced.
 // Here the accumulators live in a scratch across chunks and read the chunk of dY the kernel uses anyway.
 namespace {
-thread_local AlignedScratch rowSumScratch;
+thread_local ScratchFloats rowSumScratch;
 // dY's chunk (columns j0 .. j0+cnt) packed into dst (stride; dst null: not packed) and added to the row sums in acc
 // (acc null: the packing alone) in one pass: dY's chunk read once, not twice (in the step ≈ 3% of the kernel).
 void packChunkRowSum(const float* dy, int64_t rows, int64_t n, int64_t j0, int64_t cnt, int64_t stride, float* dst, float* acc) {

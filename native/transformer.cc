@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 #include "dispatch.h"
+#include "scratch.h"
 #include "gelu.h"
 #include "simd.h"
 
@@ -258,16 +259,7 @@ inline void withVectors(int nv, F f) {
   f(std::integral_constant<int, C>());
 }
 
-struct FloatScratch {
-  float* p = nullptr;
-  int64_t cap = 0;
-  ~FloatScratch() { std::free(p); }
-  float* get(int64_t len) {
-    if (len > cap) { std::free(p); p = static_cast<float*>(std::malloc((size_t)len * sizeof(float))); cap = p ? len : 0; }
-    return p;
-  }
-};
-thread_local FloatScratch lnPartScratch;
+thread_local ScratchFloats lnPartScratch;
 }  // namespace
 
 void layerNormForward(const float* x, const float* gamma, const float* beta, int64_t d, int64_t n, float* y, float* mean, float* rstd) {
@@ -568,20 +560,11 @@ inline void transposeW(const float* src, int64_t lds, float* dst, int64_t ldd) {
   }
 }
 #elif defined(__AVX2__)
-inline void transposeW(const float* src, int64_t lds, float* dst, int64_t ldd) {  // unpacks, 2-element shuffles, 128-bit halves
-  __m256 r[8], t[8];
+inline void transposeW(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8], c[8];
   for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
-  for (int i = 0; i < 8; i += 2) { t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]); }
-  for (int i = 0; i < 8; i += 4) {
-    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  for (int i = 0; i < 4; i++) {
-    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-    _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-  }
+  simd::transpose8(r, c);
+  for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ldd, c[i]);
 }
 #else
 inline void transposeW(const float* src, int64_t lds, float* dst, int64_t ldd) {  // 4 × 4: two rounds of 2-source shuffles
@@ -641,19 +624,7 @@ inline void copyPadded(const float* src, int64_t ldsrc, int64_t k, int64_t T, in
   }
 }
 
-struct AttnScratch {
-  float* p = nullptr; int64_t cap = 0;
-  ~AttnScratch() { std::free(p); }
-  float* get(int64_t n) {
-    if (n > cap) {
-      std::free(p);
-      p = static_cast<float*>(std::aligned_alloc(64, (size_t)roundUp(n, 16) * sizeof(float)));
-      cap = p ? n : 0;
-    }
-    return p;
-  }
-};
-thread_local AttnScratch attnScratch;
+thread_local ScratchFloats attnScratch;
 }  // namespace
 
 // When T is a whole number of vectors (the usual context lengths), Q, K and V are read in place from qkv and
