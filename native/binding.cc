@@ -386,9 +386,10 @@ napi_value js_rowSum(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// softmaxCrossEntropy(logits, labels, classes, n, grad) → summed loss
-napi_value js_softmaxCrossEntropy(napi_env env, napi_callback_info info) {
-  Args a(env, info, "softmaxCrossEntropy", 5);
+// fn(logits, labels, classes, n, grad) → summed loss, its arguments checked (the two cross-entropy kernels)
+template <typename F>
+napi_value crossEntropy(napi_env env, napi_callback_info info, const char* name, F fn) {
+  Args a(env, info, name, 5);
   int64_t ll, llab, lg;
   const float* logits = a.f32(0, "logits", &ll);
   const int32_t* labels = a.i32(1, "labels", &llab);
@@ -397,21 +398,21 @@ napi_value js_softmaxCrossEntropy(napi_env env, napi_callback_info info) {
   if (a.failed || !a.need("logits", ll, prod({classes, n})) || !a.need("labels", llab, n) || !a.need("grad", lg, prod({classes, n})))
     return nullptr;
   if (!checkRange(a, "labels", labels, 0, n, classes)) return nullptr;
-  return numberValue(env, K->softmaxCrossEntropy(logits, labels, classes, n, grad));
+  return numberValue(env, fn(logits, labels, classes, n, grad));
+}
+
+// softmaxCrossEntropy(logits, labels, classes, n, grad) → summed loss
+napi_value js_softmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  return crossEntropy(env, info, "softmaxCrossEntropy", [](const float* l, const int32_t* y, int64_t c, int64_t n, float* g) {
+    return K->softmaxCrossEntropy(l, y, c, n, g);
+  });
 }
 
 // softmaxCrossEntropyWide: as softmaxCrossEntropy
 napi_value js_softmaxCrossEntropyWide(napi_env env, napi_callback_info info) {
-  Args a(env, info, "softmaxCrossEntropyWide", 5);
-  int64_t ll, llab, lg;
-  const float* logits = a.f32(0, "logits", &ll);
-  const int32_t* labels = a.i32(1, "labels", &llab);
-  const int64_t classes = a.count(2, "classes"), n = a.count(3, "n");
-  float* grad = a.f32(4, "grad", &lg);
-  if (a.failed || !a.need("logits", ll, prod({classes, n})) || !a.need("labels", llab, n) || !a.need("grad", lg, prod({classes, n})))
-    return nullptr;
-  if (!checkRange(a, "labels", labels, 0, n, classes)) return nullptr;
-  return numberValue(env, K->softmaxCrossEntropyWide(logits, labels, classes, n, grad));
+  return crossEntropy(env, info, "softmaxCrossEntropyWide", [](const float* l, const int32_t* y, int64_t c, int64_t n, float* g) {
+    return K->softmaxCrossEntropyWide(l, y, c, n, g);
+  });
 }
 
 // countCorrect(logits, labels, classes, n) → count
