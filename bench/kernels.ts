@@ -3,6 +3,9 @@
 // (spmm + sparseBackward, i.e. spmmT and sddmm fused) against our own dense step (3 GEMMs) at several densities, with the density
 // below which sparse wins. Medians over repeats (--stat min: minimums, the better estimate on a machine
 // shared with other work; the peak is then the best sample too); ratios come from the same run.
+// The floor line: what the 2% step could cost at best with kernels that gather a source row per nonzero, from
+// three measurements of this run — spmm's inner loop alone (gatherPeak) with its source in L1 and in L2, the FMA
+// peak, and the same step on an empty mask (writing Y and dX).
 // --gpt: instead, the sparse kernels at the GPT's shapes (gpt:4-4-128-64, batch 12: activations
 // [features × 768], weights at 10%) against the dense GEMMs of the same products, interleaved.
 // Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick] [--stat median|min] [--gpt]
@@ -193,6 +196,36 @@ function gptShapes(nb: NativeBackend): void {
   if (asJson) console.log(JSON.stringify({ isa: nb.detail, n, density, gpt: out }, null, 2));
 }
 
+/** Seconds per call of the gathering loop alone (reps × 4096 nonzeros) and the flops it does per nonzero. */
+function gatherRate(nb: NativeBackend, srcRows: number): { gflops: number; flopsPerNnz: number } {
+  const reps = 4, flops = nb.gatherPeak(srcRows, reps);
+  const sec = timeIt(() => nb.gatherPeak(srcRows, reps), quick ? 9 : useMin ? 401 : 41, 1);
+  return { gflops: flops / sec / 1e9, flopsPerNnz: flops / (reps * 4096) };
+}
+
+interface Floor { l1Gflops: number; l2Gflops: number; dyGflops: number; emptyUs: number; floorUs: number; nnz: number }
+
+/**
+ * A lower bound for the 2% step (nnz nonzeros) with kernels that load a source row per nonzero, as every kernel here
+ * does: spmm gathers a row of X (784 rows, from L2) per nonzero at the rate of its loop alone; the backward does
+ * twice spmm's FMAs and gathers a row of dY (300 rows) per nonzero, so it takes at least the longer of the two; and
+ * both write their outputs, which the step on an empty mask measures.
+ */
+function stepFloor(nb: NativeBackend, nnz: number, peakGflops: number): Floor {
+  const l1 = gatherRate(nb, 128), l2 = gatherRate(nb, COLS), dyRate = gatherRate(nb, ROWS);
+  const chunks = Math.ceil((2 * BATCH) / l1.flopsPerNnz);  // source chunks per nonzero: one at 64 lanes (AVX-512)
+  const flopsPerNnz = chunks * l1.flopsPerNnz;               // one pass of FMAs over a padded source row
+  const empty = randomLayer(new Rng(1), 0), x = new Float32Array(COLS * BATCH), dy = new Float32Array(ROWS * BATCH);
+  const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(0);
+  const emptySec = timeIt(() => {
+    nb.spmm(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.values, x, BATCH, 0, y);
+    nb.sparseBackward(ROWS, COLS, empty.colPtr, empty.rowIdx, empty.perm, empty.values, dy, x, BATCH, 0, dx, g);
+  }, quick ? 9 : useMin ? 201 : 41, 5);
+  const spmmSec = (nnz * flopsPerNnz) / (l2.gflops * 1e9);
+  const bwdSec = Math.max((nnz * 2 * flopsPerNnz) / (peakGflops * 1e9), (nnz * flopsPerNnz) / (dyRate.gflops * 1e9));
+  return { l1Gflops: l1.gflops, l2Gflops: l2.gflops, dyGflops: dyRate.gflops, emptyUs: emptySec * 1e6, floorUs: (spmmSec + bwdSec + emptySec) * 1e6, nnz };
+}
+
 function main(): void {
   const loaded = loadNativeBackend();
   if ('error' in loaded) { console.error(`bench/kernels: native backend unavailable: ${loaded.error}`); process.exit(1); }
@@ -207,6 +240,9 @@ function main(): void {
   samplePeak(nb);
   const peakAll = Math.max(...peakSamples);
   const headRows = headline.map((h) => ({ ...h, sparsePctPeak: (100 * h.sparseGflops) / peakAll }));
+  const two = headline.find((h) => h.density === 0.02)!;
+  const floor = stepFloor(nb, two.nnz, peakAll);
+  const floorPct = (100 * (6 * two.nnz * BATCH) / (floor.floorUs * 1e3)) / peakAll;
   // Break-even: sweep densities downward; interpolate log(speedup) linearly between the two
   // densities that bracket speedup = 1.
   const sweep = [0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15].map((d) => ({ density: d, speedup: stepPair(nb, rng, d).speedup }));
@@ -222,7 +258,7 @@ function main(): void {
   if (breakEven === null && sweep[0]!.speedup >= 1) breakEven = sweep[0]!.density;  // sparse wins everywhere swept
 
   if (asJson) {
-    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate }, breakEvenDensity: breakEven }, null, 2));
+    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate, floor: { ...floor, pctPeak: floorPct } }, breakEvenDensity: breakEven }, null, 2));
     return;
   }
   const f = (x: number, d = 1) => x.toFixed(d);
@@ -236,6 +272,12 @@ function main(): void {
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
   for (const v of fusedVsSeparate) console.log(`2% step with spmmT + sddmm called separately: ${f(v.separateUs)} µs, with sparseBackward: ${f(v.fusedUs)} µs (interleaved)`);
+  const pk = (g: number) => `${f(g)} GFLOP/s = ${f((100 * g) / peakAll)}% of peak`;
+  console.log(`\nspmm's inner loop alone (gatherPeak: per nonzero an index, a weight, a source row's vectors, their FMAs):`);
+  console.log(`  source in L1 (128 rows) ${pk(floor.l1Gflops)}; dY's 300 rows ${pk(floor.dyGflops)}; X's 784 rows (L2) ${pk(floor.l2Gflops)}`);
+  console.log(`2% step floor for kernels that gather a source row per nonzero (spmm at that L2 rate + the backward's FMAs at the`);
+  console.log(`  peak or its dY gathers, whichever is slower + the step on an empty mask, ${f(floor.emptyUs)} µs, writing Y and dX):`);
+  console.log(`  ${f(floor.floorUs)} µs = ${f(floorPct)}% of peak, against ${f(two.sparseUs)} µs measured (${f((100 * floor.floorUs) / two.sparseUs, 0)}% of the way)`);
   console.log('\nsweep: ' + sweep.map((s) => `${f(s.density * 100, 0)}%:${f(s.speedup, 2)}×`).join('  '));
   console.log(breakEven === null
     ? 'break-even: sparse did not beat dense at any swept density'

@@ -852,6 +852,19 @@ napi_value js_fmaPeak(napi_env env, napi_callback_info info) {
   return numberValue(env, flops);
 }
 
+// gatherPeak(srcRows, reps) → floating-point operations of spmm's inner loop alone (time it outside; sparse.cc).
+napi_value js_gatherPeak(napi_env env, napi_callback_info info) {
+  Args a(env, info, "gatherPeak", 2);
+  const int64_t rows = a.positive(0, "srcRows"), reps = a.count(1, "reps");
+  if (a.failed) return nullptr;
+  if (rows > (1 << 20)) return a.fail("srcRows must be <= 1048576, got %lld", (long long)rows), nullptr;
+  float sink = 0;
+  const double flops = K->gatherPeak(rows, reps, &sink);
+  if (sink == 12345.678f) std::fputs("", stderr);  // keeps the chains observable
+  if (flops == 0 && reps > 0) return a.fail("out of memory for the probe's source"), nullptr;
+  return numberValue(env, flops);
+}
+
 // addressMod64(f32) → the byte address of the array's first element modulo 64 (for allocActivations).
 napi_value js_addressMod64(napi_env env, napi_callback_info info) {
   Args a(env, info, "addressMod64", 1);

@@ -11,7 +11,7 @@
 
 namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
 
-// Kernels exported to JS under their own name (the Backend kernels, same argument order, plus fmaPeak).
+// Kernels exported to JS under their own name (the Backend kernels, same argument order, plus fmaPeak and gatherPeak).
 #define WINNOW_KERNELS(X)                                                                                           \
   /* C[m×n] = alpha·op(A)·op(B) + beta·C; false only when the packing buffers cannot be allocated. */                \
   X(bool, gemm, (bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,         \
@@ -100,7 +100,9 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* y = e^x with the NEAT kernels' vector exp (exposed for accuracy tests against Math.exp). */                    \
   X(void, neatExp, (const double* x, double* y, int64_t n))                                                          \
   /* Independent FMA chains for `iters` iterations; returns the floating-point operations performed. */             \
-  X(double, fmaPeak, (int64_t iters, float* sink))
+  X(double, fmaPeak, (int64_t iters, float* sink))                                                                 \
+  /* spmm's inner loop alone over a [srcRows × one chunk] source, reps × 4096 nonzeros; returns the flops done. */   \
+  X(double, gatherPeak, (int64_t srcRows, int64_t reps, float* sink))
 
 // Kernels used only inside the addon: batch-1 inference y = W·x, W in CSR or dense row-major (infer.cc),
 // and the index range scan of the argument checks (gather.cc).

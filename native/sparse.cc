@@ -762,4 +762,47 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
   return true;
 }
 
+// ---- gatherPeak: the floor of the sparse kernels' inner loop on this core (bench/kernels) ---------
+// spmm's per-nonzero work and nothing else: an index, a broadcast weight, CV aligned vector loads from a random row
+// of a [srcRows × CV·W] source and CV FMAs, four nonzeros side by side into 16 accumulators (as rowChunks runs two
+// rows' even and odd chains). With 128 rows the source is in L1; with 784 (LeNet's layer 1) it comes from L2, and
+// the loads, not the FMAs, set the rate. Returns the floating-point operations done (time it outside).
+double gatherPeak(int64_t srcRows, int64_t reps, float* sink) {
+  constexpr int64_t NNZ = 4096, LD = CV * W;
+  static thread_local ScratchFloats srcScratch, valScratch;
+  float* src = srcScratch.get(srcRows * LD);
+  float* val = valScratch.get(2 * NNZ);  // the weights, then the row offsets (as int32 bits)
+  if (!src || !val || srcRows <= 0) return 0;
+  int32_t* off = reinterpret_cast<int32_t*>(val + NNZ);
+  static thread_local int64_t filledRows = 0;  // the setup once per size, so that timing a call times the loop
+  if (filledRows != srcRows) {
+    uint32_t h = 2463534242u;  // xorshift32: any fixed scattering of rows will do
+    auto next = [&h]() { h ^= h << 13; h ^= h >> 17; h ^= h << 5; return h; };
+    for (int64_t i = 0; i < srcRows * LD; i++) src[i] = (float)(next() % 1000) * 1e-6f;
+    for (int64_t q = 0; q < NNZ; q++) { val[q] = (float)(next() % 1000) * 1e-6f; off[q] = (int32_t)((next() % srcRows) * LD); }
+    filledRows = srcRows;
+  }
+  V acc[4][CV];
+#pragma GCC unroll 4
+  for (int u = 0; u < 4; u++)
+#pragma GCC unroll 4
+    for (int v = 0; v < CV; v++) acc[u][v] = zero();
+  for (int64_t r = 0; r < reps; r++) {
+    for (int64_t q = 0; q < NNZ; q += 4) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        const V w = set1(val[q + u]);
+        const float* p = src + off[q + u];
+#pragma GCC unroll 4
+        for (int v = 0; v < CV; v++) acc[u][v] = fma(w, load(p + v * W), acc[u][v]);
+      }
+    }
+  }
+  V s = zero();
+  for (int u = 0; u < 4; u++)
+    for (int v = 0; v < CV; v++) s = add(s, acc[u][v]);
+  *sink = hsum(s);
+  return (double)reps * NNZ * LD * 2.0;
+}
+
 }}  // namespace winnow::WINNOW_ISA_NS

@@ -19,7 +19,7 @@ export const KERNEL_NAMES = [
 
 /** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets. */
 export const NATIVE_ONLY_EXPORTS = [
-  'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'addressMod64', 'netCreate', 'netAddLayer', 'netForward',
+  'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'gatherPeak', 'addressMod64', 'netCreate', 'netAddLayer', 'netForward',
   'decCreate', 'decSetBlock', 'decSetMatrix', 'decStep', 'decReset', 'matCreate', 'matForward',
 ] as const;
 

@@ -21,6 +21,7 @@ interface NativeAddon extends KernelFns {
   supportedIsas(): string[];
   setIsa(isa: string): string;
   fmaPeak(iters: number): number;
+  gatherPeak(srcRows: number, reps: number): number;
   addressMod64(a: Float32Array): number;
   netCreate(): object;
   netAddLayer(net: object, rows: number, cols: number, relu: boolean, values: Float32Array, bias: Float32Array, rowPtr: Int32Array, colIdx: Int32Array, format: number, offsets: Uint8Array): void;
@@ -45,6 +46,12 @@ export interface NativeBackend extends Backend {
   setIsa(isa: Isa): Isa;
   /** Runs independent FMA chains for `iters` iterations on the active level; returns the flops done. */
   fmaPeak(iters: number): number;
+  /**
+   * Runs the sparse kernels' inner loop alone (per nonzero an index, a weight, one chunk loaded from a random row of a
+   * srcRows-row source, its FMAs) over reps × 4096 nonzeros; returns the flops done. Timed against fmaPeak it shows
+   * how far loads from L1 (few rows) or L2 (many rows) keep a gathered sparse product below the FMA peak.
+   */
+  gatherPeak(srcRows: number, reps: number): number;
 }
 
 const ADDON_RELATIVE = join('build', 'Release', 'winnow_native.node');
@@ -73,6 +80,7 @@ function wrap(addon: NativeAddon): NativeBackend {
     supportedIsas: () => addon.supportedIsas() as Isa[],
     setIsa: (isa: Isa) => addon.setIsa(isa) as Isa,
     fmaPeak: (iters: number) => addon.fmaPeak(iters),
+    gatherPeak: (srcRows: number, reps: number) => addon.gatherPeak(srcRows, reps),
     allocActivations: (len: number): Float32Array => {
       // An ArrayBuffer's data never moves (it lives outside V8's heap), so the offset found once stays right.
       const buf = new ArrayBuffer(4 * len + 64);

@@ -366,3 +366,13 @@ test('spmmWide matches the reference; equal bit for bit to spmm + biasActivation
   assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x, 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(499)), /gelu/);
   assert.throws(() => nb.spmmWide(5, 6, w.rowPtr, w.colIdx, w.values, x.subarray(1), 100, new Float32Array(5), new Float32Array(0), y, new Float32Array(0)), /x/);
 });
+
+test('gatherPeak (bench/kernels\' floor probe) does one source chunk of FMAs per nonzero, every ISA; bad arguments throw', () => {
+  const lanes: Record<string, number> = { avx512: 64, avx2: 32, generic: 16 };  // one chunk: 4 vectors
+  forEachIsa(nb, (isa) => {
+    for (const rows of [1, 128, 784]) assert.equal(nb.gatherPeak(rows, 3), 3 * 4096 * 2 * lanes[isa]!, `${isa} rows=${rows}`);
+    assert.equal(nb.gatherPeak(5, 0), 0);
+  });
+  assert.throws(() => nb.gatherPeak(0, 1), /srcRows must be >= 1, got 0/);
+  assert.throws(() => nb.gatherPeak(1 << 21, 1), /srcRows must be <= 1048576/);
+});
