@@ -109,6 +109,16 @@ struct Args {
     if (napi_get_value_bool(env, argv[i], &b) != napi_ok) fail("%s must be a boolean", name);
     return b;
   }
+  // An optional row stride at argument i (absent or undefined: n, the row's length, named nName), at least n.
+  int64_t stride(size_t i, const char* name, int64_t n, const char* nName = "n") {
+    if (failed || i >= argc) return n;
+    napi_valuetype t = napi_undefined;
+    napi_typeof(env, argv[i], &t);
+    if (t == napi_undefined) return n;
+    const int64_t v = count(i, name);
+    if (!failed && v < n) fail("%s must be at least %s = %lld, got %lld", name, nName, (long long)n, (long long)v);
+    return failed ? n : v;
+  }
   // len ≥ need, or a clear message.
   bool need(const char* name, int64_t len, int64_t need) {
     if (failed) return false;
@@ -123,6 +133,13 @@ int64_t prod(std::initializer_list<int64_t> xs) {
   for (int64_t x : xs) if (x == 0) return 0;
   for (int64_t x : xs) if (__builtin_mul_overflow(r, x, &r)) return INT64_MAX;
   return r;
+}
+
+// Elements that `rows` rows of n floats at stride ld span (saturating, as prod).
+int64_t strided(int64_t rows, int64_t ld, int64_t n) {
+  if (rows <= 0 || n <= 0) return 0;
+  const int64_t p = prod({rows - 1, ld});
+  return p > INT64_MAX - n ? INT64_MAX : p + n;
 }
 
 napi_value undefinedValue(napi_env env) { napi_value u; napi_get_undefined(env, &u); return u; }
@@ -208,10 +225,11 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   const int64_t n = a.count(6, "n");
   const float beta = (float)a.num(7, "beta");
   float* y = a.f32(8, "y", &ly);
+  const int64_t ldx = a.stride(9, "ldx", n);
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
-  if (!a.need("x", lx, prod({cols, n})) || !a.need("y", ly, prod({rows, n}))) return nullptr;
-  K->spmm(rows, rowPtr, colIdx, values, x, cols, n, beta, y);
+  if (!a.need("x", lx, strided(cols, ldx, n)) || !a.need("y", ly, prod({rows, n}))) return nullptr;
+  K->spmm(rows, rowPtr, colIdx, values, x, cols, n, beta, y, ldx);
   return undefinedValue(env);
 }
 
@@ -267,10 +285,11 @@ napi_value js_spmmT(napi_env env, napi_callback_info info) {
 
 // The arguments of sddmm and sddmmWide, checked: (rows, rowPtr, colIdx, dy, x, n, out).
 struct SddmmArgs {
-  int64_t rows, n, xRows;
+  int64_t rows, n, xRows, ldx;
   const int32_t* rowPtr; const int32_t* colIdx; const float* dy; const float* x; float* out;
 };
-bool sddmmArgs(Args& a, SddmmArgs& s) {
+// strided: an optional row stride of x follows (sddmm's ldx; sddmmWide has none).
+bool sddmmArgs(Args& a, SddmmArgs& s, bool strided) {
   s.rows = a.count(0, "rows");
   int64_t lp, li, ldy, lx, lo;
   s.rowPtr = a.i32(1, "rowPtr", &lp);
@@ -279,25 +298,26 @@ bool sddmmArgs(Args& a, SddmmArgs& s) {
   s.x = a.f32(4, "x", &lx);
   s.n = a.count(5, "n");
   s.out = a.f32(6, "out", &lo);
+  s.ldx = strided ? a.stride(7, "ldx", s.n) : s.n;
   if (a.failed) return false;
   // X has no explicit row count: every referenced row must lie inside x (any index when n = 0).
-  const int64_t xRows = s.n > 0 ? lx / s.n : 2147483647;
+  const int64_t xRows = s.n > 0 ? (lx >= s.n ? (lx - s.n) / s.ldx + 1 : 0) : 2147483647;
   if (checkCompressed(a, "rowPtr", s.rowPtr, lp, s.rows, "colIdx", s.colIdx, li, xRows, lo) < 0) return false;
   if (!a.need("dy", ldy, prod({s.rows, s.n}))) return false;
   s.xRows = s.n > 0 ? xRows : 0;
   return true;
 }
 
-// sddmm(rows, rowPtr, colIdx, dy, x, n, out)
+// sddmm(rows, rowPtr, colIdx, dy, x, n, out[, ldx])
 napi_value js_sddmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "sddmm", 7);
   SddmmArgs s;
-  if (!sddmmArgs(a, s)) return nullptr;
-  K->sddmm(s.rows, s.rowPtr, s.colIdx, s.dy, s.x, s.xRows, s.n, s.out);
+  if (!sddmmArgs(a, s, true)) return nullptr;
+  K->sddmm(s.rows, s.rowPtr, s.colIdx, s.dy, s.x, s.xRows, s.n, s.out, s.ldx);
   return undefinedValue(env);
 }
 
-// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad): spmmT and sddmm in one pass;
+// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad[, ldx]): spmmT and sddmm in one pass;
 // sparseBackwardWide(…, grad, biasGrad, geluGrad): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluGrad
 // non-empty) dx through the GELU's backward as dx·geluGrad (geluBackwardFromGrad), in one pass
 template <bool WIDE>
@@ -315,12 +335,13 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   const float beta = (float)a.num(9, "beta");
   float* dx = a.f32(10, "dx", &ldx);
   float* grad = a.f32(11, "grad", &lg);
+  const int64_t ldX = WIDE ? n : a.stride(12, "ldx", n);  // x's row stride (sparseBackward only)
   if (a.failed) return nullptr;
   const int64_t end = checkCompressed(a, "colPtr", colPtr, lp, cols, "rowIdx", rowIdx, li, rows, lperm);
   if (end < 0) return nullptr;
   // perm indexes both the values (read) and the gradient (written, in CSR order).
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv < lg ? lv : lg)) return nullptr;
-  if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, prod({cols, n})) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
+  if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, strided(cols, ldX, n)) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
   // sparseBackwardWide's biasGrad: rows floats, or an empty array for none
   int64_t lb = 0;
   float* biasGrad = WIDE ? a.f32(12, "biasGrad", &lb) : nullptr;
@@ -332,7 +353,7 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (lgi == 0) geluGrad = nullptr;
   else if (!a.need("geluGrad", lgi, prod({cols, n}))) return nullptr;
-  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad);
+  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, ldX);
   else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluGrad))
     return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
@@ -344,7 +365,7 @@ napi_value js_sparseBackwardWide(napi_env env, napi_callback_info info) { return
 napi_value js_sddmmWide(napi_env env, napi_callback_info info) {
   Args a(env, info, "sddmmWide", 7);
   SddmmArgs s;
-  if (!sddmmArgs(a, s)) return nullptr;
+  if (!sddmmArgs(a, s, false)) return nullptr;
   if (!K->sddmmWide(s.rows, s.rowPtr, s.colIdx, s.dy, s.x, s.xRows, s.n, s.out)) return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
 }
@@ -438,7 +459,7 @@ napi_value js_applyMask(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// gatherColumns(src, features, idx, batch, out)
+// gatherColumns(src, features, idx, batch, out[, ld]): out's rows at stride ld (default batch), padding lanes zeroed
 napi_value js_gatherColumns(napi_env env, napi_callback_info info) {
   Args a(env, info, "gatherColumns", 5);
   int64_t ls, li, lo;
@@ -447,9 +468,10 @@ napi_value js_gatherColumns(napi_env env, napi_callback_info info) {
   const int32_t* idx = a.i32(2, "idx", &li);
   const int64_t batch = a.count(3, "batch");
   float* out = a.f32(4, "out", &lo);
-  if (a.failed || !a.need("idx", li, batch) || !a.need("out", lo, prod({features, batch}))) return nullptr;
+  const int64_t ld = a.stride(5, "ld", batch, "batch");
+  if (a.failed || !a.need("idx", li, batch) || !a.need("out", lo, prod({features, ld}))) return nullptr;
   if (features > 0 && !checkRange(a, "idx", idx, 0, batch, ls / features)) return nullptr;
-  K->gatherColumns(src, features, idx, batch, out);
+  K->gatherColumns(src, features, idx, batch, out, ld);
   return undefinedValue(env);
 }
 
@@ -1031,7 +1053,7 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       else if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);
     } else if (L.sparse) {
-      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst);
+      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst, n);
     } else if (!K->gemm(false, false, L.rows, n, L.cols, 1.f, L.values.data(), L.cols, in, n, 0.f, dst, n)) {
       return a.fail("out of memory for the GEMM packing buffers"), nullptr;
     }

@@ -1,4 +1,5 @@
-// Mini-batch assembly: out[f×B] (batch-last) = rows idx[0..B) of src [N×features] (row-major samples).
+// Mini-batch assembly: out[f×B] (batch-last, feature f's row at out + f·ld) = rows idx[0..B) of src [N×features]
+// (row-major samples); the padding lanes B..ld of every row are set to zero.
 #include <cstdlib>
 #include <cstring>
 #include "dispatch.h"
@@ -14,7 +15,7 @@ namespace winnow { namespace WINNOW_ISA_NS {
 // feature-blocked loop re-entered each 3 KB sample row once per block) and 8 contiguous floats stored per feature; with
 // AVX2 an 8×8 register transpose per 8 features. Pure data movement: the output is the same bit for bit.
 // LeNet's 784 × 60 batch from a 10k-sample set: about 40 → 17 µs (the RigL benchmark assembles one per step).
-void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out) {
+void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out, int64_t ld) {
   int64_t b0 = 0;
   for (; b0 + 8 <= batch; b0 += 8) {
     const float* s[8];
@@ -29,26 +30,28 @@ void gatherColumns(const float* src, int64_t features, const int32_t* idx, int64
       const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
       const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
       const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float* of = o + f * batch;
-      _mm256_storeu_ps(of + 0 * batch, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(of + 1 * batch, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(of + 2 * batch, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(of + 3 * batch, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(of + 4 * batch, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(of + 5 * batch, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(of + 6 * batch, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(of + 7 * batch, _mm256_permute2f128_ps(u3, u7, 0x31));
+      float* of = o + f * ld;
+      _mm256_storeu_ps(of + 0 * ld, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(of + 1 * ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(of + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(of + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(of + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(of + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(of + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(of + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
 #endif
     for (; f < features; f++) {
-      float* of = o + f * batch;
+      float* of = o + f * ld;
       for (int j = 0; j < 8; j++) of[j] = s[j][f];
     }
   }
   for (; b0 < batch; b0++) {
     const float* s = src + (int64_t)idx[b0] * features;
-    for (int64_t f = 0; f < features; f++) out[f * batch + b0] = s[f];
+    for (int64_t f = 0; f < features; f++) out[f * ld + b0] = s[f];
   }
+  if (ld > batch)
+    for (int64_t f = 0; f < features; f++) std::memset(out + f * ld + batch, 0, sizeof(float) * (size_t)(ld - batch));
 }
 
 // GPT token/position embeddings over batch-last activations (twins: src/backend/transformer-reference.ts). Dense

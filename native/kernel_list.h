@@ -17,17 +17,18 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   X(bool, gemm, (bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,         \
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc))                                    \
   /* The sparse kernels also get the row count of their dense source (x, dy, x), which they may copy to an */      \
-  /* aligned scratch first (sparse.cc). */                                                                            \
+  /* aligned scratch first (sparse.cc), and x's row stride ldx >= n: rows laid out 64-byte aligned at a stride of */ \
+  /* whole vectors need no copy. */                                                                                  \
   X(void, spmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,    \
-                 int64_t cols, int64_t n, float beta, float* y))                                                     \
+                 int64_t cols, int64_t n, float beta, float* y, int64_t ldx))                                        \
   X(void, spmmT, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,                   \
                   const float* values, const float* dy, int64_t rows, int64_t n, float beta, float* dx))             \
   X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
-                  int64_t xRows, int64_t n, float* out))                                                             \
+                  int64_t xRows, int64_t n, float* out, int64_t ldx))                                                \
   /* spmmT and sddmm in one pass over the CSC index (bit-identical to the two calls; out in CSR order). */           \
   X(void, sparseBackward, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,          \
                            const float* values, const float* dy, int64_t rows, const float* x, int64_t n, float beta,  \
-                           float* dx, float* out))                                                                   \
+                           float* dx, float* out, int64_t ldx))                                                      \
   /* sddmm's products summed in another order, fast for many columns (the GPT path; sparse.cc); false only */     \
   /* when its scratch cannot be allocated */                                                                         \
   X(bool, sddmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,   \
@@ -53,7 +54,8 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
                                       float* grad))                                                                  \
   X(int64_t, countCorrect, (const float* logits, const int32_t* labels, int64_t classes, int64_t n))                 \
   X(void, applyMask, (float* x, const uint8_t* mask, int64_t len))                                                   \
-  X(void, gatherColumns, (const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out))        \
+  X(void, gatherColumns, (const float* src, int64_t features, const int32_t* idx, int64_t batch, float* out,          \
+                          int64_t ld))                                                                               \
   /* GPT embeddings (gather.cc): out[d×n] (+)= table[idx[j], d], the table dense [rows×D] (rowPtr null) or CSR; */   \
   /* and the adjoint grad[idx[j], d] += dx[d, j] (grad dense, or CSR-ordered at the kept entries) */                  \
   X(void, embeddingGather, (const float* table, const int32_t* rowPtr, const int32_t* colIdx, int64_t rows,         \

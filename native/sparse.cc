@@ -25,8 +25,9 @@
 // lengths run no faster), split stores of dX (an aligned padded dX runs no faster), and the source rows'
 // L2 traffic: with the sources in L1 spmm and sparseBackward are only ≈ 2 µs each faster at 2%, and L1
 // tiling in the same order was slower (the chains' state moves through L2 instead; docs/SPARSE-KERNELS.md).
-// What remains at 2%: ≈ 1 FMA per cycle in the loops (one FMA per loaded source vector), writing dX
-// (≈ 1.8 µs) and the aligned copy of X (≈ 2.2 µs; a caller-padded X would save it: an ld through the layers).
+// What remains at 2%: ≈ 1 FMA per cycle in the loops (one FMA per loaded source vector; from L2 the loads are
+// the bound: gatherPeak below), writing dX (≈ 1.8 µs). The aligned copy of X (≈ 2.2 µs) is skipped when the caller
+// lays X out aligned at a padded stride ldx (the trainer does for a Linear first layer: Sequential.inputStride).
 // None of this changes the arithmetic: each output is summed in the same order as before (two chains,
 // even and odd nonzeros of the row, then added; the dot products of sddmm as before), so results are
 // bit-identical to the plain loops at each ISA level. (The GPT's wide kernels at the end, for n > 64,
@@ -49,15 +50,16 @@ constexpr int WV = W >= 16 ? 8 : CV;
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// The source rows [srcRows × n] copied to a scratch with stride ld = n rounded up to whole vectors and
-// a vector-aligned start (padding lanes zero), or src itself (ld = n) when that would not pay: rows
-// already aligned, the generic build (4 lanes), too few nonzeros per source row, or a copy over 8 MiB.
+// The source rows (n floats each, row r at src + r·ldSrc) copied to a scratch with stride ld = n rounded up to
+// whole vectors and a vector-aligned start (padding lanes zero), or src itself (ld = ldSrc) when that would not
+// pay: rows already aligned (a caller that lays its rows out at a padded, aligned stride saves the copy), the
+// generic build (4 lanes), too few nonzeros per source row, or a copy over 8 MiB.
 // The scratch is per thread and grows as needed; the values are copied exactly.
-const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t nnz, int64_t* ld) {
-  *ld = n;
+const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t ldSrc, int64_t nnz, int64_t* ld) {
+  *ld = ldSrc;
   constexpr int64_t A = (int64_t)sizeof(V);  // bytes per vector
   if (W < 8 || n <= 0 || srcRows <= 0) return src;
-  if ((reinterpret_cast<uintptr_t>(src) % A == 0) && n % W == 0) return src;
+  if ((reinterpret_cast<uintptr_t>(src) % A == 0) && ldSrc % W == 0) return src;
   const int64_t stride = (n + W - 1) / W * W;
   if (nnz < srcRows || srcRows * stride > ((int64_t)8 << 20) / (int64_t)sizeof(float)) return src;
   struct Buf { float* p = nullptr; int64_t cap = 0; ~Buf() { std::free(p); } };
@@ -76,7 +78,7 @@ const float* alignedSource(const float* src, int64_t srcRows, int64_t n, int64_t
   const int tail = (int)(n - full * W);
   for (int64_t r = 0; r < srcRows; r++) {  // vector moves copy the bits exactly; the padding lanes get 0
     float* d = base + r * stride;
-    const float* s = src + r * n;
+    const float* s = src + r * ldSrc;
     for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
     if (tail) store(d + full * W, loadn(s + full * W, tail));
   }
@@ -147,13 +149,13 @@ void rowsAt(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t*
   if (r < rows) rowChunks(k, ptr[r], ptr[r + 1], 0, 0, false, cnt, beta, dst + r * n, nullptr);
 }
 
-// Columns j0 .. j0+cnt of the source rows, packed contiguous and aligned: [srcRows × stride], lanes
-// beyond cnt zero. The values are copied exactly.
-void packChunk(const float* src, int64_t srcRows, int64_t n, int64_t j0, int64_t cnt, int64_t stride, float* dst) {
+// Columns j0 .. j0+cnt of the source rows (row r at src + r·ld), packed contiguous and aligned: [srcRows × stride],
+// lanes beyond cnt zero. The values are copied exactly.
+void packChunk(const float* src, int64_t srcRows, int64_t ld, int64_t j0, int64_t cnt, int64_t stride, float* dst) {
   const int64_t full = cnt / W;
   const int tail = (int)(cnt - full * W);
   for (int64_t r = 0; r < srcRows; r++) {
-    const float* s = src + r * n + j0;
+    const float* s = src + r * ld + j0;
     float* d = dst + r * stride;
     for (int64_t v = 0; v < full; v++) store(d + v * W, load(s + v * W));
     if (tail) store(d + full * W, loadn(s + full * W, tail));
@@ -176,7 +178,7 @@ void chunkRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32
 
 template <bool PERM>
 void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int32_t* perm, const float* values,
-                const float* src0, int64_t srcRows, int64_t n, float beta, float* dst) {
+                const float* src0, int64_t srcRows, int64_t ldSrc, int64_t n, float beta, float* dst) {
   if (n <= 0 || rows <= 0) return;
   const int64_t nnz = (int64_t)ptr[rows] - ptr[0];
   // Many columns (the GPT's B·T): each chunk of the source rows is packed contiguous first. Rows of n
@@ -193,7 +195,7 @@ void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int3
         for (int64_t q = ptr[0]; q < ptr[rows]; q++) v[q] = values[perm[q]];
         for (int64_t j0 = 0; j0 < n; j0 += cw) {
           const int64_t cnt = imin(cw, n - j0);
-          packChunk(src0, srcRows, n, j0, cnt, cw, buf);
+          packChunk(src0, srcRows, ldSrc, j0, cnt, cw, buf);
           chunkRows<false>(rows, ptr, idx, nullptr, v, buf, cw, 0, n, j0, cnt, beta, dst);
         }
         return;
@@ -202,14 +204,14 @@ void sparseRows(int64_t rows, const int32_t* ptr, const int32_t* idx, const int3
     if (buf) {
       for (int64_t j0 = 0; j0 < n; j0 += cw) {
         const int64_t cnt = imin(cw, n - j0);
-        packChunk(src0, srcRows, n, j0, cnt, cw, buf);
+        packChunk(src0, srcRows, ldSrc, j0, cnt, cw, buf);
         chunkRows<PERM>(rows, ptr, idx, perm, values, buf, cw, 0, n, j0, cnt, beta, dst);
       }
       return;
     }
   }
   int64_t ld;
-  const float* src = alignedSource(src0, srcRows, n, nnz, &ld);
+  const float* src = alignedSource(src0, srcRows, n, ldSrc, nnz, &ld);
   for (int64_t j0 = 0; j0 < n; j0 += CV * W)
     chunkRows<PERM>(rows, ptr, idx, perm, values, src, ld, j0, n, j0, imin(CV * W, n - j0), beta, dst);
 }
@@ -267,9 +269,9 @@ inline float dotLong(const float* a, const float* b, int64_t n) {
 }
 
 // Any n: streams both rows per nonzero.
-void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dyRow, const float* x, int64_t n,
-                  float* out) {
-  for (int64_t q = q0; q < q1; q++) out[q] = dotLong(dyRow, x + (int64_t)colIdx[q] * n, n);
+void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dyRow, const float* x, int64_t ldx,
+                  int64_t n, float* out) {
+  for (int64_t q = q0; q < q1; q++) out[q] = dotLong(dyRow, x + (int64_t)colIdx[q] * ldx, n);
 }
 
 // Keeps v in a register: GCC otherwise folds a load used twice into both FMAs as memory operands (two loads).
@@ -283,14 +285,14 @@ inline void pin(V& v) { asm("" : "+v"(v)); }
 // instead of a dY row (spmmT) and an X row (sddmm): the L2 traffic that bounds both is halved.
 template <int NVEC>
 void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
-                  const float* dy, int64_t ld, const float* x, int64_t n, float beta, float* dx, float* out) {
+                  const float* dy, int64_t ld, const float* x, int64_t ldx, int64_t n, float beta, float* dx, float* out) {
   const int last = (int)(n - (int64_t)(NVEC - 1) * W);
   const V vb = set1(beta);
   for (int64_t c = 0; c < cols; c++) {
     const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
     float* dxc = dx + c * n;
     V xr[NVEC], e[NVEC], o[NVEC];
-    const float* xc = x + c * n;
+    const float* xc = x + c * ldx;
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
     if (i1 > i0) {
@@ -377,21 +379,21 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
 }  // namespace
 
 void spmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-          int64_t cols, int64_t n, float beta, float* y) {
-  sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, cols, n, beta, y);
+          int64_t cols, int64_t n, float beta, float* y, int64_t ldx) {
+  sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, cols, ldx, n, beta, y);
 }
 
 void spmmT(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
            const float* dy, int64_t rows, int64_t n, float beta, float* dx) {
-  sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
+  sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, n, n, beta, dx);
 }
 
 void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x0,
-           int64_t xRows, int64_t n, float* out) {
+           int64_t xRows, int64_t n, float* out, int64_t ldx) {
   if (rows <= 0) return;
   if (n <= 0) { for (int64_t q = rowPtr[0]; q < rowPtr[rows]; q++) out[q] = 0.f; return; }
-  int64_t ld = n;
-  const float* x = n <= CV * W ? alignedSource(x0, xRows, n, (int64_t)rowPtr[rows] - rowPtr[0], &ld) : x0;
+  int64_t ld = ldx;
+  const float* x = n <= CV * W ? alignedSource(x0, xRows, n, ldx, (int64_t)rowPtr[rows] - rowPtr[0], &ld) : x0;
   for (int64_t r = 0; r < rows; r++) {
     const int64_t q0 = rowPtr[r], q1 = rowPtr[r + 1];
     if (q0 == q1) continue;
@@ -401,28 +403,28 @@ void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const flo
       case 2: sddmmRowCached<2>(q0, q1, colIdx, d, x, ld, n, out); break;
       case 3: sddmmRowCached<3>(q0, q1, colIdx, d, x, ld, n, out); break;
       case 4: sddmmRowCached<4>(q0, q1, colIdx, d, x, ld, n, out); break;
-      default: sddmmRowLong(q0, q1, colIdx, d, x, n, out); break;
+      default: sddmmRowLong(q0, q1, colIdx, d, x, ld, n, out); break;
     }
   }
 }
 
 void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
-                    const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out) {
+                    const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out, int64_t ldx) {
   if (cols <= 0) return;
   if (n <= 0) { for (int64_t i = colPtr[0]; i < colPtr[cols]; i++) out[perm[i]] = 0.f; return; }
   if (n > CV * W) {  // wider than the registers hold: the two kernels, sddmm's long dot products in CSC order
     spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
     for (int64_t c = 0; c < cols; c++)
-      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * n, x + c * n, n);
+      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * n, x + c * ldx, n);
     return;
   }
   int64_t ld;
-  const float* d = alignedSource(dy, rows, n, (int64_t)colPtr[cols] - colPtr[0], &ld);
+  const float* d = alignedSource(dy, rows, n, n, (int64_t)colPtr[cols] - colPtr[0], &ld);
   switch ((n + W - 1) / W) {
-    case 1: backwardCols<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
-    case 2: backwardCols<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
-    case 3: backwardCols<3>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
-    default: backwardCols<4>(cols, colPtr, rowIdx, perm, values, d, ld, x, n, beta, dx, out); break;
+    case 1: backwardCols<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    case 2: backwardCols<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    case 3: backwardCols<3>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    default: backwardCols<4>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
   }
 }
 
@@ -438,7 +440,7 @@ thread_local ScratchFloats partScratch;
 
 bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x0,
                int64_t xRows, int64_t n, float* out) {
-  if (n <= CV * W) { sddmm(rows, rowPtr, colIdx, dy, x0, xRows, n, out); return true; }
+  if (n <= CV * W) { sddmm(rows, rowPtr, colIdx, dy, x0, xRows, n, out, n); return true; }
   if (rows <= 0) return true;
   const int64_t q0 = rowPtr[0], q1 = rowPtr[rows];
   if (q1 <= q0) return true;
@@ -447,7 +449,7 @@ bool sddmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const
   // Each chunk of X packed contiguous (as sparseRows does: rows of 3 KB share a few L1 sets), when reused.
   float* xbuf = (W >= 8 && q1 - q0 >= xRows && xRows <= MAX_PACK_ROWS) ? chunkScratch.get(xRows * CV * W) : nullptr;
   int64_t ld = n;
-  const float* x = xbuf ? nullptr : alignedSource(x0, xRows, n, q1 - q0, &ld);
+  const float* x = xbuf ? nullptr : alignedSource(x0, xRows, n, n, q1 - q0, &ld);
   for (int64_t j0 = 0; j0 < n; j0 += CV * W) {
     const int64_t cnt = imin(CV * W, n - j0);
     float* o = j0 == 0 ? out : part;
@@ -622,7 +624,7 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
                         const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
                         float* biasGrad, const float* geluGrad) {
   if (n <= CV * W) {
-    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out);
+    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out, n);
     if (biasGrad) rowSum(dy, rows, n, biasGrad);
     if (geluGrad) geluBackwardFromGrad(geluGrad, dx, dx, cols * n);
     return true;
@@ -741,7 +743,7 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
   const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
   float* buf = (bias && n > CV * W && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
   if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
-    spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y);
+    spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y, n);
     if (bias) biasActivation(y, bias, rows, n, false);
     if (res) sgdStep(y, res, rows * n, -1.f, 0.f);  // y + res, exactly as the GPT's residual add (ops.ts addInto)
     if (gelu) geluForwardWithGrad(y, gelu, y, rows * n);

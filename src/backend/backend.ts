@@ -100,21 +100,24 @@ export interface Backend {
     a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number): void;
 
   // ---- sparse linear algebra (W is rows×cols in CSR) -------------------------------------
-  /** Y[rows×n] = W·X + beta·Y, X is [cols×n]. */
+  /**
+   * Y[rows×n] = W·X + beta·Y, X is [cols×n] with its rows ldx apart (default n). The native kernels copy X to an
+   * aligned, padded scratch first unless its rows already are (allocActivations start, ldx a multiple of 16).
+   */
   spmm(rows: number, cols: number, rowPtr: I32, colIdx: I32, values: F32,
-    x: F32, n: number, beta: number, y: F32): void;
+    x: F32, n: number, beta: number, y: F32, ldx?: number): void;
   /** dX[cols×n] = Wᵀ·dY + beta·dX, dY is [rows×n]; uses the CSC index of W. */
   spmmT(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
     dy: F32, n: number, beta: number, dx: F32): void;
-  /** SDDMM: out[p] = Σ_j dY[row(p), j] · X[colIdx[p], j] for every nonzero p; dY [rows×n], X [cols×n]. */
-  sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
+  /** SDDMM: out[p] = Σ_j dY[row(p), j] · X[colIdx[p], j] for every nonzero p; dY [rows×n], X [cols×n] (rows ldx apart). */
+  sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32, ldx?: number): void;
   /**
    * spmmT and sddmm together: dX[cols×n] = Wᵀ·dY + beta·dX and grad[p] = dY[row(p),:]·X[col(p),:] for every nonzero p
    * (grad in CSR order, like sddmm's out). One pass over the CSC index reads each dY row once for both; the results
-   * equal the two separate calls bit for bit on the same backend.
+   * equal the two separate calls bit for bit on the same backend. X's rows are ldx apart (default n).
    */
   sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void;
+    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx?: number): void;
   /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
   /**
@@ -155,8 +158,8 @@ export interface Backend {
   countCorrect(logits: F32, labels: I32, classes: number, n: number): number;
   /** x[i] = mask[i] ? x[i] : 0. */
   applyMask(x: F32, mask: U8, len: number): void;
-  /** out[f×B] (batch-last) gathers rows idx[0..B) of src [N×features] (row-major samples). */
-  gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32): void;
+  /** out[f×B] (batch-last, rows ld apart, default B; lanes B..ld zero) gathers rows idx[0..B) of src [N×features]. */
+  gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32, ld?: number): void;
   /**
    * The embedding gather out[d, j] (+)= table[idx[j], d] for j < n, out batch-last [D × n]. The table [rows × D] is
    * dense row-major in `table` when rowPtr is empty, else CSR (rowPtr, colIdx, and its kept values in `table`).

@@ -28,11 +28,11 @@ function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
 }
 
 function spmm(rows: number, _cols: number, rowPtr: I32, colIdx: I32, values: F32,
-  x: F32, n: number, beta: number, y: F32): void {
+  x: F32, n: number, beta: number, y: F32, ldx = n): void {
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) s += values[p]! * x[colIdx[p]! * n + j]!;
+      for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) s += values[p]! * x[colIdx[p]! * ldx + j]!;
       const idx = r * n + j;
       y[idx] = beta === 0 ? s : s + beta * y[idx]!;
     }
@@ -51,12 +51,12 @@ function spmmT(_rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32,
   }
 }
 
-function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void {
+function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32, ldx = n): void {
   for (let r = 0; r < rows; r++) {
     for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
       let s = 0;
       const c = colIdx[p]!;
-      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * n + j]!;
+      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * ldx + j]!;
       out[p] = s;
     }
   }
@@ -64,13 +64,13 @@ function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: numbe
 
 // The obvious loops, one output at a time (the native kernel fuses spmmT and sddmm; this twin does not).
 function sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32): void {
+  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx = n): void {
   spmmT(rows, cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
   for (let c = 0; c < cols; c++) {
     for (let q = colPtr[c]!; q < colPtr[c + 1]!; q++) {
       const r = rowIdx[q]!;
       let s = 0;
-      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * n + j]!;
+      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * ldx + j]!;
       grad[perm[q]!] = s;
     }
   }
@@ -142,9 +142,10 @@ function applyMask(x: F32, mask: U8, len: number): void {
   for (let i = 0; i < len; i++) if (!mask[i]) x[i] = 0;
 }
 
-function gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32): void {
+function gatherColumns(src: F32, features: number, idx: I32, batch: number, out: F32, ld = batch): void {
   for (let f = 0; f < features; f++) {
-    for (let b = 0; b < batch; b++) out[f * batch + b] = src[idx[b]! * features + f]!;
+    for (let b = 0; b < batch; b++) out[f * ld + b] = src[idx[b]! * features + f]!;
+    out.fill(0, f * ld + batch, f * ld + ld);
   }
 }
 

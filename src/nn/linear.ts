@@ -10,6 +10,7 @@ export class Linear extends WeightLayer {
   private readonly out = new Scratch(this.storageOptions.alignedActivations);
   private readonly dx = new Scratch(this.storageOptions.alignedActivations);
   private x: F32 = new Float32Array(0);
+  private ldx = 0;
   private y: F32 = new Float32Array(0);
   /** false: no bias parameter (it stays 0 and the bias kernels are skipped), as nanoGPT's bias=False */
   hasBias = true;
@@ -27,14 +28,16 @@ export class Linear extends WeightLayer {
   /**
    * The GPT's blocks: res (a residual [out × n]) is added to y, and gelu gets GELU(y), fused with the product where the
    * storage allows; the returned y is then GELU'(y), not y (only the GELU's backward needs it: see backward's geluGrad).
+   * ldx: x's rows lie ldx apart (a network's input laid out padded and aligned, which the sparse kernels read in place).
    */
-  forward(be: Backend, x: F32, n: number, gelu: F32 | null = null, res: F32 | null = null): F32 {
+  forward(be: Backend, x: F32, n: number, gelu: F32 | null = null, res: F32 | null = null, ldx = n): F32 {
     this.x = x;
+    this.ldx = ldx;
     const y = this.out.get(this.weights.rows * n, be);
     if ((gelu || res) && this.activation === 'relu') throw new Error('Linear: GELU or a residual after a ReLU layer');
-    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NONE, gelu, res);
+    if ((this.hasBias || gelu || res) && this.activation === 'none') this.weights.forwardBias(be, x, n, y, this.hasBias ? this.bias : NONE, gelu, res, ldx);
     else {
-      this.weights.forward(be, x, n, y);
+      this.weights.forward(be, x, n, y, ldx);
       if (this.hasBias || this.activation === 'relu') be.biasActivation(y, this.bias, this.weights.rows, n, this.activation === 'relu');
     }
     this.y = y;
@@ -47,9 +50,9 @@ export class Linear extends WeightLayer {
   backward(be: Backend, dy: F32, n: number, needInput: boolean, geluGrad: F32 | null = null): F32 | null {
     const rows = this.weights.rows;
     if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
-    if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, n, 0, this.denseGradOut, this.weights.cols);
+    if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, this.ldx, 0, this.denseGradOut, this.weights.cols);
     const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
-    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluGrad);  // (the bias gradient: rowSum of dy)
+    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluGrad, this.ldx);  // (the bias gradient: rowSum of dy)
     return dx;
   }
 }

@@ -27,10 +27,21 @@ export class Sequential {
 
   params(): Param[] { return this.layers.flatMap((l) => l.params()); }
 
-  /** Logits [classes × n] for inputs x [inFeatures × n]. */
-  forward(be: Backend, x: F32, n: number): F32 {
-    let h = x;
-    for (const layer of this.layers) h = layer.forward(be, h, n);
+  /**
+   * The row stride for an input batch of n samples that the first layer reads in place: n rounded up to whole
+   * 64-byte vectors when it is a Linear layer (its sparse kernels then skip their aligned copy of x; allocate x with
+   * Backend.allocActivations), n otherwise.
+   */
+  inputStride(n: number): number {
+    return this.layers[0] instanceof Linear ? Math.ceil(n / 16) * 16 : n;
+  }
+
+  /** Logits [classes × n] for inputs x [inFeatures × n], rows ldx apart (see inputStride). */
+  forward(be: Backend, x: F32, n: number, ldx = n): F32 {
+    const first = this.layers[0]!;
+    if (ldx !== n && !(first instanceof Linear)) throw new Error(`Sequential: input stride ${ldx} ≠ ${n} needs a Linear first layer, not ${first.name}`);
+    let h = first instanceof Linear ? first.forward(be, x, n, null, null, ldx) : first.forward(be, x, n);
+    for (let i = 1; i < this.layers.length; i++) h = this.layers[i]!.forward(be, h, n);
     return h;
   }
 
@@ -38,8 +49,8 @@ export class Sequential {
    * One forward + backward pass: fills every parameter gradient with d(mean loss)/dθ and returns
    * the summed loss over the n samples.
    */
-  lossAndGrad(be: Backend, x: F32, labels: I32, n: number): number {
-    const logits = this.forward(be, x, n);
+  lossAndGrad(be: Backend, x: F32, labels: I32, n: number, ldx = n): number {
+    const logits = this.forward(be, x, n, ldx);
     const grad = this.lossGrad.get(this.classes * n);
     const loss = be.softmaxCrossEntropy(logits, labels, this.classes, n, grad);
     let g: F32 | null = grad;

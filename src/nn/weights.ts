@@ -95,10 +95,10 @@ export class WeightMatrix {
 
   get density(): number { return this.rows * this.cols === 0 ? 1 : this.nnz / (this.rows * this.cols); }
 
-  /** y[rows × n] = W · x[cols × n] */
-  forward(be: Backend, x: F32, n: number, y: F32): void {
-    if (this.storage === 'dense') be.gemm(false, false, this.rows, n, this.cols, 1, this.value, this.cols, x, n, 0, y, n);
-    else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y);
+  /** y[rows × n] = W · x[cols × n] (x's rows ldx apart) */
+  forward(be: Backend, x: F32, n: number, y: F32, ldx = n): void {
+    if (this.storage === 'dense') be.gemm(false, false, this.rows, n, this.cols, 1, this.value, this.cols, x, ldx, 0, y, n);
+    else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y, ldx);
   }
 
   /**
@@ -106,12 +106,12 @@ export class WeightMatrix {
    * and y then becomes GELU'(y), all its backward needs of y (pass it to backward as geluGrad): the GPT's sparse layers
    * in one pass (spmmWide), others as forward, biasActivation, the add, geluForwardWithGrad.
    */
-  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null, res: F32 | null = null): void {
-    if (this.storage === 'sparse' && this.wideKernels) {
+  forwardBias(be: Backend, x: F32, n: number, y: F32, bias: F32, gelu: F32 | null = null, res: F32 | null = null, ldx = n): void {
+    if (this.storage === 'sparse' && this.wideKernels && ldx === n) {
       be.spmmWide(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, bias, res ?? NONE, y, gelu ?? NONE);
       return;
     }
-    this.forward(be, x, n, y);
+    this.forward(be, x, n, y, ldx);
     if (bias.length > 0) be.biasActivation(y, bias, this.rows, n, false);
     if (res) addInto(be, y, res, this.rows * n);
     if (gelu) be.geluForwardWithGrad(y, gelu, y, this.rows * n);
@@ -123,13 +123,15 @@ export class WeightMatrix {
     else be.spmmT(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, n, 0, dx);
   }
 
-  /** grad = dy[rows × n] · x[cols × n]ᵀ, only at kept weights. */
-  computeGrad(be: Backend, dy: F32, x: F32, n: number): void {
+  /** grad = dy[rows × n] · x[cols × n]ᵀ (x's rows ldx apart), only at kept weights. */
+  computeGrad(be: Backend, dy: F32, x: F32, n: number, ldx = n): void {
     if (this.storage === 'dense') {
-      be.gemm(false, true, this.rows, this.cols, n, 1, dy, n, x, n, 0, this.grad, this.cols);
+      be.gemm(false, true, this.rows, this.cols, n, 1, dy, n, x, ldx, 0, this.grad, this.cols);
       if (this.mask) be.applyMask(this.grad, this.mask, this.grad.length);
+    } else if (this.wideKernels && ldx === n) {
+      be.sddmmWide(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
     } else {
-      (this.wideKernels ? be.sddmmWide : be.sddmm).call(be, this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
+      be.sddmm(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad, ldx);
     }
   }
 
@@ -139,17 +141,17 @@ export class WeightMatrix {
    * dx then goes through the GELU's backward (dx·geluGrad). Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
    * sums and the GELU), with the same results as the separate kernels.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluGrad: F32 | null = null): void {
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluGrad: F32 | null = null, ldx = n): void {
     // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
     // bias gradient's row sums of dy and the GELU backward of dx in the same pass)
-    if (this.storage === 'sparse' && dx && this.wideKernels) {
+    if (this.storage === 'sparse' && dx && this.wideKernels && ldx === n) {
       be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluGrad ?? NONE);
       return;
     }
     if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
-    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad);
+    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, ldx);
     else {
-      this.computeGrad(be, dy, x, n);
+      this.computeGrad(be, dy, x, n, ldx);
       if (dx) this.backwardInput(be, dy, n, dx);
     }
     if (dx && geluGrad) be.geluBackwardFromGrad(geluGrad, dx, dx, this.cols * n);

@@ -130,7 +130,9 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   const train = data.train;
   if (train.count < B) throw new Error(`train: batch size ${B} exceeds the ${train.count} training samples`);
   const batchesPerEpoch = Math.floor(train.count / B);
-  const x = new Float32Array(feat * B);
+  // The batch laid out as the first layer reads it in place (rows padded to whole vectors, 64-byte aligned).
+  const ld = model.inputStride(B);
+  const x = be.allocActivations ? be.allocActivations(feat * ld) : new Float32Array(feat * ld);
   const labels = new Int32Array(B);
 
   let iteration = hooks.startIteration ?? 0;
@@ -171,9 +173,9 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
     const idx = order!.subarray(pos * B, pos * B + B);
     const t0 = performance.now();
     hooks.beforeStep?.(iteration);
-    be.gatherColumns(train.images, feat, idx, B, x);
+    be.gatherColumns(train.images, feat, idx, B, x, ld);
     for (let b = 0; b < B; b++) labels[b] = train.labels[idx[b]!]!;
-    const loss = model.lossAndGrad(be, x, labels, B) / B;
+    const loss = model.lossAndGrad(be, x, labels, B, ld) / B;
     optimizer.update(be);
     const remap = hooks.afterUpdate?.(iteration + 1);
     if (remap) {

@@ -1,6 +1,7 @@
 // Native data-movement kernels vs the reference, bit-exact: im2col, col2im, max pooling, gatherColumns, the GPT
 // embedding gather and scatter-add.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { outSize } from '../../src/backend/backend.js';
 import { nativeBackend, forEachIsa, randF32, assertExact, Rng } from './helpers.js';
@@ -66,19 +67,24 @@ test('maxPoolForward (values and first-max argmax) and maxPoolBackward are bit-e
   }
 });
 
-test('gatherColumns is bit-exact', () => {
+test('gatherColumns is bit-exact, rows at stride ld with the padding lanes zeroed', () => {
   const rng = new Rng(4003);
   for (let t = 0; t < CASES; t++) {
     const samples = 1 + rng.int(50), features = rng.int(t % 10 === 0 ? 800 : 40), batch = rng.int(70);
+    const ld = t % 3 === 0 ? batch : t % 3 === 1 ? Math.ceil(batch / 16) * 16 : batch + rng.int(20);
     const src = randF32(rng, samples * features);         // src [samples×features]
     const idx = new Int32Array(batch);
     for (let b = 0; b < batch; b++) idx[b] = rng.int(samples);
-    const want = new Float32Array(features * batch).fill(NaN);   // out [features×batch]
-    ref.gatherColumns(src, features, idx, batch, want);
+    const want = new Float32Array(features * ld).fill(NaN);   // out [features×batch], rows ld apart
+    ref.gatherColumns(src, features, idx, batch, want, ld);
+    for (let f = 0; f < features; f++) {
+      for (let b = 0; b < batch; b++) assert.equal(want[f * ld + b], src[idx[b]! * features + f], `reference case ${t}`);
+      for (let b = batch; b < ld; b++) assert.ok(Object.is(want[f * ld + b], 0), `reference padding case ${t}`);
+    }
     forEachIsa(nb, (isa) => {
-      const got = new Float32Array(features * batch).fill(NaN);
-      nb.gatherColumns(src, features, idx, batch, got);
-      assertExact(got, want, `gatherColumns ${isa} features=${features} batch=${batch}`);
+      const got = new Float32Array(features * ld).fill(NaN);
+      nb.gatherColumns(src, features, idx, batch, got, ld);
+      assertExact(got, want, `gatherColumns ${isa} features=${features} batch=${batch} ld=${ld}`);
     });
   }
 });
