@@ -275,7 +275,14 @@ void sddmmRowLong(int64_t q0, int64_t q1, const int32_t* colIdx, const float* dy
 }
 
 // Keeps v in a register: GCC otherwise folds a load used twice into both FMAs as memory operands (two loads).
+// (x86's vector-register constraint is "v", AArch64's "w"; elsewhere nothing to do.)
+#if defined(__x86_64__) || defined(__i386__)
 inline void pin(V& v) { asm("" : "+v"(v)); }
+#elif defined(__aarch64__)
+inline void pin(V& v) { asm("" : "+w"(v)); }
+#else
+inline void pin(V&) {}
+#endif
 
 // The backward of a sparse layer in one pass over the CSC index (sparseBackward below): per column c of W,
 // the row x[c] stays in registers while each of its nonzeros (r, c) reads dY[r] once and uses it twice:
