@@ -8,6 +8,7 @@ import type { Dataset, Split } from '../data/dataset.js';
 import { features } from '../data/dataset.js';
 import type { Sequential } from '../nn/sequential.js';
 import { Conv2d } from '../nn/conv2d.js';
+import { Scratch } from '../nn/layer.js';
 import { Optimizer, type OptimizerConfig, type OptimizerState } from '../optim/optimizer.js';
 import { restore, snapshot, type ModelState } from '../models/state.js';
 import { Rng } from '../util/rng.js';
@@ -132,7 +133,7 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   const batchesPerEpoch = Math.floor(train.count / B);
   // The batch laid out as the first layer reads it in place (rows padded to whole vectors, 64-byte aligned).
   const ld = model.inputStride(B);
-  const x = be.allocActivations ? be.allocActivations(feat * ld) : new Float32Array(feat * ld);
+  const x = new Scratch(true).get(feat * ld, be);
   const labels = new Int32Array(B);
 
   let iteration = hooks.startIteration ?? 0;
