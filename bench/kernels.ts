@@ -105,15 +105,18 @@ function gemmRows(nb: NativeBackend): GemmRow[] {
 
 // ---- the layer-1 training step: W [300×784], X [784×60], dY [300×60] ----------------------------
 // X is laid out as the trainer lays out a batch for a Linear first layer (Sequential.inputStride): rows 64 floats
-// apart, 64-byte aligned, so the sparse kernels read it in place; dY, as a layer's output gradient, is packed.
+// apart, 64-byte aligned, so the sparse kernels read it in place; dY as a sparse ReLU layer's backward gets it from
+// the ReLU's backward (Linear.backward: reluBackwardTo), laid out the same way.
 const ROWS = 300, COLS = 784, BATCH = 60, LDX = Math.ceil(BATCH / 16) * 16;
 
-/** X [COLS × BATCH] at stride LDX, aligned as the trainer allocates it. */
-function paddedX(nb: NativeBackend, rng: Rng): Float32Array {
-  const x = nb.allocActivations!(COLS * LDX);
-  for (let c = 0; c < COLS; c++) x.set(randF32(rng, BATCH), c * LDX);
-  return x;
+/** A [rows × BATCH] activation at stride LDX, aligned as the trainer allocates it (padding lanes zero). */
+function padded(nb: NativeBackend, rng: Rng, rows: number): Float32Array {
+  const a = nb.allocActivations!(rows * LDX);
+  for (let r = 0; r < rows; r++) a.set(randF32(rng, BATCH), r * LDX);
+  return a;
 }
+/** X [COLS × BATCH] at stride LDX. */
+function paddedX(nb: NativeBackend, rng: Rng): Float32Array { return padded(nb, rng, COLS); }
 
 interface Csr { rowPtr: Int32Array; colIdx: Int32Array; values: Float32Array; colPtr: Int32Array; rowIdx: Int32Array; perm: Int32Array }
 
@@ -144,24 +147,26 @@ const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number }> = [];
 
 /** Median µs of the dense step (3 GEMMs) and of the sparse step at `density`, measured alternately. */
 function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: number; sparseUs: number; speedup: number; nnz: number; sparseGflops: number } {
-  const x = paddedX(nb, rng), dy = randF32(rng, ROWS * BATCH);                 // X [784×60] at stride LDX, dY [300×60]
+  const x = paddedX(nb, rng), dy = padded(nb, rng, ROWS);                      // X [784×60], dY [300×60], both at stride LDX
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH);  // Y [300×60], dX [784×60]
   const wDense = randF32(rng, ROWS * COLS), dW = new Float32Array(ROWS * COLS);   // W, dW [300×784]
   const w = randomLayer(rng, density), g = new Float32Array(w.values.length);    // g [nnz]
   const dense = () => {
     nb.gemm(false, false, ROWS, BATCH, COLS, 1, wDense, COLS, x, LDX, 0, y, BATCH);     // Y = W·X
-    nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, BATCH, 0, dx, BATCH);  // dX = Wᵀ·dY
-    nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, BATCH, x, LDX, 0, dW, COLS);         // dW = dY·Xᵀ
+    nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, LDX, 0, dx, BATCH);    // dX = Wᵀ·dY
+    nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, LDX, x, LDX, 0, dW, COLS);           // dW = dY·Xᵀ
   };
   const sparse = () => {
     nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y, LDX);
-    nb.sparseBackward(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, x, BATCH, 0, dx, g, LDX);  // spmmT + sddmm, fused
+    nb.sparseBackward(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, x, BATCH, 0, dx, g, LDX, LDX);  // spmmT + sddmm, fused
   };
   if (density === 0.02) {
+    const dyPacked = new Float32Array(ROWS * BATCH);  // spmmT and sddmm read dY packed
+    for (let r = 0; r < ROWS; r++) dyPacked.set(dy.subarray(r * LDX, r * LDX + BATCH), r * BATCH);
     const separate = () => {
       nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y, LDX);
-      nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, BATCH, 0, dx);
-      nb.sddmm(ROWS, w.rowPtr, w.colIdx, dy, x, BATCH, g, LDX);
+      nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dyPacked, BATCH, 0, dx);
+      nb.sddmm(ROWS, w.rowPtr, w.colIdx, dyPacked, x, BATCH, g, LDX);
     };
     const [f, sep] = timePair(sparse, separate, quick ? 5 : useMin ? 41 : 9, 5, 5);
     fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6 });
@@ -224,11 +229,11 @@ function stepFloor(nb: NativeBackend, nnz: number, peakGflops: number): Floor {
   const l1 = gatherRate(nb, 128), l2 = gatherRate(nb, COLS), dyRate = gatherRate(nb, ROWS);
   const chunks = Math.ceil((2 * BATCH) / l1.flopsPerNnz);  // source chunks per nonzero: one at 64 lanes (AVX-512)
   const flopsPerNnz = chunks * l1.flopsPerNnz;               // one pass of FMAs over a padded source row
-  const empty = randomLayer(new Rng(1), 0), x = paddedX(nb, new Rng(2)), dy = new Float32Array(ROWS * BATCH);
+  const empty = randomLayer(new Rng(1), 0), x = paddedX(nb, new Rng(2)), dy = padded(nb, new Rng(3), ROWS);
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(0);
   const emptySec = timeIt(() => {
     nb.spmm(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.values, x, BATCH, 0, y, LDX);
-    nb.sparseBackward(ROWS, COLS, empty.colPtr, empty.rowIdx, empty.perm, empty.values, dy, x, BATCH, 0, dx, g, LDX);
+    nb.sparseBackward(ROWS, COLS, empty.colPtr, empty.rowIdx, empty.perm, empty.values, dy, x, BATCH, 0, dx, g, LDX, LDX);
   }, quick ? 9 : useMin ? 201 : 41, 5);
   const spmmSec = (nnz * flopsPerNnz) / (l2.gflops * 1e9);
   const bwdSec = Math.max((nnz * 2 * flopsPerNnz) / (peakGflops * 1e9), (nnz * flopsPerNnz) / (dyRate.gflops * 1e9));
@@ -277,7 +282,7 @@ function main(): void {
   for (const r of gemm) {
     console.log(`${r.shape.padEnd(34)} ${r.op}  ${String(r.m).padStart(4)}  ${String(r.n).padStart(4)}  ${String(r.k).padStart(4)}  ${f(r.gflops).padStart(7)}  ${f(r.pctPeak).padStart(5)}%`);
   }
-  console.log('\nlayer-1 step (300×784, batch 60; X rows 64 floats apart, aligned, as the trainer lays out a batch): fwd + bwd + weight grad;');
+  console.log('\nlayer-1 step (300×784, batch 60; X and dY rows 64 floats apart, aligned, as the trainer lays out a batch and a sparse ReLU layer\'s output gradient): fwd + bwd + weight grad;');
   console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused), dense = 3 GEMMs');
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);

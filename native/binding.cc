@@ -317,7 +317,7 @@ napi_value js_sddmm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad[, ldx]): spmmT and sddmm in one pass;
+// sparseBackward(rows, cols, colPtr, rowIdx, perm, values, dy, x, n, beta, dx, grad[, ldx[, ldy]]): spmmT and sddmm in one pass;
 // sparseBackwardWide(…, grad, biasGrad, geluGrad): spmmT, sddmmWide, (biasGrad non-empty) rowSum of dy and (geluGrad
 // non-empty) dx through the GELU's backward as dx·geluGrad (geluBackwardFromGrad), in one pass
 template <bool WIDE>
@@ -336,12 +336,13 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   float* dx = a.f32(10, "dx", &ldx);
   float* grad = a.f32(11, "grad", &lg);
   const int64_t ldX = WIDE ? n : a.stride(12, "ldx", n);  // x's row stride (sparseBackward only)
+  const int64_t ldY = WIDE ? n : a.stride(13, "ldy", n);  // dy's row stride (sparseBackward only)
   if (a.failed) return nullptr;
   const int64_t end = checkCompressed(a, "colPtr", colPtr, lp, cols, "rowIdx", rowIdx, li, rows, lperm);
   if (end < 0) return nullptr;
   // perm indexes both the values (read) and the gradient (written, in CSR order).
   if (!checkRange(a, "perm", perm, colPtr[0], end, lv < lg ? lv : lg)) return nullptr;
-  if (!a.need("dy", ldy, prod({rows, n})) || !a.need("x", lx, strided(cols, ldX, n)) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
+  if (!a.need("dy", ldy, strided(rows, ldY, n)) || !a.need("x", lx, strided(cols, ldX, n)) || !a.need("dx", ldx, prod({cols, n}))) return nullptr;
   // sparseBackwardWide's biasGrad: rows floats, or an empty array for none
   int64_t lb = 0;
   float* biasGrad = WIDE ? a.f32(12, "biasGrad", &lb) : nullptr;
@@ -353,7 +354,7 @@ napi_value sparseBackwardCall(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (lgi == 0) geluGrad = nullptr;
   else if (!a.need("geluGrad", lgi, prod({cols, n}))) return nullptr;
-  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, ldX);
+  if (!WIDE) K->sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, ldX, ldY);
   else if (!K->sparseBackwardWide(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, grad, biasGrad, geluGrad))
     return a.fail("out of memory for the scratch"), nullptr;
   return undefinedValue(env);
@@ -395,15 +396,30 @@ napi_value js_reluBackward(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
-// rowSum(dy, rows, n, out)
+// reluBackwardTo(y, dy, rows, n, out, ld)
+napi_value js_reluBackwardTo(napi_env env, napi_callback_info info) {
+  Args a(env, info, "reluBackwardTo", 6);
+  int64_t ly, ldy, lo;
+  const float* y = a.f32(0, "y", &ly);
+  const float* dy = a.f32(1, "dy", &ldy);
+  const int64_t rows = a.count(2, "rows"), n = a.count(3, "n");
+  float* out = a.f32(4, "out", &lo);
+  const int64_t ld = a.stride(5, "ld", n);
+  if (a.failed || !a.need("y", ly, prod({rows, n})) || !a.need("dy", ldy, prod({rows, n})) || !a.need("out", lo, prod({rows, ld}))) return nullptr;
+  K->reluBackwardTo(y, dy, rows, n, out, ld);
+  return undefinedValue(env);
+}
+
+// rowSum(dy, rows, n, out[, ld])
 napi_value js_rowSum(napi_env env, napi_callback_info info) {
   Args a(env, info, "rowSum", 4);
   int64_t ld, lo;
   const float* dy = a.f32(0, "dy", &ld);
   const int64_t rows = a.count(1, "rows"), n = a.count(2, "n");
   float* out = a.f32(3, "out", &lo);
-  if (a.failed || !a.need("dy", ld, prod({rows, n})) || !a.need("out", lo, rows)) return nullptr;
-  K->rowSum(dy, rows, n, out);
+  const int64_t ldDy = a.stride(4, "ld", n);
+  if (a.failed || !a.need("dy", ld, strided(rows, ldDy, n)) || !a.need("out", lo, rows)) return nullptr;
+  K->rowSum(dy, rows, n, out, ldDy);
   return undefinedValue(env);
 }
 

@@ -25,10 +25,22 @@ void reluBackward(const float* y, float* dy, int64_t len) {
   for (int64_t i = 0; i < len; i++) dy[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
-// out[r] = Σ_j dy[r,j]; dy is [rows×n]. Two vector accumulators, then a fixed-order horizontal sum.
-void rowSum(const float* dy, int64_t rows, int64_t n, float* out) {
+// The same select written to rows ld ≥ n apart, the padding lanes zeroed: a sparse layer's backward then reads the
+// output gradient in place (aligned rows of whole vectors) instead of copying it to an aligned scratch.
+void reluBackwardTo(const float* y, const float* dy, int64_t rows, int64_t n, float* out, int64_t ld) {
   for (int64_t r = 0; r < rows; r++) {
-    const float* d = dy + r * n;
+    const float* yr = y + r * n;
+    const float* dr = dy + r * n;
+    float* o = out + r * ld;
+    for (int64_t j = 0; j < n; j++) o[j] = yr[j] > 0.f ? dr[j] : 0.f;
+    for (int64_t j = n; j < ld; j++) o[j] = 0.f;
+  }
+}
+
+// out[r] = Σ_j dy[r,j]; dy is [rows×n], rows ld apart. Two vector accumulators, then a fixed-order horizontal sum.
+void rowSum(const float* dy, int64_t rows, int64_t n, float* out, int64_t ld) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* d = dy + r * ld;
     V a0 = zero(), a1 = zero();
     int64_t j = 0;
     for (; j + 2 * W <= n; j += 2 * W) { a0 = add(a0, load(d + j)); a1 = add(a1, load(d + j + W)); }

@@ -28,7 +28,7 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* spmmT and sddmm in one pass over the CSC index (bit-identical to the two calls; out in CSR order). */           \
   X(void, sparseBackward, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,          \
                            const float* values, const float* dy, int64_t rows, const float* x, int64_t n, float beta,  \
-                           float* dx, float* out, int64_t ldx))                                                      \
+                           float* dx, float* out, int64_t ldx, int64_t ldy))                                         \
   /* sddmm's products summed in another order, fast for many columns (the GPT path; sparse.cc); false only */     \
   /* when its scratch cannot be allocated */                                                                         \
   X(bool, sddmmWide, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,   \
@@ -46,7 +46,9 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
                      int64_t cols, int64_t n, const float* bias, const float* res, float* y, float* gelu))           \
   X(void, biasActivation, (float* y, const float* bias, int64_t rows, int64_t n, bool relu))                          \
   X(void, reluBackward, (const float* y, float* dy, int64_t len))                                                    \
-  X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out))                                            \
+  /* reluBackward into rows ld apart (pad lanes 0): the output gradient a sparse layer's backward reads in place */  \
+  X(void, reluBackwardTo, (const float* y, const float* dy, int64_t rows, int64_t n, float* out, int64_t ld))        \
+  X(void, rowSum, (const float* dy, int64_t rows, int64_t n, float* out, int64_t ld))                                \
   X(double, softmaxCrossEntropy, (const float* logits, const int32_t* labels, int64_t classes, int64_t n,            \
                                   float* grad))                                                                      \
   /* the same in float across the columns with simd::expV (the GPT path; not bit for bit with the above) */        \

@@ -416,17 +416,19 @@ void sddmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const flo
 }
 
 void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
-                    const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out, int64_t ldx) {
+                    const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out, int64_t ldx,
+                    int64_t ldy) {
   if (cols <= 0) return;
   if (n <= 0) { for (int64_t i = colPtr[0]; i < colPtr[cols]; i++) out[perm[i]] = 0.f; return; }
   if (n > CV * W) {  // wider than the registers hold: the two kernels, sddmm's long dot products in CSC order
-    spmmT(cols, colPtr, rowIdx, perm, values, dy, rows, n, beta, dx);
+    sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, ldy, n, beta, dx);  // spmmT
     for (int64_t c = 0; c < cols; c++)
-      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * n, x + c * ldx, n);
+      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * ldy, x + c * ldx, n);
     return;
   }
+  // dY's rows ldy apart: no copy when the caller laid them out aligned at a stride of whole vectors (reluBackwardTo)
   int64_t ld;
-  const float* d = alignedSource(dy, rows, n, n, (int64_t)colPtr[cols] - colPtr[0], &ld);
+  const float* d = alignedSource(dy, rows, n, ldy, (int64_t)colPtr[cols] - colPtr[0], &ld);
   switch ((n + W - 1) / W) {
     case 1: backwardCols<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
     case 2: backwardCols<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
@@ -631,8 +633,8 @@ bool sparseBackwardWide(int64_t cols, const int32_t* colPtr, const int32_t* rowI
                         const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out,
                         float* biasGrad, const float* geluGrad) {
   if (n <= CV * W) {
-    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out, n);
-    if (biasGrad) rowSum(dy, rows, n, biasGrad);
+    sparseBackward(cols, colPtr, rowIdx, perm, values, dy, rows, x, n, beta, dx, out, n, n);
+    if (biasGrad) rowSum(dy, rows, n, biasGrad, n);
     if (geluGrad) geluBackwardFromGrad(geluGrad, dx, dx, cols * n);
     return true;
   }

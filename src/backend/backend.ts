@@ -114,10 +114,11 @@ export interface Backend {
   /**
    * spmmT and sddmm together: dX[cols×n] = Wᵀ·dY + beta·dX and grad[p] = dY[row(p),:]·X[col(p),:] for every nonzero p
    * (grad in CSR order, like sddmm's out). One pass over the CSC index reads each dY row once for both; the results
-   * equal the two separate calls bit for bit on the same backend. X's rows are ldx apart (default n).
+   * equal the two separate calls bit for bit on the same backend. X's rows are ldx apart, dY's ldy (default n); the
+   * native kernel copies dY to an aligned scratch first unless its rows already are aligned (as reluBackwardTo writes them).
    */
   sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx?: number): void;
+    dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx?: number, ldy?: number): void;
   /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
   /**
@@ -141,8 +142,13 @@ export interface Backend {
   biasActivation(y: F32, bias: F32, rows: number, n: number, relu: boolean): void;
   /** dy[i] = y[i] > 0 ? dy[i] : 0 for i < len (y is the ReLU output). */
   reluBackward(y: F32, dy: F32, len: number): void;
-  /** out[r] = Σ_j dy[r,j] (the bias gradient); dy is [rows×n]. */
-  rowSum(dy: F32, rows: number, n: number, out: F32): void;
+  /**
+   * out[r·ld + j] = y[r,j] > 0 ? dy[r,j] : 0 for j < n and 0 for n ≤ j < ld (y, dy [rows×n]): reluBackward written with
+   * a padded row stride, so that a sparse layer's backward reads it in place (an allocActivations buffer, ld a multiple of 16).
+   */
+  reluBackwardTo(y: F32, dy: F32, rows: number, n: number, out: F32, ld: number): void;
+  /** out[r] = Σ_j dy[r,j] (the bias gradient); dy is [rows×n], rows ld apart (default n). */
+  rowSum(dy: F32, rows: number, n: number, out: F32, ld?: number): void;
   /**
    * Softmax cross-entropy over logits [classes×n] with integer labels.
    * Writes grad[classes×n] = (softmax − onehot) / n and returns the summed (not mean) loss.

@@ -7,7 +7,7 @@ import type { Backend } from './backend.js';
 /** Backend kernels: the addon exports each under the same name with the same argument order. */
 export const KERNEL_NAMES = [
   'gemm', 'spmm', 'spmmT', 'sddmm', 'sparseBackward', 'sddmmWide', 'sparseBackwardWide', 'spmmWide',
-  'biasActivation', 'reluBackward', 'rowSum', 'softmaxCrossEntropy', 'softmaxCrossEntropyWide',
+  'biasActivation', 'reluBackward', 'reluBackwardTo', 'rowSum', 'softmaxCrossEntropy', 'softmaxCrossEntropyWide',
   'countCorrect', 'applyMask', 'gatherColumns',
   'embeddingGather', 'embeddingScatterAdd',
   'sgdStep', 'momentumStep', 'adamStep',

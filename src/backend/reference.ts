@@ -64,13 +64,13 @@ function sddmm(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: numbe
 
 // The obvious loops, one output at a time (the native kernel fuses spmmT and sddmm; this twin does not).
 function sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
-  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx = n): void {
-  spmmT(rows, cols, colPtr, rowIdx, perm, values, dy, n, beta, dx);
+  dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx = n, ldy = n): void {
+  spmmT(rows, cols, colPtr, rowIdx, perm, values, ldy === n ? dy : unpad(dy, rows, n, ldy), n, beta, dx);
   for (let c = 0; c < cols; c++) {
     for (let q = colPtr[c]!; q < colPtr[c + 1]!; q++) {
       const r = rowIdx[q]!;
       let s = 0;
-      for (let j = 0; j < n; j++) s += dy[r * n + j]! * x[c * ldx + j]!;
+      for (let j = 0; j < n; j++) s += dy[r * ldy + j]! * x[c * ldx + j]!;
       grad[perm[q]!] = s;
     }
   }
@@ -103,10 +103,22 @@ function reluBackward(y: F32, dy: F32, len: number): void {
   for (let i = 0; i < len; i++) if (!(y[i]! > 0)) dy[i] = 0;
 }
 
-function rowSum(dy: F32, rows: number, n: number, out: F32): void {
+function reluBackwardTo(y: F32, dy: F32, rows: number, n: number, out: F32, ld: number): void {
+  out.fill(0, 0, rows * ld);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) if (y[r * n + j]! > 0) out[r * ld + j] = dy[r * n + j]!;
+}
+
+/** Rows ld apart copied packed ([rows × n]). */
+function unpad(a: F32, rows: number, n: number, ld: number): F32 {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(a.subarray(r * ld, r * ld + n), r * n);
+  return out;
+}
+
+function rowSum(dy: F32, rows: number, n: number, out: F32, ld = n): void {
   for (let r = 0; r < rows; r++) {
     let s = 0;
-    for (let j = 0; j < n; j++) s += dy[r * n + j]!;
+    for (let j = 0; j < n; j++) s += dy[r * ld + j]!;
     out[r] = s;
   }
 }
@@ -284,7 +296,7 @@ export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
   gemm, spmm, spmmT, sddmm, sparseBackward, sddmmWide: sddmm, sparseBackwardWide, spmmWide,
-  biasActivation, reluBackward, rowSum, softmaxCrossEntropy, softmaxCrossEntropyWide: softmaxCrossEntropy,
+  biasActivation, reluBackward, reluBackwardTo, rowSum, softmaxCrossEntropy, softmaxCrossEntropyWide: softmaxCrossEntropy,
   countCorrect, applyMask, gatherColumns,
   embeddingGather, embeddingScatterAdd,
   sgdStep, momentumStep, adamStep,

@@ -9,6 +9,8 @@ export class Linear extends WeightLayer {
   readonly outShape: readonly number[];
   private readonly out = new Scratch(this.storageOptions.alignedActivations);
   private readonly dx = new Scratch(this.storageOptions.alignedActivations);
+  /** The output gradient through the ReLU, rows padded to whole vectors and aligned (see backward). */
+  private readonly dyPadded = new Scratch(true);
   private x: F32 = new Float32Array(0);
   private ldx = 0;
   private y: F32 = new Float32Array(0);
@@ -49,10 +51,17 @@ export class Linear extends WeightLayer {
   /** geluGrad: the derivative of the GELU that produced this layer's x (forward's y with gelu); the returned dx is then already through its backward. */
   backward(be: Backend, dy: F32, n: number, needInput: boolean, geluGrad: F32 | null = null): F32 | null {
     const rows = this.weights.rows;
-    if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
-    if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, dy, n, this.x, this.ldx, 0, this.denseGradOut, this.weights.cols);
     const dx = needInput ? this.dx.get(this.weights.cols * n, be) : null;
-    this.weights.backward(be, dy, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluGrad, this.ldx);  // (the bias gradient: rowSum of dy)
+    // A sparse layer's fused backward reads dy in place when its rows are aligned at a stride of whole vectors, else
+    // it copies dy so first: the ReLU's backward writes it so at no extra cost (out of place instead of in place).
+    let g = dy, ld = n;
+    if (this.activation === 'relu' && dx && this.weights.readsPaddedGrad) {
+      ld = Math.ceil(n / 16) * 16;
+      g = this.dyPadded.get(rows * ld, be);
+      be.reluBackwardTo(this.y, dy, rows, n, g, ld);
+    } else if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);
+    if (this.denseGradOut) be.gemm(false, true, rows, this.weights.cols, n, 1, g, ld, this.x, this.ldx, 0, this.denseGradOut, this.weights.cols);
+    this.weights.backward(be, g, this.x, n, dx, this.hasBias ? this.biasGrad : null, geluGrad, this.ldx, ld);  // (the bias gradient: rowSum of dy)
     return dx;
   }
 }

@@ -117,6 +117,12 @@ export class WeightMatrix {
     if (gelu) be.geluForwardWithGrad(y, gelu, y, this.rows * n);
   }
 
+  /**
+   * Whether backward with dx takes dy with its rows at a padded stride (sparseBackward, which then reads an aligned dy
+   * in place instead of copying it): sparse storage outside the GPT's wide kernels.
+   */
+  get readsPaddedGrad(): boolean { return this.storage === 'sparse' && !this.wideKernels; }
+
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
   backwardInput(be: Backend, dy: F32, n: number, dx: F32): void {
     if (this.storage === 'dense') be.gemm(true, false, this.cols, n, this.rows, 1, this.value, this.cols, dy, n, 0, dx, n);
@@ -139,17 +145,19 @@ export class WeightMatrix {
    * The backward of y = W·x: grad = dy·xᵀ at the kept weights, when dx is given dx = Wᵀ·dy, and when biasGrad is given
    * its row sums of dy (rowSum); given geluGrad (the derivative of the GELU that produced x, as forwardBias stored it),
    * dx then goes through the GELU's backward (dx·geluGrad). Sparse storage does both products in one pass (sparseBackward; the GPT's sparseBackwardWide also the row
-   * sums and the GELU), with the same results as the separate kernels.
+   * sums and the GELU), with the same results as the separate kernels. dy's rows may lie ldy apart only where
+   * readsPaddedGrad says so.
    */
-  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluGrad: F32 | null = null, ldx = n): void {
+  backward(be: Backend, dy: F32, x: F32, n: number, dx: F32 | null, biasGrad: F32 | null = null, geluGrad: F32 | null = null, ldx = n, ldy = n): void {
+    if (ldy !== n && !(this.readsPaddedGrad && dx)) throw new Error(`WeightMatrix.backward: dy stride ${ldy} ≠ n = ${n} needs sparse storage and dx`);
     // (sparseBackward sums in sddmm's order; the GPT's many columns take sddmmWide's, fused the same way, with the
     // bias gradient's row sums of dy and the GELU backward of dx in the same pass)
     if (this.storage === 'sparse' && dx && this.wideKernels && ldx === n) {
       be.sparseBackwardWide(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, biasGrad ?? NONE, geluGrad ?? NONE);
       return;
     }
-    if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad);
-    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, ldx);
+    if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad, ldy);
+    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, ldx, ldy);
     else {
       this.computeGrad(be, dy, x, n, ldx);
       if (dx) this.backwardInput(be, dy, n, dx);

@@ -44,6 +44,37 @@ test('reluBackward and applyMask are exact (zeros and NaN included)', () => {
   }
 });
 
+// The ReLU's backward into a padded, aligned buffer (a sparse layer's output gradient): the same values as in place,
+// the padding lanes zero, and rowSum over it at that stride equal to rowSum over the packed array, bit for bit.
+test('reluBackwardTo equals reluBackward at a padded stride; rowSum with a row stride equals the packed one', () => {
+  const rng = new Rng(3005);
+  for (let t = 0; t < CASES; t++) {
+    const rows = pickSize(rng, 40), n = [1, 7, 16, 60, 64, 65, 130][t % 7]!;
+    const ld = [Math.ceil(n / 16) * 16, n + 1 + rng.int(9), n][t % 3]!;
+    const y = randF32(rng, rows * n), dy = randF32(rng, rows * n);
+    for (let i = 0; i < y.length; i += 7) y[i] = 0;
+    if (y.length > 3) y[3] = NaN;
+    const packed = dy.slice();
+    ref.reluBackward(y, packed, rows * n);
+    const want = new Float32Array(rows * ld);
+    for (let r = 0; r < rows; r++) want.set(packed.subarray(r * n, r * n + n), r * ld);
+    const check = (be: typeof ref, out: Float32Array, what: string): void => {
+      out.fill(NaN);
+      be.reluBackwardTo(y, dy, rows, n, out, ld);
+      assertExact(out, want, `reluBackwardTo ${what} rows=${rows} n=${n} ld=${ld}`);
+      const sum = new Float32Array(rows), sumPacked = new Float32Array(rows);
+      be.rowSum(out, rows, n, sum, ld);
+      be.rowSum(packed, rows, n, sumPacked);
+      assertExact(sum, sumPacked, `rowSum at stride ${ld} ${what} rows=${rows} n=${n}`);
+    };
+    check(ref, new Float32Array(rows * ld), 'reference');
+    forEachIsa(nb, (isa) => check(nb, nb.allocActivations!(rows * ld), isa));
+  }
+  assert.throws(() => nb.reluBackwardTo(new Float32Array(8), new Float32Array(8), 2, 4, new Float32Array(15), 8), /reluBackwardTo: out has 15 elements, needs at least 16/);
+  assert.throws(() => nb.reluBackwardTo(new Float32Array(8), new Float32Array(8), 2, 4, new Float32Array(16), 3), /reluBackwardTo: ld must be at least n = 4, got 3/);
+  assert.throws(() => nb.rowSum(new Float32Array(11), 2, 4, new Float32Array(2), 8), /rowSum: dy has 11 elements, needs at least 12/);
+});
+
 test('rowSum matches the reference', () => {
   const rng = new Rng(3003);
   for (let t = 0; t < CASES; t++) {

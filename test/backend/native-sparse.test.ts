@@ -380,7 +380,7 @@ test('gatherPeak (bench/kernels\' floor probe) does one source chunk of FMAs per
 // A source laid out with its rows ldx > n apart (a network's input padded to whole vectors and 64-byte aligned, which
 // the kernels read in place instead of copying): the same results, bit for bit, as the packed [rows × n] source, on the
 // native backend (aligned or not, copy taken or not) and on the reference.
-test('spmm, sddmm and sparseBackward with a row stride ldx equal the packed source bit for bit, every ISA', () => {
+test('spmm, sddmm and sparseBackward with a row stride ldx (and dY at ldy) equal the packed source bit for bit, every ISA', () => {
   const rng = new Rng(2007);
   for (let t = 0; t < 120; t++) {
     const rows = 1 + rng.int(60), cols = 1 + rng.int(90);
@@ -392,6 +392,10 @@ test('spmm, sddmm and sparseBackward with a row stride ldx equal the packed sour
     const xs = aligned ? nb.allocActivations!(cols * ldx) : new Float32Array(cols * ldx);
     xs.fill(NaN);  // padding lanes must never be read into a result
     for (let c = 0; c < cols; c++) xs.set(x.subarray(c * n, c * n + n), c * ldx);
+    // dY at the same stride (as reluBackwardTo lays out a sparse ReLU layer's output gradient), NaN in its padding too
+    const dys = aligned ? nb.allocActivations!(rows * ldx) : new Float32Array(rows * ldx);
+    dys.fill(NaN);
+    for (let r = 0; r < rows; r++) dys.set(dy.subarray(r * n, r * n + n), r * ldx);
     const what = (isa: string) => `${isa} case ${t} rows=${rows} cols=${cols} n=${n} ldx=${ldx} nnz=${nnz} aligned=${aligned}`;
     for (const be of [ref]) {
       const y0 = new Float32Array(rows * n), y1 = new Float32Array(rows * n), g0 = new Float32Array(nnz), g1 = new Float32Array(nnz);
@@ -401,6 +405,11 @@ test('spmm, sddmm and sparseBackward with a row stride ldx equal the packed sour
       be.sddmm(rows, w.rowPtr, w.colIdx, dy, xs, n, g1, ldx);
       assertExact(y1, y0, `reference spmm ${what('')}`);
       assertExact(g1, g0, `reference sddmm ${what('')}`);
+      const dx0 = new Float32Array(cols * n), dx1 = new Float32Array(cols * n), b0 = new Float32Array(nnz), b1 = new Float32Array(nnz);
+      be.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx0, b0);
+      be.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dys, xs, n, 0, dx1, b1, ldx, ldx);
+      assertExact(dx1, dx0, `reference sparseBackward dx ${what('')}`);
+      assertExact(b1, b0, `reference sparseBackward grad ${what('')}`);
     }
     forEachIsa(nb, (isa) => {
       const y0 = new Float32Array(rows * n), y1 = new Float32Array(rows * n), g0 = new Float32Array(nnz), g1 = new Float32Array(nnz);
@@ -415,6 +424,10 @@ test('spmm, sddmm and sparseBackward with a row stride ldx equal the packed sour
       nb.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, xs, n, 0, dx1, b1, ldx);
       assertExact(dx1, dx0, `sparseBackward dx ${what(isa)}`);
       assertExact(b1, b0, `sparseBackward grad ${what(isa)}`);
+      dx1.fill(NaN); b1.fill(NaN);
+      nb.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dys, xs, n, 0, dx1, b1, ldx, ldx);
+      assertExact(dx1, dx0, `sparseBackward (dy at stride ldy) dx ${what(isa)}`);
+      assertExact(b1, b0, `sparseBackward (dy at stride ldy) grad ${what(isa)}`);
     });
   }
 });
@@ -428,5 +441,9 @@ test('a row stride below n, or a strided source too short for its rows, is a cle
   assert.throws(() => nb.sddmm(2, w.rowPtr, w.colIdx, new Float32Array(8), new Float32Array(35), 4, g, 16), /colIdx\[\d\] = 2 is outside \[0, 2\)/);
   assert.throws(() => nb.sparseBackward(2, 3, csc.colPtr, csc.rowIdx, csc.perm, w.values, new Float32Array(8), new Float32Array(35), 4, 0, new Float32Array(12), g, 16),
     /x has 35 elements, needs at least 36/);
+  assert.throws(() => nb.sparseBackward(2, 3, csc.colPtr, csc.rowIdx, csc.perm, w.values, new Float32Array(19), new Float32Array(12), 4, 0, new Float32Array(12), g, 4, 16),
+    /dy has 19 elements, needs at least 20/);
+  assert.throws(() => nb.sparseBackward(2, 3, csc.colPtr, csc.rowIdx, csc.perm, w.values, new Float32Array(8), new Float32Array(12), 4, 0, new Float32Array(12), g, 4, 2),
+    /sparseBackward: ldy must be at least n = 4, got 2/);
   assert.throws(() => nb.gatherColumns(new Float32Array(6), 3, Int32Array.from([1]), 2, new Float32Array(12), 1), /gatherColumns: ld must be at least batch = 2, got 1/);
 });

@@ -9,6 +9,8 @@ import type { Backend } from '../../src/backend/backend.js';
 import { buildModel } from '../../src/models/build.js';
 import { randomMask } from '../../src/prune/random.js';
 import { Rng } from '../../src/util/rng.js';
+import { Linear } from '../../src/nn/linear.js';
+import { cscOf } from '../backend/helpers.js';
 
 const native = getBackend('native', { warn: () => {} });
 
@@ -45,4 +47,34 @@ test('a conv first layer keeps the packed stride and refuses another', () => {
   const model = buildModel('conv:4-pool/16', [1, 8, 8], 3, new Rng(2));
   assert.equal(model.inputStride(60), 60);
   assert.throws(() => model.forward(referenceBackend, new Float32Array(64 * 64), 60, 64), /input stride 64 ≠ 60 needs a Linear first layer/);
+});
+
+// A sparse ReLU layer that returns dx gets its output gradient through reluBackwardTo, rows padded and aligned, so that
+// sparseBackward reads it in place: the weight, bias and input gradients must equal the packed path's (reluBackward in
+// place, rowSum, sparseBackward on the packed dY) bit for bit, on both backends.
+test('a sparse ReLU layer\'s padded output gradient gives the packed path\'s gradients bit for bit', () => {
+  const rng = new Rng(23);
+  for (const be of [referenceBackend, native]) {
+    for (const [rows, cols, n] of [[23, 37, 60], [19, 5, 13], [40, 70, 1], [8, 9, 130]] as const) {
+      const layer = new Linear('fc', cols, rows, 'relu', { sparseThreshold: 0.3 });
+      layer.setWeights(Float32Array.from({ length: rows * cols }, () => rng.normal()), randomMask(rows * cols, 0.15, rng));
+      for (let r = 0; r < rows; r++) layer.bias[r] = rng.normal();
+      assert.equal(layer.weights.storage, 'sparse');
+      const x = Float32Array.from({ length: cols * n }, () => rng.normal());
+      const dy = Float32Array.from({ length: rows * n }, () => rng.normal());
+      const y = Float32Array.from(layer.forward(be, x, n));
+      const dx = Float32Array.from(layer.backward(be, dy.slice(), n, true)!);
+      const grad = Float32Array.from(layer.weights.grad), biasGrad = Float32Array.from(layer.biasGrad);
+      // the packed path, kernel by kernel
+      const csr = layer.weights.csr()!, csc = cscOf({ rows, cols, ...csr });
+      const g = dy.slice(), wantDx = new Float32Array(cols * n), wantGrad = new Float32Array(csr.values.length), wantBias = new Float32Array(rows);
+      be.reluBackward(y, g, rows * n);
+      be.rowSum(g, rows, n, wantBias);
+      be.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, csr.values, g, x, n, 0, wantDx, wantGrad);
+      const what = `${be.name} ${rows}×${cols} n=${n}`;
+      assert.deepEqual(dx, wantDx, `dx ${what}`);
+      assert.deepEqual(grad, wantGrad, `weight gradient ${what}`);
+      assert.deepEqual(biasGrad, wantBias, `bias gradient ${what}`);
+    }
+  }
 });
