@@ -11,11 +11,6 @@
 //                  key/value cache inputs: every token reruns the window (synchronous binding)
 // Embeddings and the (tied) head stay dense, as one-shot LLM pruning leaves them. Each run generates
 // --tokens tokens greedily after a 1-token prompt; time per run includes nothing but the steps.
-// --kernels: batch-1 mat-vec microseconds per matrix shape of the model, format and density (the data of the
-// decoder's format rule, src/nn/gpt/decode.ts).
-// --min: each variant's fastest round instead of the median (on a loaded machine the least disturbed run).
-// --cold: time each variant's run right after the previous variant's (no untimed run of its own first).
-// Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64 | --weights FILE] [--tokens 63] [--rounds 5] [--min] [--cold] [--wall] [--kernels] [--json]
 import { createRequire } from 'node:module';
 import { getBackend } from '../src/backend/index.js';
 import type { Backend, DecoderFormat } from '../src/backend/backend.js';
@@ -29,12 +24,28 @@ import { pruneToDensity } from '../src/prune/magnitude.js';
 import { pruneNM } from '../src/prune/nm.js';
 import { Rng } from '../src/util/rng.js';
 import { loadOrt, ORT_OPTIONS } from './ort.js';
-import { median } from './util.js';
+import { checkArgs, median } from './util.js';
+
+const USAGE = `Usage: node dist/bench/gpt-generate.js [--model gpt:4-4-128-64 | --weights FILE] [--tokens N] [--rounds 5] [--min] [--cold] [--wall] [--kernels] [--json]
+Batch-1 GPT generation speed, tokens/s, interleaved rounds in one process: winnow dense with its key/value
+cache, magnitude-pruned to 50%, 2:4 and 90% (chosen and forced formats), dense without the cache, and
+onnxruntime-node on the dense ONNX export.
+  --model SPEC     the GPT, randomly initialized (default gpt:4-4-128-64)
+  --weights FILE   a saved language model (winnow train … --save FILE) instead of --model, so the pruned
+                   variants carry the masks magnitude pruning finds in trained weights (default: none)
+  --tokens N       tokens generated per run after a 1-token prompt (default min(context − 1, 64), at most context − 1)
+  --rounds N       interleaved rounds (default 5)
+  --min            each variant's fastest round instead of the median (on a loaded machine the least disturbed run)
+  --cold           time each variant's run right after the previous variant's (no untimed run of its own first)
+  --wall           wall-clock time (default: this process's CPU time, user + system)
+  --kernels        instead: batch-1 mat-vec µs per matrix shape of the model, format and density (the data
+                   of the decoder's format rule, src/nn/gpt/decode.ts)
+  --json           print the results as JSON (default off)
+  -h, --help       print this and exit`;
+checkArgs('gpt-generate', USAGE, ['--model', '--weights', '--tokens', '--rounds', '--min', '--cold', '--wall', '--kernels', '--json']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };
-// --weights FILE: a saved language model (winnow train … --save FILE) instead of a random initialization,
-// so the pruned variants carry the masks magnitude pruning finds in trained weights
 const weightsFile = opt('--weights', '');
 const loadedLm = weightsFile ? loadLm(weightsFile) : null;
 const spec = loadedLm ? loadedLm.spec : opt('--model', 'gpt:4-4-128-64'), rounds = Number(opt('--rounds', '5')), json = argv.includes('--json');

@@ -3,12 +3,22 @@
 // iteration is JavaScript (embedding gather/scatter, clipping's norm, glue). The timing's own cost
 // (≈ 4 µs per call, calibrated on an empty function) is taken out of both and shown on its own line. Forward, backward,
 // clipping and AdamW as bench/gpt.ts.
-// Usage: node dist/bench/gpt-profile.js [--model gpt:4-4-128-64] [--batch 12] [--steps 20] [--density 1]
 import { getBackend } from '../src/backend/index.js';
 import type { Backend } from '../src/backend/backend.js';
 import { buildGpt, gptConfig } from '../src/models/gpt.js';
 import { AdamW, clipGradNorm } from '../src/optim/adamw.js';
 import { Rng } from '../src/util/rng.js';
+import { checkArgs } from './util.js';
+
+const USAGE = `Usage: node dist/bench/gpt-profile.js [--model gpt:4-4-128-64] [--batch 12] [--steps 20] [--density 1]
+Where a GPT training iteration (forward, backward, clipping, AdamW; one thread) spends its time: process CPU
+ms per iteration of every backend kernel, clipping, the rest (JavaScript) and the profile's own timing cost.
+  --model SPEC    the GPT (default gpt:4-4-128-64)
+  --batch N       sequences per iteration (default 12)
+  --steps N       timed iterations, after 3 untimed (default 20)
+  --density D     weight-matrix density, < 1 for masked sparse storage (default 1: dense)
+  -h, --help      print this and exit`;
+checkArgs('gpt-profile', USAGE, ['--model', '--batch', '--steps', '--density']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

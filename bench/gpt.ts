@@ -4,7 +4,6 @@
 // repeats in one run; medians, and the ratios winnow/PyTorch and dense/sparse. Wall time is the
 // figure; CPU time (process time of each side's loop) is printed beside it because other work on a
 // loaded machine inflates wall time unevenly.
-// Usage: node dist/bench/gpt.js [--model gpt:4-4-128-64] [--batch 12] [--steps 20] [--repeats 5] [--density 0.1] [--json]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,20 @@ import { getBackend } from '../src/backend/index.js';
 import { buildGpt, gptConfig } from '../src/models/gpt.js';
 import { AdamW, clipGradNorm } from '../src/optim/adamw.js';
 import { Rng } from '../src/util/rng.js';
-import { median, pythonWithTorch, ratio } from './util.js';
+import { checkArgs, median, pythonWithTorch, ratio } from './util.js';
+
+const USAGE = `Usage: node dist/bench/gpt.js [--model gpt:4-4-128-64] [--batch 12] [--steps 20] [--repeats 5] [--density 0.1] [--json]
+GPT training speed (ms per iteration: forward, backward, clipping, AdamW; one thread each): winnow dense,
+winnow with every weight matrix masked to --density, and the PyTorch peer (bench/pytorch_gpt.py), interleaved
+repeats; medians of wall and CPU time, winnow/PyTorch and dense/sparse.
+  --model SPEC    the GPT (default gpt:4-4-128-64)
+  --batch N       sequences per iteration (default 12)
+  --steps N       timed iterations per run, after 3 untimed (default 20)
+  --repeats N     interleaved repeats (default 5)
+  --density D     density of the sparse winnow run; 1 skips it (default 0.1)
+  --json          print the results as JSON (default off)
+  -h, --help      print this and exit`;
+checkArgs('gpt', USAGE, ['--model', '--batch', '--steps', '--repeats', '--density', '--json']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

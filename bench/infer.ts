@@ -8,7 +8,7 @@
 // batch-64 throughput (samples/s from the median time per call). Inputs start row-major [n × 784] for
 // every runtime (winnow's timing includes gathering them into its batch-last layout).
 // Then file bytes per density with the smallest encoding for fp32, int8 and nvfp4 values, against the
-// fp32 dense file. Usage: node dist/bench/infer.js [--rounds N] [--json]
+// fp32 dense file.
 import { cpus } from 'node:os';
 import { getBackend } from '../src/backend/index.js';
 import type { InferenceNet } from '../src/backend/backend.js';
@@ -19,7 +19,16 @@ import type { Sequential } from '../src/nn/sequential.js';
 import { randomMask } from '../src/prune/random.js';
 import { Rng } from '../src/util/rng.js';
 import { loadOrt, ortSession, type OrtSession } from './ort.js';
-import { median } from './util.js';
+import { checkArgs, median } from './util.js';
+
+const USAGE = `Usage: node dist/bench/infer.js [--rounds 15] [--json]
+LeNet-300-100 inference with random masks at 100/20/5/2% density, one thread each, interleaved rounds: winnow
+sparse (CSR) and dense prepared nets against onnxruntime-node (sync and await) on the dense ONNX export; batch-1
+latency and batch-64 throughput, then file bytes per density and value encoding.
+  --rounds N    interleaved rounds (default 15)
+  --json        print the results as JSON (default off)
+  -h, --help    print this and exit`;
+checkArgs('infer', USAGE, ['--rounds', '--json']);
 
 const DENSITIES = [1, 0.2, 0.05, 0.02];
 const FEAT = 784, CLASSES = 10, BIG = 64;

@@ -8,9 +8,21 @@
 // peak, and the same step on an empty mask (writing Y and dX).
 // --gpt: instead, the sparse kernels at the GPT's shapes (gpt:4-4-128-64, batch 12: activations
 // [features × 768], weights at 10%) against the dense GEMMs of the same products, interleaved.
-// Usage: node dist/bench/kernels.js [--json] [--isa avx512|avx2|generic] [--quick] [--stat median|min] [--gpt]
 import { loadNativeBackend, type Isa, type NativeBackend } from '../src/backend/native.js';
 import { Rng } from '../src/util/rng.js';
+import { checkArgs } from './util.js';
+
+const USAGE = `Usage: node dist/bench/kernels.js [--stat median|min] [--gpt] [--isa avx512|avx2|generic] [--quick] [--json]
+Native kernels, one thread: FMA peak, dense GEMM as % of peak, the sparse LeNet-300-100 layer-1 training step
+against the dense one at several densities and the break-even density (or, with --gpt, the sparse kernels at the
+GPT's shapes against dense GEMM).
+  --stat median|min   statistic over the repeats (default median; min: the best sample, for a shared machine)
+  --gpt               time the sparse kernels at the GPT's shapes (gpt:4-4-128-64, batch 12, 10%) instead
+  --isa ISA           force the native ISA: avx512, avx2 or generic (default: the best the CPU runs, or WINNOW_ISA)
+  --quick             fewer repeats (default off)
+  --json              print the results as JSON (default off)
+  -h, --help          print this and exit`;
+checkArgs('kernels', USAGE, ['--stat', '--gpt', '--isa', '--quick', '--json']);
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');

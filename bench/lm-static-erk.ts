@@ -1,11 +1,22 @@
 // RigL against its own initial mask left fixed (static ERK random sparse) on the GPT, with the LM study's dense
 // recipe (`winnow compare --model gpt:… --rigl`: batch 12, lr 1e-3 → 1e-4, warmup 100, AdamW wd 0.1, clip 1,
 // seed): same seed, same mask draw, ΔT = 10⁹ for the static run. Prints the whole-validation-split loss of each.
-// Usage: node dist/bench/lm-static-erk.js [--model gpt:4-4-128-64] [--iterations 2000] [--sparsities 0.9,0.7] [--seed 0] [--rigl]
 import { loadavg } from 'node:os';
 import { getBackend } from '../src/backend/index.js';
 import { loadTextDataset } from '../src/data/text.js';
 import { LM_RIGL_DEFAULTS, trainLmRigL } from '../src/sparsetrain/lm-rigl.js';
+import { checkArgs } from './util.js';
+
+const USAGE = `Usage: node dist/bench/lm-static-erk.js [--model gpt:4-4-128-64] [--iterations 2000] [--sparsities 0.9,0.7] [--seed 0] [--rigl]
+Static ERK random sparse training of the GPT on shakespeare-char (RigL's initial mask, never updated), with the
+LM study's dense recipe; prints each run's whole-validation-split loss.
+  --model SPEC          the GPT (default gpt:4-4-128-64)
+  --iterations N        training iterations (default 2000)
+  --sparsities S,S,...  sparsities to train at, comma-separated (default 0.9,0.7)
+  --seed N              seed of the initialization, mask and batches (default 0)
+  --rigl                also train with RigL's mask updates at each sparsity (default off)
+  -h, --help            print this and exit`;
+checkArgs('lm-static-erk', USAGE, ['--model', '--iterations', '--sparsities', '--seed', '--rigl']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

@@ -2,21 +2,38 @@
 // an open_lth-style PyTorch run of the same protocol (masked dense, bench/pytorch_lottery.py),
 // interleaved, on the embedded Fashion-MNIST subset. winnow's time includes process start-up,
 // its experiment store (SQLite, checkpoints every epoch, final weights) — everything a user waits for.
-// Usage: node dist/bench/lottery.js [--levels 15] [--iterations 1000] [--eval-every 100] [--repeats 1] [--json]
-//          [--controls reinit,random-prune] [--workers 1] [--threads 1] [--peer-config INTRA,BLAS[,passive]]
-//          [--full] [--validation 2000]
-// --workers N runs winnow's independent jobs on N threads. --threads N allows PyTorch N threads, used at its best:
-// with N > 1 a short calibration (300 steps of the peer, twice, interleaved) times every way of spending them —
-// torch intra-op (OpenMP) threads, OpenBLAS threads, both, both with OMP_WAIT_POLICY=PASSIVE — and the full peer
-// run uses the fastest. (Torch's OpenMP threads spin at every parallel region of a batch-60 step; on a loaded
-// 2-core machine that made 2 intra-op threads 20–30× slower than 1, while 1 intra-op + 2 OpenBLAS threads was
-// the fastest.) --peer-config skips the calibration. --full uses all of Fashion-MNIST (Debian's copy).
+// With several threads the peer is given them at its best (see --threads below): torch's OpenMP threads spin at every
+// parallel region of a batch-60 step; on a loaded 2-core machine that made 2 intra-op threads 20–30× slower than 1,
+// while 1 intra-op + 2 OpenBLAS threads was the fastest.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, pythonWithTorch, ratio } from './util.js';
+import { checkArgs, median, pythonWithTorch, ratio } from './util.js';
+
+const USAGE = `Usage: node dist/bench/lottery.js [--levels 15] [--iterations 1000] [--eval-every 100] [--repeats 1] [--json]
+         [--controls reinit,random-prune] [--workers 1] [--threads 1] [--peer-config INTRA,BLAS[,passive]]
+         [--full] [--validation 2000]
+A whole winnow lottery run (LeNet-300-100, layer-wise IMP, rewind to init; the whole process with its
+experiment store) against the PyTorch peer (bench/pytorch_lottery.py, masked dense, loop only), interleaved.
+  --levels N           pruning levels after the dense one (default 15)
+  --iterations N       training iterations per level (default 1000)
+  --eval-every N       evaluation interval in iterations (default 100)
+  --repeats N          interleaved repeats, medians (default 1)
+  --controls LIST      control branches, comma-separated: reinit, random-prune (default none)
+  --workers N          winnow's independent jobs on N threads (default 1)
+  --threads N          PyTorch's threads; with N > 1 a short calibration (300 steps of the peer, twice,
+                       interleaved) times torch intra-op threads, OpenBLAS threads, both, and both with
+                       OMP_WAIT_POLICY=PASSIVE, and the run uses the fastest (default 1)
+  --peer-config INTRA,BLAS[,passive]
+                       the peer's threads as given, skipping the calibration (default: calibrated)
+  --full               all of Fashion-MNIST (Debian's copy, /usr/share/datasets/fashion-mnist) instead of
+                       the embedded subset (default off)
+  --validation N       validation examples held out of the training set (default 2000)
+  --json               print the results as JSON (default off)
+  -h, --help           print this and exit`;
+checkArgs('lottery', USAGE, ['--levels', '--iterations', '--eval-every', '--repeats', '--json', '--controls', '--workers', '--threads', '--peer-config', '--full', '--validation']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : def; };

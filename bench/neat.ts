@@ -7,7 +7,6 @@
 // generations per second of whole XOR runs at population 150 with native and TS evaluation.
 // One evaluation = one forward pass of one input vector. Same process, same machine, single thread;
 // ratios are what count.
-// Usage: node dist/bench/neat.js [--seconds 1.0]
 import { createRequire } from 'node:module';
 import { resolveConfig } from '../src/neat/config.js';
 import type { Genome } from '../src/neat/genome.js';
@@ -18,6 +17,16 @@ import { loadNativeBackend } from '../src/backend/native.js';
 import { neatEvalOf, packPrograms, ProgramBatch, REFERENCE_NEAT_EVAL, type NeatEval } from '../src/neat/native-eval.js';
 import { XOR_INPUT, xorTask } from '../src/neat/tasks/xor.js';
 import { Rng } from '../src/util/rng.js';
+import { checkArgs } from './util.js';
+
+const USAGE = `Usage: node dist/bench/neat.js [--seconds 1.0] [--json]
+NEAT network evaluations per second, one thread: winnow's compiled programs (TS and native, one input and
+batched) against neataptic 1.4.7 on identical topologies, a whole XOR population in lockstep, and generations
+per second of whole XOR runs (native and TS evaluation).
+  --seconds S   timing budget per measurement in seconds; whole XOR runs take max(2, 3 S) (default 1.0)
+  --json        also print the results as one JSON line (default off)
+  -h, --help    print this and exit`;
+checkArgs('neat', USAGE, ['--seconds', '--json']);
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,13 +2,21 @@
 // RigL with dense masks as the public code runs it. Both count training steps with the mask updates included
 // (winnow's dense gradients at update steps too) and the assembly of each mini-batch from the training set (the
 // peer indexes a training set of as many random images); winnow's evaluation is excluded (one at the start and the end).
-// Usage: node dist/bench/rigl.js [--density 0.02] [--steps 1000] [--repeats 3]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getBackend } from '../src/backend/index.js';
 import { loadDataset } from '../src/data/registry.js';
 import { runSparseTraining } from '../src/sparsetrain/run.js';
-import { median, pythonWithTorch, ratio } from './util.js';
+import { checkArgs, median, pythonWithTorch, ratio } from './util.js';
+
+const USAGE = `Usage: node dist/bench/rigl.js [--density 0.02] [--steps 1000] [--repeats 3]
+RigL training time of LeNet-300-100 (ERK, batch 60, Adam) on winnow's sparse kernels against the PyTorch peer
+(bench/pytorch_rigl.py, dense masks), mask updates and batch assembly included; medians of interleaved repeats.
+  --density D    weight density (default 0.02)
+  --steps N      training steps (default 1000)
+  --repeats N    interleaved repeats (default 3)
+  -h, --help     print this and exit`;
+checkArgs('rigl', USAGE, ['--density', '--steps', '--repeats']);
 
 const arg = (name: string, dflt: number): number => { const i = process.argv.indexOf(name); return i >= 0 ? Number(process.argv[i + 1]) : dflt; };
 const density = arg('--density', 0.02), steps = arg('--steps', 1000), repeats = arg('--repeats', 3);

@@ -1,13 +1,21 @@
 // Training benchmark: one epoch of LeNet-300-100 (1000 steps × batch 60, Adam) in winnow — dense and
 // at 5% and 2% random density on the sparse kernels — against PyTorch with OpenBLAS running the same
 // loop (masked dense for the sparse cases, as pruning libraries do), interleaved in one run.
-// Usage: node dist/bench/train.js [--repeats N] [--steps N] [--json]
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getBackend } from '../src/backend/index.js';
 import { loadDataset } from '../src/data/registry.js';
 import { runTraining } from '../src/train/run.js';
-import { median, pythonWithTorch, ratio } from './util.js';
+import { checkArgs, median, pythonWithTorch, ratio } from './util.js';
+
+const USAGE = `Usage: node dist/bench/train.js [--repeats 5] [--steps 1000] [--json]
+One epoch of LeNet-300-100 (batch 60, Adam) in winnow, dense and at 5% and 2% random density on the sparse
+kernels, against PyTorch on OpenBLAS (bench/pytorch_lenet.py, masked dense), interleaved; medians of the repeats.
+  --repeats N   interleaved repeats (default 5)
+  --steps N     training steps (default 1000: one epoch)
+  --json        print the results as JSON (default off)
+  -h, --help    print this and exit`;
+checkArgs('train', USAGE, ['--repeats', '--steps', '--json']);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : def; };

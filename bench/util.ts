@@ -33,3 +33,21 @@ export function pythonWithTorch(): { ok: true; exe: string; env: NodeJS.ProcessE
   }
   return { ok: false, reason: 'no python3 with PyTorch found: apt-get install -y python3-torch libopenblas0-pthread (Debian), then rerun' };
 }
+
+const isNumber = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
+
+/**
+ * A bench script's command line: `--help`/`-h` prints `usage` and exits 0. A flag (a token starting with '-'
+ * that is not a number, so a negative value of the flag before it passes) that is not in `flags` is a usage
+ * error, one line naming the script and the flag on stderr and then the usage, exit 2, instead of being
+ * silently ignored. Call it before any work.
+ */
+export function checkArgs(script: string, usage: string, flags: readonly string[], argv: readonly string[] = process.argv.slice(2)): void {
+  const text = usage.endsWith('\n') ? usage : `${usage}\n`;
+  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(text); process.exit(0); }
+  const unknown = argv.find((a) => a.startsWith('-') && !isNumber(a) && !flags.includes(a));
+  if (unknown !== undefined) {
+    process.stderr.write(`bench/${script}: unknown flag ${unknown} (--help lists the flags)\n${text}`);
+    process.exit(2);
+  }
+}
