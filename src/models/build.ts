@@ -150,6 +150,9 @@ export function buildModel(spec: string, inShape: readonly [number, number, numb
   modelShapes(spec, inShape, classes);
   const plan = parseSpec(spec, inShape, classes);
   const layers: Layer[] = [];
+  // The first weight layer reads the model's input: no input gradient (what a measured switch times).
+  let readsInput = true;
+  const storage = (): StorageOptions => { const o = { ...options, readsModelInput: readsInput }; readsInput = false; return o; };
   let shape: [number, number, number] = [...inShape];
   let convIndex = 0, poolIndex = 0;
   for (const item of plan.conv) {
@@ -159,15 +162,15 @@ export function buildModel(spec: string, inShape: readonly [number, number, numb
       layers.push(pool);
       shape = pool.outShape as [number, number, number];
     } else {
-      const conv = new Conv2d(`conv${++convIndex}`, { inChannels: shape[0], height: shape[1], width: shape[2], outChannels: item, kernel: 3, stride: 1, pad: 1 }, 'relu', options);
+      const conv = new Conv2d(`conv${++convIndex}`, { inChannels: shape[0], height: shape[1], width: shape[2], outChannels: item, kernel: 3, stride: 1, pad: 1 }, 'relu', storage());
       layers.push(conv);
       shape = conv.outShape as [number, number, number];
     }
   }
   let width = shape[0] * shape[1] * shape[2];
   if (plan.conv.length > 0) layers.push(new Flatten('flatten', shape));
-  plan.fc.forEach((h, i) => { layers.push(new Linear(`fc${i + 1}`, width, h, 'relu', options)); width = h; });
-  layers.push(new Linear('out', width, classes, 'none', options));
+  plan.fc.forEach((h, i) => { layers.push(new Linear(`fc${i + 1}`, width, h, 'relu', storage())); width = h; });
+  layers.push(new Linear('out', width, classes, 'none', storage()));
   const model = new Sequential(spec, layers);
   const initRng = rng.stream('init');
   for (const layer of model.weightLayers()) {

@@ -34,6 +34,12 @@ export const NONE: F32 = new Float32Array(0);
 /** a[i] += b[i] on the backend: sgdStep with lr −1 and no decay computes exactly a − (−1)·(b + 0·a) = a + b. */
 export function addInto(be: Backend, a: F32, b: F32, len: number): void { be.sgdStep(a, b, len, -1, 0); }
 
+/**
+ * n rounded up to whole 64-byte vectors (16 floats): the row stride at which a sparse layer's kernels read activations
+ * in place (a Linear first layer's input, a sparse ReLU layer's output gradient) instead of copying them aligned first.
+ */
+export function paddedStride(n: number): number { return Math.ceil(n / 16) * 16; }
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

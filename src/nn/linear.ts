@@ -1,6 +1,6 @@
 // Fully connected layer: y[out × n] = act(W[out × in] · x[in × n] + b). Dense or sparse storage.
 import type { Backend, F32 } from '../backend/backend.js';
-import { NONE, Scratch, type Param } from './layer.js';
+import { NONE, paddedStride, Scratch, type Param } from './layer.js';
 import { WeightLayer, type Activation, type StorageOptions } from './weight-layer.js';
 
 export class Linear extends WeightLayer {
@@ -56,7 +56,7 @@ export class Linear extends WeightLayer {
     // it copies dy so first: the ReLU's backward writes it so at no extra cost (out of place instead of in place).
     let g = dy, ld = n;
     if (this.activation === 'relu' && dx && this.weights.readsPaddedGrad) {
-      ld = Math.ceil(n / 16) * 16;
+      ld = paddedStride(n);
       g = this.dyPadded.get(rows * ld, be);
       be.reluBackwardTo(this.y, dy, rows, n, g, ld);
     } else if (this.activation === 'relu') be.reluBackward(this.y, dy, rows * n);

@@ -3,7 +3,7 @@ import type { Backend, F32, I32, InferenceNet } from '../backend/backend.js';
 import { Linear } from './linear.js';
 import { Flatten } from './flatten.js';
 import type { Layer, Param } from './layer.js';
-import { Scratch } from './layer.js';
+import { paddedStride, Scratch } from './layer.js';
 import { WeightLayer } from './weight-layer.js';
 
 export class Sequential {
@@ -33,7 +33,7 @@ export class Sequential {
    * Backend.allocActivations), n otherwise.
    */
   inputStride(n: number): number {
-    return this.layers[0] instanceof Linear ? Math.ceil(n / 16) * 16 : n;
+    return this.layers[0] instanceof Linear ? paddedStride(n) : n;
   }
 
   /** Logits [classes × n] for inputs x [inFeatures × n], rows ldx apart (see inputStride). */

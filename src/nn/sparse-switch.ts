@@ -10,6 +10,8 @@
 // densities (5% and 40%, same random mask per density), fits the line through them and returns the
 // density where it crosses the dense time (clamped to [0, 1]). A shape costs a few milliseconds to
 // calibrate; conv layers (huge n) are timed at n ≤ 256, where both costs are already linear in n.
+// A layer that reads the model's input is timed as the trainer runs it: without the input gradient (dense: two
+// GEMMs; sparse: spmm + sddmm), and a Linear one with its input rows at the padded stride (Sequential.inputStride).
 //
 // Results are cached per process and on disk, in `$XDG_CACHE_HOME/winnow/sparse-switch.json` (or
 // ~/.cache/winnow), keyed by backend, ISA, CPU model and shape, so a machine measures each shape once and
@@ -22,6 +24,7 @@
 import { cpus } from 'node:os';
 import type { Backend } from '../backend/backend.js';
 import { DEFAULT_SPARSE_THRESHOLD, type SparseSwitch } from './weights.js';
+import { paddedStride } from './layer.js';
 import { measurementCacheFile, readMeasurementCache, writeMeasurementCache } from '../util/measurement-cache.js';
 
 export interface SwitchOptions {
@@ -46,12 +49,13 @@ export function measuredSparseSwitch(be: Backend, batch: number, opts: SwitchOpt
   const cacheFile = opts.cacheFile === undefined ? defaultSwitchCacheFile() : opts.cacheFile;
   const now = opts.now ?? (() => Number(process.hrtime.bigint()) / 1e9);
   const machine = `${be.name}/${be.detail}/${cpus()[0]?.model ?? 'unknown'}`;
-  return (rows, cols, colsPerSample) => {
+  return ({ rows, cols, colsPerSample, input }) => {
     const n = Math.max(1, Math.min(MAX_N, batch * colsPerSample));
-    const key = `v${FORMAT} ${machine} ${rows}x${cols} n=${n}`;
+    const ldx = input && colsPerSample === 1 ? paddedStride(n) : n;
+    const key = `v${FORMAT} ${machine} ${rows}x${cols} n=${n}${input ? ` input ldx=${ldx}` : ''}`;
     const hit = memo.get(key) ?? (cacheFile ? readMeasurementCache(cacheFile)[key] : undefined);
     if (typeof hit === 'number' && hit >= 0 && hit <= 1) { memo.set(key, hit); return hit; }
-    const t = breakEven(be, rows, cols, n, now);
+    const t = breakEven(be, rows, cols, n, now, input ? { ldx } : null);
     memo.set(key, t);
     if (cacheFile) writeMeasurementCache(cacheFile, key, t);
     return t;
@@ -101,21 +105,27 @@ function minTime(fn: () => void, now: () => number): number {
   return best;
 }
 
-/** The density where the sparse step's time (a line through LOW and HIGH) meets the dense step's. */
-export function breakEven(be: Backend, rows: number, cols: number, n: number, now: () => number): number {
-  const x = new Float32Array(cols * n).fill(0.5), dy = new Float32Array(rows * n).fill(0.25);
-  const y = new Float32Array(rows * n), dx = new Float32Array(cols * n);
+/**
+ * The density where the sparse step's time (a line through LOW and HIGH) meets the dense step's. `input`: the layer
+ * reads the model's input, rows `ldx` apart: no input gradient on either side.
+ */
+export function breakEven(be: Backend, rows: number, cols: number, n: number, now: () => number, input: { ldx: number } | null = null): number {
+  const ldx = input?.ldx ?? n;
+  const x = ldx !== n && be.allocActivations ? be.allocActivations(cols * ldx) : new Float32Array(cols * ldx);
+  x.fill(0.5);
+  const dy = new Float32Array(rows * n).fill(0.25), y = new Float32Array(rows * n), dx = new Float32Array(cols * n);
   const w = new Float32Array(rows * cols).fill(0.01), dW = new Float32Array(rows * cols);
   const dense = minTime(() => {
-    be.gemm(false, false, rows, n, cols, 1, w, cols, x, n, 0, y, n);
-    be.gemm(true, false, cols, n, rows, 1, w, cols, dy, n, 0, dx, n);
-    be.gemm(false, true, rows, cols, n, 1, dy, n, x, n, 0, dW, cols);
+    be.gemm(false, false, rows, n, cols, 1, w, cols, x, ldx, 0, y, n);
+    if (!input) be.gemm(true, false, cols, n, rows, 1, w, cols, dy, n, 0, dx, n);
+    be.gemm(false, true, rows, cols, n, 1, dy, n, x, ldx, 0, dW, cols);
   }, now);
   const sparseAt = (d: number): number => {
     const l = layer(rows, cols, d), g = new Float32Array(l.values.length);
     return minTime(() => {
-      be.spmm(rows, cols, l.rowPtr, l.colIdx, l.values, x, n, 0, y);
-      be.sparseBackward(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, x, n, 0, dx, g);
+      be.spmm(rows, cols, l.rowPtr, l.colIdx, l.values, x, n, 0, y, ldx);
+      if (input) be.sddmm(rows, l.rowPtr, l.colIdx, dy, x, n, g, ldx);
+      else be.sparseBackward(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, x, n, 0, dx, g);
     }, now);
   };
   const lo = sparseAt(LOW), hi = sparseAt(HIGH);

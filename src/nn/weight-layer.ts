@@ -14,6 +14,8 @@ export interface StorageOptions {
   wideColumns?: boolean;
   /** Allocate the layer's activation buffers 64-byte aligned (Scratch): set by the GPT. */
   alignedActivations?: boolean;
+  /** The layer reads the model's input (no input gradient): a measured switch times it so. Set by buildModel. */
+  readsModelInput?: boolean;
 }
 
 export abstract class WeightLayer implements Layer {
@@ -39,8 +41,7 @@ export abstract class WeightLayer implements Layer {
     this.activation = activation;
     this.storageOptions = options;
     this.colsPerSample = colsPerSample;
-    this.weights = new WeightMatrix(rows, cols, new Float32Array(rows * cols), null, options.storage ?? 'auto', options.sparseThreshold, colsPerSample);
-    this.weights.wideKernels = options.wideColumns ?? false;
+    this.weights = this.matrix(rows, cols, new Float32Array(rows * cols), null);
     this.bias = new Float32Array(rows);
     this.biasGrad = new Float32Array(rows);
   }
@@ -50,9 +51,15 @@ export abstract class WeightLayer implements Layer {
 
   /** Replaces weights and mask; the storage (dense or sparse) is chosen again from the new density. */
   setWeights(dense: F32, mask: U8 | null): void {
-    this.weights = new WeightMatrix(this.weights.rows, this.weights.cols, dense, mask,
-      this.storageOptions.storage ?? 'auto', this.storageOptions.sparseThreshold, this.colsPerSample);
-    this.weights.wideKernels = this.storageOptions.wideColumns ?? false;
+    this.weights = this.matrix(this.weights.rows, this.weights.cols, dense, mask);
+  }
+
+  private matrix(rows: number, cols: number, dense: F32, mask: U8 | null): WeightMatrix {
+    const o = this.storageOptions;
+    const w = new WeightMatrix(rows, cols, dense, mask, o.storage ?? 'auto', o.sparseThreshold,
+      { colsPerSample: this.colsPerSample, input: o.readsModelInput ?? false });
+    w.wideKernels = o.wideColumns ?? false;
+    return w;
   }
 
   params(): Param[] {

@@ -14,10 +14,14 @@ import { addInto, NONE } from './layer.js';
 export const DEFAULT_SPARSE_THRESHOLD = 0.3;
 
 /**
- * A per-layer threshold: the density below which a rows × cols weight matrix, applied to
- * `colsPerSample` activation columns per sample (1 for fc, output positions for conv), is stored sparse.
+ * The layer a switch is asked about: a rows × cols weight matrix applied to `colsPerSample` activation columns per
+ * sample (1 for fc, output positions for conv); `input`: it reads the model's input, so its backward computes no input
+ * gradient (and a Linear one reads the input at Sequential.inputStride).
  */
-export type SparseSwitch = (rows: number, cols: number, colsPerSample: number) => number;
+export interface SwitchQuery { rows: number; cols: number; colsPerSample: number; input: boolean }
+
+/** A per-layer threshold: the density below which the layer asked about is stored sparse. */
+export type SparseSwitch = (layer: SwitchQuery) => number;
 
 export type Storage = 'dense' | 'sparse';
 
@@ -44,10 +48,11 @@ export class WeightMatrix {
   /**
    * Builds the storage from dense weights and a mask (null = keep all). Entries with mask 0 are
    * dropped (sparse) or zeroed (dense). storage 'auto' picks sparse below `threshold` density (a
-   * number, or a switch asked for this shape; consulted only for 'auto').
+   * number, or a switch asked about this layer, `use` completing the query; consulted only for 'auto').
    */
   constructor(rows: number, cols: number, dense: F32, mask: U8 | null,
-    storage: Storage | 'auto' = 'auto', threshold: number | SparseSwitch = DEFAULT_SPARSE_THRESHOLD, colsPerSample = 1) {
+    storage: Storage | 'auto' = 'auto', threshold: number | SparseSwitch = DEFAULT_SPARSE_THRESHOLD,
+    use: { colsPerSample?: number; input?: boolean } = {}) {
     if (dense.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} weights, got ${dense.length}`);
     if (mask && mask.length !== rows * cols) throw new Error(`WeightMatrix: expected ${rows}×${cols} mask, got ${mask.length}`);
     this.rows = rows; this.cols = cols;
@@ -55,7 +60,8 @@ export class WeightMatrix {
     if (mask) { nnz = 0; for (let i = 0; i < mask.length; i++) nnz += mask[i] ? 1 : 0; }
     this.nnz = nnz;
     const density = rows * cols === 0 ? 1 : nnz / (rows * cols);
-    const limit = storage !== 'auto' ? 0 : typeof threshold === 'function' ? threshold(rows, cols, colsPerSample) : threshold;
+    const limit = storage !== 'auto' ? 0 : typeof threshold === 'function'
+      ? threshold({ rows, cols, colsPerSample: use.colsPerSample ?? 1, input: use.input ?? false }) : threshold;
     this.storage = storage === 'auto' ? (density < limit ? 'sparse' : 'dense') : storage;
     if (this.storage === 'dense') {
       this.value = Float32Array.from(dense);
