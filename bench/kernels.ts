@@ -52,6 +52,15 @@ function timeIt(fn: () => void, repeats: number, inner: number): number {
   return summarize(samples);
 }
 
+/** Back-to-back calls of fn that last about `seconds` (at least 5): every sample of a row lasts about as long. */
+function innerFor(fn: () => void, seconds = 2e-3): number {
+  fn();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 3; i++) fn();
+  const once = Math.max(Number(process.hrtime.bigint() - t0) / 3e9, 1e-8);
+  return Math.max(5, Math.round(seconds / once));
+}
+
 /** Median (or minimum) seconds per call of a and of b, sampling them alternately so load changes hit both alike. */
 function timePair(a: () => void, b: () => void, repeats: number, innerA: number, innerB: number): [number, number] {
   a(); b();
@@ -156,6 +165,8 @@ function randomCsrOf(rng: Rng, ROWS: number, COLS: number, density: number): Csr
 
 /** At 2%: the step with sparseBackward against spmmT + sddmm called separately (the same results), interleaved. */
 const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number }> = [];
+/** At 2%: one sparse step right after a dense step, whose weights and their gradient (1.9 MB) push the sparse step's data out of L2. */
+const afterDense: Array<{ sparseUs: number }> = [];
 
 /** Median µs of the dense step (3 GEMMs) and of the sparse step at `density`, measured alternately. */
 function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: number; sparseUs: number; speedup: number; nnz: number; sparseGflops: number } {
@@ -180,11 +191,22 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
       nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dyPacked, BATCH, 0, dx);
       nb.sddmm(ROWS, w.rowPtr, w.colIdx, dyPacked, x, BATCH, g, LDX);
     };
-    const [f, sep] = timePair(sparse, separate, quick ? 5 : useMin ? 41 : 9, 5, 5);
+    const inner = innerFor(sparse);
+    const [f, sep] = timePair(sparse, separate, quick ? 5 : useMin ? 41 : 9, inner, inner);
     fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6 });
+    const cold: number[] = [];
+    for (let r = 0; r < (quick ? 9 : useMin ? 101 : 21); r++) {
+      dense();
+      const t0 = process.hrtime.bigint();
+      sparse();
+      cold.push(Number(process.hrtime.bigint() - t0) / 1e3);
+    }
+    afterDense.push({ sparseUs: summarize(cold) });
   }
-  // --stat min: more, short samples, so that some fall between the other processes' time slices.
-  const [d, s] = timePair(dense, sparse, quick ? 5 : useMin ? 41 : 9, 5, Math.max(5, Math.round(0.05 / Math.max(density, 0.01))));
+  // Samples of ≈ 2 ms of back-to-back calls on both sides, as for the GEMM rows: the steady-state cost of a step
+  // (in training, layer 1's kernels run within ≈ 5% of it: docs/SPARSE-KERNELS.md); the line after the table gives
+  // the step right after a dense one. --stat min: more samples, so that some fall between other processes' slices.
+  const [d, s] = timePair(dense, sparse, quick ? 5 : useMin ? 41 : 9, innerFor(dense), innerFor(sparse));
   // The sparse step does 3 × 2·nnz·batch floating-point operations (multiply-adds at the nonzeros only).
   const nnz = w.values.length;
   return { denseUs: d * 1e6, sparseUs: s * 1e6, speedup: d / s, nnz, sparseGflops: (6 * nnz * BATCH) / s / 1e9 };
@@ -284,7 +306,8 @@ function main(): void {
   if (breakEven === null && sweep[0]!.speedup >= 1) breakEven = sweep[0]!.density;  // sparse wins everywhere swept
 
   if (asJson) {
-    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate, floor: { ...floor, pctPeak: floorPct } }, breakEvenDensity: breakEven }, null, 2));
+    const cold = afterDense.map((c) => ({ ...c, pctPeak: (100 * (6 * two.nnz * BATCH) / (c.sparseUs * 1e3)) / peakAll }));
+    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate, afterDense: cold, floor: { ...floor, pctPeak: floorPct } }, breakEvenDensity: breakEven }, null, 2));
     return;
   }
   const f = (x: number, d = 1) => x.toFixed(d);
@@ -299,6 +322,9 @@ function main(): void {
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
   for (const v of fusedVsSeparate) console.log(`2% step with spmmT + sddmm called separately: ${f(v.separateUs)} µs, with sparseBackward: ${f(v.fusedUs)} µs (interleaved)`);
+  for (const c of afterDense) {
+    console.log(`2% step right after a dense step (1.9 MB of W and dW push its data out of L2; the table is steady state): ${f(c.sparseUs)} µs = ${f((100 * (6 * two.nnz * BATCH) / (c.sparseUs * 1e3)) / peakAll)}% of peak`);
+  }
   const pk = (g: number) => `${f(g)} GFLOP/s = ${f((100 * g) / peakAll)}% of peak`;
   console.log(`\nspmm's inner loop alone (gatherPeak: per nonzero an index, a weight, a source row's vectors, their FMAs):`);
   console.log(`  source in L1 (128 rows) ${pk(floor.l1Gflops)}; dY's 300 rows ${pk(floor.dyGflops)}; X's 784 rows (L2) ${pk(floor.l2Gflops)}`);
