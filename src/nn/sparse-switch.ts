@@ -14,7 +14,7 @@
 // GEMMs; sparse: spmm + sddmm), and a Linear one with its input rows at the padded stride (Sequential.inputStride).
 //
 // Results are cached per process and on disk, in `$XDG_CACHE_HOME/winnow/sparse-switch.json` (or
-// ~/.cache/winnow), keyed by backend, ISA, CPU model and shape, so a machine measures each shape once and
+// ~/.cache/winnow), keyed by backend, ISA, CPU model, shape and role, so a machine measures each layer once and
 // later runs reuse the same choice: with the cache in place, the same seed gives identical results.
 // Dense and sparse storage sum in different orders, so results may differ between machines whose switch
 // falls on different sides of a layer's density; runs that must match stored results bit for bit pass
