@@ -42,7 +42,7 @@ onnxruntime-node on the dense ONNX export.
                    of the decoder's format rule, src/nn/gpt/decode.ts)
   --json           print the results as JSON (default off)
   -h, --help       print this and exit`;
-checkArgs('gpt-generate', USAGE, ['--model', '--weights', '--tokens', '--rounds', '--min', '--cold', '--wall', '--kernels', '--json']);
+checkArgs('gpt-generate', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

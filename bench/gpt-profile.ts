@@ -18,7 +18,7 @@ ms per iteration of every backend kernel, clipping, the rest (JavaScript) and th
   --steps N       timed iterations, after 3 untimed (default 20)
   --density D     weight-matrix density, < 1 for masked sparse storage (default 1: dense)
   -h, --help      print this and exit`;
-checkArgs('gpt-profile', USAGE, ['--model', '--batch', '--steps', '--density']);
+checkArgs('gpt-profile', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

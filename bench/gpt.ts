@@ -24,7 +24,7 @@ repeats; medians of wall and CPU time, winnow/PyTorch and dense/sparse.
   --density D     density of the sparse winnow run; 1 skips it (default 0.1)
   --json          print the results as JSON (default off)
   -h, --help      print this and exit`;
-checkArgs('gpt', USAGE, ['--model', '--batch', '--steps', '--repeats', '--density', '--json']);
+checkArgs('gpt', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

@@ -28,7 +28,7 @@ latency and batch-64 throughput, then file bytes per density and value encoding.
   --rounds N    interleaved rounds (default 15)
   --json        print the results as JSON (default off)
   -h, --help    print this and exit`;
-checkArgs('infer', USAGE, ['--rounds', '--json']);
+checkArgs('infer', USAGE);
 
 const DENSITIES = [1, 0.2, 0.05, 0.02];
 const FEAT = 784, CLASSES = 10, BIG = 64;

@@ -16,7 +16,7 @@ LM study's dense recipe; prints each run's whole-validation-split loss.
   --seed N              seed of the initialization, mask and batches (default 0)
   --rigl                also train with RigL's mask updates at each sparsity (default off)
   -h, --help            print this and exit`;
-checkArgs('lm-static-erk', USAGE, ['--model', '--iterations', '--sparsities', '--seed', '--rigl']);
+checkArgs('lm-static-erk', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : def; };

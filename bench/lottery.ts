@@ -33,7 +33,7 @@ experiment store) against the PyTorch peer (bench/pytorch_lottery.py, masked den
   --validation N       validation examples held out of the training set (default 2000)
   --json               print the results as JSON (default off)
   -h, --help           print this and exit`;
-checkArgs('lottery', USAGE, ['--levels', '--iterations', '--eval-every', '--repeats', '--json', '--controls', '--workers', '--threads', '--peer-config', '--full', '--validation']);
+checkArgs('lottery', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : def; };

@@ -26,7 +26,7 @@ per second of whole XOR runs (native and TS evaluation).
   --seconds S   timing budget per measurement in seconds; whole XOR runs take max(2, 3 S) (default 1.0)
   --json        also print the results as one JSON line (default off)
   -h, --help    print this and exit`;
-checkArgs('neat', USAGE, ['--seconds', '--json']);
+checkArgs('neat', USAGE);
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -16,7 +16,7 @@ RigL training time of LeNet-300-100 (ERK, batch 60, Adam) on winnow's sparse ker
   --steps N      training steps (default 1000)
   --repeats N    interleaved repeats (default 3)
   -h, --help     print this and exit`;
-checkArgs('rigl', USAGE, ['--density', '--steps', '--repeats']);
+checkArgs('rigl', USAGE);
 
 const arg = (name: string, dflt: number): number => { const i = process.argv.indexOf(name); return i >= 0 ? Number(process.argv[i + 1]) : dflt; };
 const density = arg('--density', 0.02), steps = arg('--steps', 1000), repeats = arg('--repeats', 3);

@@ -11,7 +11,7 @@ Every benchmark in turn, each in its own process: ${benches.join(', ')}, at thei
 Their other flags differ per bench: run one alone for them (node dist/bench/NAME.js --help).
   --json        passed to each bench: results as JSON
   -h, --help    print this and exit`;
-checkArgs('run', USAGE, ['--json']);
+checkArgs('run', USAGE);
 let failed = 0;
 for (const name of benches) {
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));

@@ -15,7 +15,7 @@ kernels, against PyTorch on OpenBLAS (bench/pytorch_lenet.py, masked dense), int
   --steps N     training steps (default 1000: one epoch)
   --json        print the results as JSON (default off)
   -h, --help    print this and exit`;
-checkArgs('train', USAGE, ['--repeats', '--steps', '--json']);
+checkArgs('train', USAGE);
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : def; };

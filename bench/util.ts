@@ -37,15 +37,16 @@ export function pythonWithTorch(): { ok: true; exe: string; env: NodeJS.ProcessE
 const isNumber = (s: string): boolean => s.trim() !== '' && Number.isFinite(Number(s));
 
 /**
- * A bench script's command line: `--help`/`-h` prints `usage` and exits 0. A flag (a token starting with '-'
- * that is not a number, so a negative value of the flag before it passes) that is not in `flags` is a usage
- * error, one line naming the script and the flag on stderr and then the usage, exit 2, instead of being
- * silently ignored. Call it before any work.
+ * A bench script's command line against its usage text, whose option lines (indented, starting with the flag) name
+ * the flags it reads: `--help`/`-h` prints `usage` and exits 0. Any other flag (a token starting with '-' that is not
+ * a number, so a negative value of the flag before it passes) is a usage error, one line naming the script and the
+ * flag on stderr and then the usage, exit 2, instead of being silently ignored. Call it before any work.
  */
-export function checkArgs(script: string, usage: string, flags: readonly string[], argv: readonly string[] = process.argv.slice(2)): void {
+export function checkArgs(script: string, usage: string, argv: readonly string[] = process.argv.slice(2)): void {
   const text = usage.endsWith('\n') ? usage : `${usage}\n`;
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(text); process.exit(0); }
-  const unknown = argv.find((a) => a.startsWith('-') && !isNumber(a) && !flags.includes(a));
+  const flags = new Set([...usage.matchAll(/^ +(--[a-z][a-z0-9-]*)/gm)].map((m) => m[1]!));
+  const unknown = argv.find((a) => a.startsWith('-') && !isNumber(a) && !flags.has(a));
   if (unknown !== undefined) {
     process.stderr.write(`bench/${script}: unknown flag ${unknown} (--help lists the flags)\n${text}`);
     process.exit(2);

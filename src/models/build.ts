@@ -12,7 +12,7 @@ import { MaxPool2d } from '../nn/maxpool.js';
 import { Flatten } from '../nn/flatten.js';
 import { Sequential } from '../nn/sequential.js';
 import { initWeights, type InitKind } from '../nn/init.js';
-import type { StorageOptions } from '../nn/weight-layer.js';
+import { WeightLayer, type StorageOptions } from '../nn/weight-layer.js';
 import type { Rng } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 
@@ -151,8 +151,7 @@ export function buildModel(spec: string, inShape: readonly [number, number, numb
   const plan = parseSpec(spec, inShape, classes);
   const layers: Layer[] = [];
   // The first weight layer reads the model's input: no input gradient (what a measured switch times).
-  let readsInput = true;
-  const storage = (): StorageOptions => { const o = { ...options, readsModelInput: readsInput }; readsInput = false; return o; };
+  const storage = (): StorageOptions => ({ ...options, readsModelInput: !layers.some((l) => l instanceof WeightLayer) });
   let shape: [number, number, number] = [...inShape];
   let convIndex = 0, poolIndex = 0;
   for (const item of plan.conv) {
