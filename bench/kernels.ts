@@ -1,6 +1,6 @@
 // Kernel benchmark of the native backend (one thread): the single-core FMA peak, dense GEMM at the
 // LeNet-300-100 layer-1 shapes and 1024³ as % of that peak, and the sparse layer-1 training step
-// (spmm + sparseBackward, i.e. spmmT and sddmm fused) against our own dense step (3 GEMMs) at several densities, with the density
+// (spmm + sparseBackward, i.e. spmmT and sddmm fused, on the index prepared once as a WeightMatrix runs it) against our own dense step (3 GEMMs) at several densities, with the density
 // below which sparse wins. Medians over repeats (--stat min: minimums, the better estimate on a machine
 // shared with other work; the peak is then the best sample too); ratios come from the same run.
 // The floor line: what the 2% step could cost at best with kernels that gather a source row per nonzero, from
@@ -163,8 +163,8 @@ function randomCsrOf(rng: Rng, ROWS: number, COLS: number, density: number): Csr
   return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
 }
 
-/** At 2%: the step with sparseBackward against spmmT + sddmm called separately (the same results), interleaved. */
-const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number }> = [];
+/** At 2%, through the plain kernels: sparseBackward against spmmT + sddmm called separately (the same results), interleaved; and the prepared pattern against the plain kernels. */
+const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number }> = [];
 /** At 2%: one sparse step right after a dense step, whose weights and their gradient (1.9 MB) push the sparse step's data out of L2. */
 const afterDense: Array<{ sparseUs: number }> = [];
 
@@ -179,21 +179,30 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
     nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, LDX, 0, dx, BATCH);    // dX = Wᵀ·dY
     nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, LDX, x, LDX, 0, dW, COLS);           // dW = dY·Xᵀ
   };
+  // As WeightMatrix runs a sparse layer: its index prepared once (no per-call index checks), then per step the
+  // forward (spmm) and the fused backward (spmmT + sddmm).
+  const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm);
   const sparse = () => {
-    nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y, LDX);
-    nb.sparseBackward(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, x, BATCH, 0, dx, g, LDX, LDX);  // spmmT + sddmm, fused
+    p.spmm(w.values, x, BATCH, y, LDX);
+    p.backward(w.values, dy, x, BATCH, dx, g, LDX, LDX);
   };
   if (density === 0.02) {
-    const dyPacked = new Float32Array(ROWS * BATCH);  // spmmT and sddmm read dY packed
+    // The plain kernels, which check the index on every call: fused, and with spmmT and sddmm separate (reading dY packed).
+    const fused = () => {
+      nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y, LDX);
+      nb.sparseBackward(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dy, x, BATCH, 0, dx, g, LDX, LDX);
+    };
+    const dyPacked = new Float32Array(ROWS * BATCH);
     for (let r = 0; r < ROWS; r++) dyPacked.set(dy.subarray(r * LDX, r * LDX + BATCH), r * BATCH);
     const separate = () => {
       nb.spmm(ROWS, COLS, w.rowPtr, w.colIdx, w.values, x, BATCH, 0, y, LDX);
       nb.spmmT(ROWS, COLS, w.colPtr, w.rowIdx, w.perm, w.values, dyPacked, BATCH, 0, dx);
       nb.sddmm(ROWS, w.rowPtr, w.colIdx, dyPacked, x, BATCH, g, LDX);
     };
-    const inner = innerFor(sparse);
-    const [f, sep] = timePair(sparse, separate, quick ? 5 : useMin ? 41 : 9, inner, inner);
-    fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6 });
+    const inner = innerFor(sparse), reps = quick ? 5 : useMin ? 41 : 9;
+    const [f, sep] = timePair(fused, separate, reps, inner, inner);
+    const [prep, plain] = timePair(sparse, fused, reps, inner, inner);
+    fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6, preparedUs: prep * 1e6, plainUs: plain * 1e6 });
     const cold: number[] = [];
     for (let r = 0; r < (quick ? 9 : useMin ? 101 : 21); r++) {
       dense();
@@ -265,9 +274,10 @@ function stepFloor(nb: NativeBackend, nnz: number, peakGflops: number): Floor {
   const flopsPerNnz = chunks * l1.flopsPerNnz;               // one pass of FMAs over a padded source row
   const empty = randomLayer(new Rng(1), 0), x = paddedX(nb, new Rng(2)), dy = padded(nb, new Rng(3), ROWS);
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(0);
+  const p = nb.prepareSparse(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.colPtr, empty.rowIdx, empty.perm);
   const emptySec = timeIt(() => {
-    nb.spmm(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.values, x, BATCH, 0, y, LDX);
-    nb.sparseBackward(ROWS, COLS, empty.colPtr, empty.rowIdx, empty.perm, empty.values, dy, x, BATCH, 0, dx, g, LDX, LDX);
+    p.spmm(empty.values, x, BATCH, y, LDX);
+    p.backward(empty.values, dy, x, BATCH, dx, g, LDX, LDX);
   }, quick ? 9 : useMin ? 201 : 41, 5);
   const spmmSec = (nnz * flopsPerNnz) / (l2.gflops * 1e9);
   const bwdSec = Math.max((nnz * 2 * flopsPerNnz) / (peakGflops * 1e9), (nnz * flopsPerNnz) / (dyRate.gflops * 1e9));
@@ -319,10 +329,13 @@ function main(): void {
     console.log(`${r.shape.padEnd(34)} ${r.op}  ${String(r.m).padStart(4)}  ${String(r.n).padStart(4)}  ${String(r.k).padStart(4)}  ${f(r.gflops).padStart(7)}  ${f(r.pctPeak).padStart(5)}%`);
   }
   console.log('\nlayer-1 step (300×784, batch 60; X and dY rows 64 floats apart, aligned, as the trainer lays out a batch and a sparse ReLU layer\'s output gradient): fwd + bwd + weight grad;');
-  console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused), dense = 3 GEMMs');
+  console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused) on the prepared index (prepareSparse, as a WeightMatrix runs it), dense = 3 GEMMs');
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
-  for (const v of fusedVsSeparate) console.log(`2% step with spmmT + sddmm called separately: ${f(v.separateUs)} µs, with sparseBackward: ${f(v.fusedUs)} µs (interleaved)`);
+  for (const v of fusedVsSeparate) {
+    console.log(`2% step through the plain kernels (index checked on every call): spmmT + sddmm separately ${f(v.separateUs)} µs, fused (sparseBackward) ${f(v.fusedUs)} µs (interleaved)`);
+    console.log(`2% step on the prepared pattern (as the table): ${f(v.preparedUs)} µs against the plain kernels' ${f(v.plainUs)} µs (interleaved)`);
+  }
   for (const c of cold) {
     console.log(`2% step right after a dense step (1.9 MB of W and dW push its data out of L2; the table is steady state): ${f(c.sparseUs)} µs = ${f(c.pctPeak)}% of peak`);
   }

@@ -143,4 +143,5 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
 
 // JS exports that are not table kernels (binding.cc js_name): ISA control and prepared inference nets.
 #define WINNOW_CONTROL_EXPORTS(E) E(isa) E(supportedIsas) E(setIsa) E(addressMod64) E(netCreate) E(netAddLayer) E(netForward) \
-  E(decCreate) E(decSetBlock) E(decSetMatrix) E(decStep) E(decReset) E(matCreate) E(matForward)
+  E(decCreate) E(decSetBlock) E(decSetMatrix) E(decStep) E(decReset) E(matCreate) E(matForward) \
+  E(patternCreate) E(patternSpmm) E(patternSddmm) E(patternBackward)

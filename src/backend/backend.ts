@@ -79,6 +79,25 @@ export interface PreparedDecoder {
 /** One decoder matrix prepared alone: y[rows] = W·x[cols] + b. */
 export interface PreparedMatvec { forward(x: F32, y: F32): void }
 
+/**
+ * A sparse matrix's index, CSR (rowPtr, colIdx) with its CSC transpose (colPtr, rowIdx, perm), validated and copied
+ * once (inspector–executor): its kernels skip the O(nnz) index checks that spmm, sddmm and sparseBackward make on
+ * every call, and later changes to the arrays given do not reach it (prepare again after a mask change). The
+ * values, activations and outputs are the caller's arrays, as in the plain kernels; the results are the same bit
+ * for bit.
+ */
+export interface PreparedSparse {
+  readonly rows: number;
+  readonly cols: number;
+  readonly nnz: number;
+  /** spmm with beta 0: y[rows × n] = W·x, x's rows ldx apart. */
+  spmm(values: F32, x: F32, n: number, y: F32, ldx?: number): void;
+  /** sddmm: out[p] = dY[row(p),:]·X[col(p),:] at every nonzero (CSR order), X's rows ldx apart. */
+  sddmm(dy: F32, x: F32, n: number, out: F32, ldx?: number): void;
+  /** sparseBackward with beta 0: dx = Wᵀ·dY and grad = dY·Xᵀ at the nonzeros, X's rows ldx apart, dY's ldy. */
+  backward(values: F32, dy: F32, x: F32, n: number, dx: F32, grad: F32, ldx?: number, ldy?: number): void;
+}
+
 /** A chain of fully connected layers, validated and laid out once, run with one call per forward. */
 export interface InferenceNet {
   /** out[outFeatures × n] = the chain applied to x[inFeatures × n] (batch-last). */
@@ -119,6 +138,11 @@ export interface Backend {
    */
   sparseBackward(rows: number, cols: number, colPtr: I32, rowIdx: I32, perm: I32, values: F32,
     dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx?: number, ldy?: number): void;
+  /**
+   * The index of a rows × cols sparse matrix validated and copied once (PreparedSparse): what a training loop
+   * calls every step. Throws when the CSC arrays are not the CSR's transpose (rows ascending within each column).
+   */
+  prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32): PreparedSparse;
   /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
   /**

@@ -17,10 +17,11 @@ export const KERNEL_NAMES = [
   'neatForward', 'neatForwardMany', 'neatExp',
 ] as const;
 
-/** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets. */
+/** Addon exports that are not Backend kernels: ISA control, measurement, prepared inference nets and sparse patterns. */
 export const NATIVE_ONLY_EXPORTS = [
   'isa', 'supportedIsas', 'setIsa', 'fmaPeak', 'gatherPeak', 'addressMod64', 'netCreate', 'netAddLayer', 'netForward',
   'decCreate', 'decSetBlock', 'decSetMatrix', 'decStep', 'decReset', 'matCreate', 'matForward',
+  'patternCreate', 'patternSpmm', 'patternSddmm', 'patternBackward',
 ] as const;
 
 /** Every function the addon exports. */
@@ -31,8 +32,8 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelFns = Pick<Backend, KernelName>;
 
 // Compile-time check: KERNEL_NAMES is exactly the Backend's methods except the prepared ones (which native.ts
-// builds from the net*, dec* and mat* exports) and allocActivations (an optional allocator).
+// builds from the net*, dec*, mat* and pattern* exports) and allocActivations (an optional allocator).
 type MethodNames<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const kernelNamesMatchBackend: Same<KernelName, Exclude<MethodNames<Backend>, 'prepareInference' | 'prepareDecoder' | 'prepareMatvec' | 'allocActivations'>> = true;
+const kernelNamesMatchBackend: Same<KernelName, Exclude<MethodNames<Backend>, 'prepareInference' | 'prepareDecoder' | 'prepareMatvec' | 'prepareSparse' | 'allocActivations'>> = true;
 void kernelNamesMatchBackend;

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DECODER_FORMATS, MATVEC_FORMATS, type Backend, type DecoderFormat, type DecoderSpec, type InferenceLayer, type InferenceNet, type PreparedDecoder, type PreparedMatvec } from './backend.js';
+import { DECODER_FORMATS, MATVEC_FORMATS, type Backend, type DecoderFormat, type DecoderSpec, type InferenceLayer, type InferenceNet, type PreparedDecoder, type PreparedMatvec, type PreparedSparse } from './backend.js';
 import { ADDON_EXPORTS, KERNEL_NAMES, type KernelFns } from './kernels.js';
 
 export type Isa = 'avx512' | 'avx2' | 'generic';
@@ -33,6 +33,10 @@ interface NativeAddon extends KernelFns {
   decReset(dec: object): void;
   matCreate(format: number, rows: number, cols: number, w: Float32Array, bias: Float32Array): object;
   matForward(mat: object, x: Float32Array, y: Float32Array): void;
+  patternCreate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, colPtr: Int32Array, rowIdx: Int32Array, perm: Int32Array): object;
+  patternSpmm(pattern: object, values: Float32Array, x: Float32Array, n: number, y: Float32Array, ldx?: number): void;
+  patternSddmm(pattern: object, dy: Float32Array, x: Float32Array, n: number, out: Float32Array, ldx?: number): void;
+  patternBackward(pattern: object, values: Float32Array, dy: Float32Array, x: Float32Array, n: number, dx: Float32Array, grad: Float32Array, ldx?: number, ldy?: number): void;
 }
 
 /** The native backend plus controls that only it has. */
@@ -115,6 +119,15 @@ function wrap(addon: NativeAddon): NativeBackend {
     prepareMatvec: (format: DecoderFormat, rows: number, cols: number, weights: Float32Array, bias: Float32Array | null): PreparedMatvec => {
       const mat = addon.matCreate(DECODER_FORMATS.indexOf(format), rows, cols, weights, bias ?? new Float32Array(0));
       return { forward: (x, y) => addon.matForward(mat, x, y) };
+    },
+    prepareSparse: (rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm): PreparedSparse => {
+      const pat = addon.patternCreate(rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm);
+      return {
+        rows, cols, nnz: colIdx.length,
+        spmm: (values, x, n, y, ldx) => addon.patternSpmm(pat, values, x, n, y, ldx),
+        sddmm: (dy, x, n, out, ldx) => addon.patternSddmm(pat, dy, x, n, out, ldx),
+        backward: (values, dy, x, n, dx, grad, ldx, ldy) => addon.patternBackward(pat, values, dy, x, n, dx, grad, ldx, ldy),
+      };
     },
   };
 }

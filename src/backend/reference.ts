@@ -2,7 +2,7 @@
 // It is the oracle every native kernel is diffed against, and the fallback when the addon is absent.
 // Each kernel follows its definition in backend.ts literally (loops in definition order, float64
 // accumulators), so it changes only when the definition does.
-import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, U8 } from './backend.js';
+import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, PreparedSparse, U8 } from './backend.js';
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
 import { nm24MatvecReference } from './nm24-reference.js';
@@ -292,6 +292,42 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
   };
 }
 
+// The checks of the native patternCreate (binding.cc), then copies of the arrays and the plain kernels above.
+function prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32): PreparedSparse {
+  const nnz = colIdx.length;
+  const fail = (msg: string): never => { throw new Error(`prepareSparse: ${msg}`); };
+  if (rowPtr.length < rows + 1 || colPtr.length < cols + 1) fail(`rowPtr needs ${rows + 1} and colPtr ${cols + 1} elements, got ${rowPtr.length} and ${colPtr.length}`);
+  if (rowPtr[0] !== 0 || rowPtr[rows] !== nnz) fail(`rowPtr must run from 0 to nnz = colIdx.length = ${nnz}, got ${rowPtr[0]} .. ${rowPtr[rows]}`);
+  if (colPtr[0] !== 0 || colPtr[cols] !== nnz) fail(`colPtr must run from 0 to nnz = colIdx.length = ${nnz}, got ${colPtr[0]} .. ${colPtr[cols]}`);
+  if (rowIdx.length !== nnz || perm.length !== nnz) fail(`rowIdx and perm must have nnz = ${nnz} elements, got ${rowIdx.length} and ${perm.length}`);
+  const rowOf = new Int32Array(nnz).fill(-1);
+  for (let r = 0; r < rows; r++) {
+    if (rowPtr[r + 1]! < rowPtr[r]!) fail(`rowPtr decreases at ${r}`);
+    for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
+      if (!(colIdx[p]! >= 0 && colIdx[p]! < cols)) fail(`colIdx[${p}] = ${colIdx[p]} is outside [0, ${cols})`);
+      rowOf[p] = r;
+    }
+  }
+  const seen = new Uint8Array(nnz);
+  for (let c = 0; c < cols; c++) {
+    if (colPtr[c + 1]! < colPtr[c]!) fail(`colPtr decreases at ${c}`);
+    for (let q = colPtr[c]!; q < colPtr[c + 1]!; q++) {
+      const p = perm[q]!;
+      if (!(p >= 0 && p < nnz) || seen[p] || colIdx[p] !== c || rowOf[p] !== rowIdx[q] || (q > colPtr[c]! && rowIdx[q]! <= rowIdx[q - 1]!)) {
+        fail(`colPtr, rowIdx and perm are not the CSC index of rowPtr and colIdx (at column ${c}, entry ${q})`);
+      }
+      seen[p] = 1;
+    }
+  }
+  const [rp, ci, cp, ri, pm] = [rowPtr, colIdx, colPtr, rowIdx, perm].map((a) => Int32Array.from(a)) as [I32, I32, I32, I32, I32];
+  return {
+    rows, cols, nnz,
+    spmm: (values, x, n, y, ldx) => spmm(rows, cols, rp, ci, values, x, n, 0, y, ldx),
+    sddmm: (dy, x, n, out, ldx) => sddmm(rows, rp, ci, dy, x, n, out, ldx),
+    backward: (values, dy, x, n, dx, grad, ldx, ldy) => sparseBackward(rows, cols, cp, ri, pm, values, dy, x, n, 0, dx, grad, ldx, ldy),
+  };
+}
+
 export const referenceBackend: Backend = {
   name: 'reference',
   detail: 'plain TypeScript',
@@ -307,4 +343,5 @@ export const referenceBackend: Backend = {
   prepareInference,
   prepareDecoder: prepareDecoderReference,
   prepareMatvec: prepareMatvecReference,
+  prepareSparse,
 };

@@ -122,10 +122,11 @@ export function breakEven(be: Backend, rows: number, cols: number, n: number, no
   }, now);
   const sparseAt = (d: number): number => {
     const l = layer(rows, cols, d), g = new Float32Array(l.values.length);
+    const p = be.prepareSparse(rows, cols, l.rowPtr, l.colIdx, l.colPtr, l.rowIdx, l.perm);  // as WeightMatrix runs it
     return minTime(() => {
-      be.spmm(rows, cols, l.rowPtr, l.colIdx, l.values, x, n, 0, y, ldx);
-      if (input) be.sddmm(rows, l.rowPtr, l.colIdx, dy, x, n, g, ldx);
-      else be.sparseBackward(rows, cols, l.colPtr, l.rowIdx, l.perm, l.values, dy, x, n, 0, dx, g);
+      p.spmm(l.values, x, n, y, ldx);
+      if (input) p.sddmm(dy, x, n, g, ldx);
+      else p.backward(l.values, dy, x, n, dx, g);
     }, now);
   };
   const lo = sparseAt(LOW), hi = sparseAt(HIGH);

@@ -3,7 +3,7 @@
 // gradient is masked). Sparse: CSR values for W·X, a CSC index over the same values for Wᵀ·dY,
 // and the weight gradient computed only at the nonzeros (SDDMM) — so a 2%-dense layer costs
 // about 2% of the multiply-adds, and optimizer state exists only for the nonzeros.
-import type { Backend, F32, I32, U8 } from '../backend/backend.js';
+import type { Backend, F32, I32, PreparedSparse, U8 } from '../backend/backend.js';
 import { addInto, NONE } from './layer.js';
 
 /**
@@ -44,6 +44,8 @@ export class WeightMatrix {
   private readonly rowIdx: I32;
   private readonly perm: I32;
   readonly nnz: number;
+  /** The sparse index prepared on the backend that ran it last (no per-call index checks); dropped when the mask changes. */
+  private prepared: { be: Backend; pattern: PreparedSparse } | null = null;
 
   /**
    * Builds the storage from dense weights and a mask (null = keep all). Entries with mask 0 are
@@ -99,12 +101,20 @@ export class WeightMatrix {
     }
   }
 
+  /** The sparse index as prepared on `be` (prepared again when another backend asks, or after updateSparsity). */
+  private pattern(be: Backend): PreparedSparse {
+    if (this.prepared?.be !== be) {
+      this.prepared = { be, pattern: be.prepareSparse(this.rows, this.cols, this.rowPtr, this.colIdx, this.colPtr, this.rowIdx, this.perm) };
+    }
+    return this.prepared.pattern;
+  }
+
   get density(): number { return this.rows * this.cols === 0 ? 1 : this.nnz / (this.rows * this.cols); }
 
   /** y[rows × n] = W · x[cols × n] (x's rows ldx apart) */
   forward(be: Backend, x: F32, n: number, y: F32, ldx = n): void {
     if (this.storage === 'dense') be.gemm(false, false, this.rows, n, this.cols, 1, this.value, this.cols, x, ldx, 0, y, n);
-    else be.spmm(this.rows, this.cols, this.rowPtr, this.colIdx, this.value, x, n, 0, y, ldx);
+    else this.pattern(be).spmm(this.value, x, n, y, ldx);
   }
 
   /**
@@ -143,7 +153,7 @@ export class WeightMatrix {
     } else if (this.wideKernels && ldx === n) {
       be.sddmmWide(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad);
     } else {
-      be.sddmm(this.rows, this.rowPtr, this.colIdx, dy, x, n, this.grad, ldx);
+      this.pattern(be).sddmm(dy, x, n, this.grad, ldx);
     }
   }
 
@@ -163,7 +173,7 @@ export class WeightMatrix {
       return;
     }
     if (biasGrad) be.rowSum(dy, this.rows, n, biasGrad, ldy);
-    if (this.storage === 'sparse' && dx) be.sparseBackward(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, x, n, 0, dx, this.grad, ldx, ldy);
+    if (this.storage === 'sparse' && dx) this.pattern(be).backward(this.value, dy, x, n, dx, this.grad, ldx, ldy);
     else {
       this.computeGrad(be, dy, x, n, ldx);
       if (dx) this.backwardInput(be, dy, n, dx);
@@ -207,6 +217,7 @@ export class WeightMatrix {
     }
     if (g !== grow.length) throw new Error('WeightMatrix.updateSparsity: grow has positions outside the matrix');
     this.rowPtr.set(rowPtr); this.colIdx.set(colIdx); this.value.set(value); this.grad.fill(0);
+    this.prepared = null;
     // The CSC index again: counting sort by column, rows ascending within a column.
     this.colPtr.fill(0);
     for (let q = 0; q < nnz; q++) this.colPtr[colIdx[q]! + 1]!++;

@@ -36,6 +36,12 @@ function costModel(perFlopDense: number, perNnzCol: number, callCost: number, de
     sparseBackward: (_r: number, _c: number, _p: Int32Array, idx: Int32Array, _pm: Int32Array, _v: Float32Array, _d: Float32Array, _x: Float32Array, n: number) => {
       calls.push('sparseBackward'); t += 2 * (callCost + idx.length * n * perNnzCol);
     },
+    // the prepared index runs the same modelled kernels
+    prepareSparse: (r: number, c: number, rowPtr: Int32Array, colIdx: Int32Array, colPtr: Int32Array, rowIdx: Int32Array, perm: Int32Array) => ({
+      spmm: (v: Float32Array, x: Float32Array, n: number, y: Float32Array, ldx?: number) => be.spmm(r, c, rowPtr, colIdx, v, x, n, 0, y, ldx),
+      sddmm: (d: Float32Array, x: Float32Array, n: number, o: Float32Array, ldx?: number) => be.sddmm(r, rowPtr, colIdx, d, x, n, o, ldx),
+      backward: (v: Float32Array, d: Float32Array, x: Float32Array, n: number, dx: Float32Array, g: Float32Array) => be.sparseBackward(r, c, colPtr, rowIdx, perm, v, d, x, n, 0, dx, g),
+    }),
   } as unknown as Backend;
   return { be, now: () => t, calls };
 }
