@@ -1402,35 +1402,35 @@ napi_value js_patternCreate(napi_env env, napi_callback_info info) {
   return ownedExternal(env, pat);
 }
 
+// The arguments patternSpmm and patternSddmm share, (pattern, in, x, n, out[, ldx]), decoded; x checked against the
+// pattern's cols at its stride.
+struct PatternCall { const Pattern* p; const float* in; const float* x; float* out; int64_t n, ldx, lin, lout; };
+bool patternCall(Args& a, const char* inName, const char* outName, PatternCall& c) {
+  c.p = handleArg<Pattern>(a, 0, "pattern must be a handle from patternCreate");
+  int64_t lx;
+  c.in = a.f32(1, inName, &c.lin);
+  c.x = a.f32(2, "x", &lx);
+  c.n = a.count(3, "n");
+  c.out = a.f32(4, outName, &c.lout);
+  c.ldx = a.stride(5, "ldx", c.n);
+  return !a.failed && a.need("x", lx, strided(c.p->cols, c.ldx, c.n));
+}
+
 // patternSpmm(pattern, values, x, n, y[, ldx]): y[rows × n] = W·x (spmm with beta 0)
 napi_value js_patternSpmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "patternSpmm", 5);
-  const Pattern* p = handleArg<Pattern>(a, 0, "pattern must be a handle from patternCreate");
-  int64_t lv, lx, ly;
-  const float* values = a.f32(1, "values", &lv);
-  const float* x = a.f32(2, "x", &lx);
-  const int64_t n = a.count(3, "n");
-  float* y = a.f32(4, "y", &ly);
-  const int64_t ldx = a.stride(5, "ldx", n);
-  if (a.failed) return nullptr;
-  if (!a.need("values", lv, p->nnz) || !a.need("x", lx, strided(p->cols, ldx, n)) || !a.need("y", ly, prod({p->rows, n}))) return nullptr;
-  K->spmm(p->rows, p->rowPtr.data(), p->colIdx.data(), values, x, p->cols, n, 0.f, y, ldx);
+  PatternCall c;
+  if (!patternCall(a, "values", "y", c) || !a.need("values", c.lin, c.p->nnz) || !a.need("y", c.lout, prod({c.p->rows, c.n}))) return nullptr;
+  K->spmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.in, c.x, c.p->cols, c.n, 0.f, c.out, c.ldx);
   return nullptr;
 }
 
 // patternSddmm(pattern, dy, x, n, out[, ldx]): out = dy·xᵀ at the nonzeros (sddmm)
 napi_value js_patternSddmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "patternSddmm", 5);
-  const Pattern* p = handleArg<Pattern>(a, 0, "pattern must be a handle from patternCreate");
-  int64_t ldy, lx, lo;
-  const float* dy = a.f32(1, "dy", &ldy);
-  const float* x = a.f32(2, "x", &lx);
-  const int64_t n = a.count(3, "n");
-  float* out = a.f32(4, "out", &lo);
-  const int64_t ldx = a.stride(5, "ldx", n);
-  if (a.failed) return nullptr;
-  if (!a.need("dy", ldy, prod({p->rows, n})) || !a.need("x", lx, strided(p->cols, ldx, n)) || !a.need("out", lo, p->nnz)) return nullptr;
-  K->sddmm(p->rows, p->rowPtr.data(), p->colIdx.data(), dy, x, n > 0 ? p->cols : 0, n, out, ldx);
+  PatternCall c;
+  if (!patternCall(a, "dy", "out", c) || !a.need("dy", c.lin, prod({c.p->rows, c.n})) || !a.need("out", c.lout, c.p->nnz)) return nullptr;
+  K->sddmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.in, c.x, c.n > 0 ? c.p->cols : 0, c.n, c.out, c.ldx);
   return nullptr;
 }
 
