@@ -36,7 +36,8 @@ export interface SwitchOptions {
   measureReference?: boolean;
 }
 
-const FORMAT = 1;
+// The cache key's version: 2 since the sparse step is timed on the prepared index (prepareSparse), as layers now run it.
+const FORMAT = 2;
 const LOW = 0.05, HIGH = 0.4;  // the two densities the sparse step is timed at
 const MAX_N = 256;             // calibration columns cap (conv layers)
 const memo = new Map<string, number>();
