@@ -70,14 +70,14 @@ struct Args {
   T* array(size_t i, const char* name, napi_typedarray_type want, const char* wantName, int64_t* len) {
     *len = 0;
     if (failed) return nullptr;
-    bool is = false;
-    napi_is_typedarray(env, argv[i], &is);
-    if (!is) { fail("%s must be a %s", name, wantName); return nullptr; }
     napi_typedarray_type type;
     size_t length;
     void* data;
-    napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
-    if (type != want) { fail("%s must be a %s", name, wantName); return nullptr; }
+    // One Node-API call per array: napi_get_typedarray_info itself refuses a value that is no typed array.
+    if (napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
+      fail("%s must be a %s", name, wantName);
+      return nullptr;
+    }
     *len = (int64_t)length;
     return static_cast<T*>(data);
   }
