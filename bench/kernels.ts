@@ -163,8 +163,8 @@ function randomCsrOf(rng: Rng, ROWS: number, COLS: number, density: number): Csr
   return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
 }
 
-/** At 2%, through the plain kernels: sparseBackward against spmmT + sddmm called separately (the same results), interleaved; and the prepared pattern against the plain kernels. */
-const fusedVsSeparate: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number }> = [];
+/** At 2%, the same step through other calls (the same results), interleaved: the plain kernels fused (sparseBackward) against spmmT + sddmm separate, and the prepared index against the plain kernels. */
+const callStyles: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number }> = [];
 /** At 2%: one sparse step right after a dense step, whose weights and their gradient (1.9 MB) push the sparse step's data out of L2. */
 const afterDense: Array<{ sparseUs: number }> = [];
 
@@ -202,7 +202,7 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
     const inner = innerFor(sparse), reps = quick ? 5 : useMin ? 41 : 9;
     const [f, sep] = timePair(fused, separate, reps, inner, inner);
     const [prep, plain] = timePair(sparse, fused, reps, inner, inner);
-    fusedVsSeparate.push({ fusedUs: f * 1e6, separateUs: sep * 1e6, preparedUs: prep * 1e6, plainUs: plain * 1e6 });
+    callStyles.push({ fusedUs: f * 1e6, separateUs: sep * 1e6, preparedUs: prep * 1e6, plainUs: plain * 1e6 });
     const cold: number[] = [];
     for (let r = 0; r < (quick ? 9 : useMin ? 101 : 21); r++) {
       dense();
@@ -318,7 +318,7 @@ function main(): void {
   if (breakEven === null && sweep[0]!.speedup >= 1) breakEven = sweep[0]!.density;  // sparse wins everywhere swept
 
   if (asJson) {
-    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, fusedVsSeparate, afterDense: cold, floor: { ...floor, pctPeak: floorPct } }, breakEvenDensity: breakEven }, null, 2));
+    console.log(JSON.stringify({ isa, threads: 1, peakGflops: peakAll, peakSamples, gemm, layer1: { headline: headRows, sweep, callStyles, afterDense: cold, floor: { ...floor, pctPeak: floorPct } }, breakEvenDensity: breakEven }, null, 2));
     return;
   }
   const f = (x: number, d = 1) => x.toFixed(d);
@@ -332,7 +332,7 @@ function main(): void {
   console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused) on the prepared index (prepareSparse, as a WeightMatrix runs it), dense = 3 GEMMs');
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
-  for (const v of fusedVsSeparate) {
+  for (const v of callStyles) {
     console.log(`2% step through the plain kernels (index checked on every call): spmmT + sddmm separately ${f(v.separateUs)} µs, fused (sparseBackward) ${f(v.fusedUs)} µs (interleaved)`);
     console.log(`2% step on the prepared pattern (as the table): ${f(v.preparedUs)} µs against the plain kernels' ${f(v.plainUs)} µs (interleaved)`);
   }
