@@ -10,6 +10,7 @@
 // [features × 768], weights at 10%) against the dense GEMMs of the same products, interleaved.
 import { loadNativeBackend, type Isa, type NativeBackend } from '../src/backend/native.js';
 import { Rng } from '../src/util/rng.js';
+import { BATCH, COLS, LDX, padded, randF32, randomCsrOf, randomLayer, ROWS } from './layer1.js';
 import { checkArgs } from './util.js';
 
 const USAGE = `Usage: node dist/bench/kernels.js [--stat median|min] [--gpt] [--isa avx512|avx2|generic] [--quick] [--json]
@@ -76,12 +77,6 @@ function timePair(a: () => void, b: () => void, repeats: number, innerA: number,
   return [summarize(sa), summarize(sb)];
 }
 
-function randF32(rng: Rng, len: number): Float32Array {
-  const a = new Float32Array(len);
-  for (let i = 0; i < len; i++) a[i] = rng.uniform(-1, 1);
-  return a;
-}
-
 // The peak is sampled before, between and after the GEMM runs and the best median kept: on a shared
 // machine a contended moment lowers it, and % of peak must be relative to what the core can do.
 const peakSamples: number[] = [];
@@ -124,44 +119,7 @@ function gemmRows(nb: NativeBackend): GemmRow[] {
   return rows;
 }
 
-// ---- the layer-1 training step: W [300×784], X [784×60], dY [300×60] ----------------------------
-// X is laid out as the trainer lays out a batch for a Linear first layer (Sequential.inputStride): rows 64 floats
-// apart, 64-byte aligned, so the sparse kernels read it in place; dY as a sparse ReLU layer's backward gets it from
-// the ReLU's backward (Linear.backward: reluBackwardTo), laid out the same way.
-const ROWS = 300, COLS = 784, BATCH = 60, LDX = Math.ceil(BATCH / 16) * 16;
-
-/** A [rows × BATCH] activation at stride LDX, aligned as the trainer allocates it (padding lanes zero). */
-function padded(nb: NativeBackend, rng: Rng, rows: number): Float32Array {
-  const a = nb.allocActivations!(rows * LDX);
-  for (let r = 0; r < rows; r++) a.set(randF32(rng, BATCH), r * LDX);
-  return a;
-}
-/** X [COLS × BATCH] at stride LDX. */
-function paddedX(nb: NativeBackend, rng: Rng): Float32Array { return padded(nb, rng, COLS); }
-
-interface Csr { rowPtr: Int32Array; colIdx: Int32Array; values: Float32Array; colPtr: Int32Array; rowIdx: Int32Array; perm: Int32Array }
-
-/** A random layer-1 mask at `density` (each weight kept independently) as CSR plus the CSC index. */
-function randomLayer(rng: Rng, density: number): Csr { return randomCsrOf(rng, ROWS, COLS, density); }
-
-/** A random ROWS × COLS mask at `density` as CSR plus the CSC index. */
-function randomCsrOf(rng: Rng, ROWS: number, COLS: number, density: number): Csr {
-  const rowPtr = new Int32Array(ROWS + 1), idx: number[] = [];
-  for (let r = 0; r < ROWS; r++) {
-    for (let c = 0; c < COLS; c++) if (rng.next() < density) idx.push(c);
-    rowPtr[r + 1] = idx.length;
-  }
-  const colIdx = Int32Array.from(idx), nnz = idx.length;
-  const colPtr = new Int32Array(COLS + 1);
-  for (let p = 0; p < nnz; p++) colPtr[colIdx[p]! + 1]!++;
-  for (let c = 0; c < COLS; c++) colPtr[c + 1]! += colPtr[c]!;
-  const next = colPtr.slice(0, COLS), rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
-  for (let r = 0; r < ROWS; r++) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
-    const q = next[colIdx[p]!]!++;
-    rowIdx[q] = r; perm[q] = p;
-  }
-  return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
-}
+// ---- the layer-1 training step: W [300×784], X [784×60], dY [300×60] (bench/layer1.ts) ----------------
 
 /** At 2%, the same step through other calls (the same results), interleaved: the plain kernels fused (sparseBackward) against spmmT + sddmm separate, and the prepared index against the plain kernels. */
 const callStyles: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number }> = [];
@@ -170,7 +128,7 @@ const afterDense: Array<{ sparseUs: number }> = [];
 
 /** Median µs of the dense step (3 GEMMs) and of the sparse step at `density`, measured alternately. */
 function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: number; sparseUs: number; speedup: number; nnz: number; sparseGflops: number } {
-  const x = paddedX(nb, rng), dy = padded(nb, rng, ROWS);                      // X [784×60], dY [300×60], both at stride LDX
+  const x = padded(nb, rng, COLS), dy = padded(nb, rng, ROWS);                      // X [784×60], dY [300×60], both at stride LDX
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH);  // Y [300×60], dX [784×60]
   const wDense = randF32(rng, ROWS * COLS), dW = new Float32Array(ROWS * COLS);   // W, dW [300×784]
   const w = randomLayer(rng, density), g = new Float32Array(w.values.length);    // g [nnz]
@@ -272,7 +230,7 @@ function stepFloor(nb: NativeBackend, nnz: number, peakGflops: number): Floor {
   const l1 = gatherRate(nb, 128), l2 = gatherRate(nb, COLS), dyRate = gatherRate(nb, ROWS);
   const chunks = Math.ceil((2 * BATCH) / l1.flopsPerNnz);  // source chunks per nonzero: one at 64 lanes (AVX-512)
   const flopsPerNnz = chunks * l1.flopsPerNnz;               // one pass of FMAs over a padded source row
-  const empty = randomLayer(new Rng(1), 0), x = paddedX(nb, new Rng(2)), dy = padded(nb, new Rng(3), ROWS);
+  const empty = randomLayer(new Rng(1), 0), x = padded(nb, new Rng(2), COLS), dy = padded(nb, new Rng(3), ROWS);
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(0);
   const p = nb.prepareSparse(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.colPtr, empty.rowIdx, empty.perm);
   const emptySec = timeIt(() => {

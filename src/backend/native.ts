@@ -160,7 +160,8 @@ export function loadNativeBackend(addonPath?: string): { backend: NativeBackend 
   if (hit) return hit;
   let result: { backend: NativeBackend } | { error: string };
   if (!existsSync(path)) {
-    result = { error: `${path} not found and no prebuilt binary for ${process.platform}-${process.arch} (${PREBUILT_RELATIVE}); build it with npm run build:native` };
+    const explicit = Boolean(addonPath ?? process.env['WINNOW_NATIVE_ADDON']);  // a path the caller chose: no prebuilt stands in for it
+    result = { error: explicit ? `${path} not found` : `${path} not found and no prebuilt binary for ${process.platform}-${process.arch} (${PREBUILT_RELATIVE}); build it with npm run build:native` };
   } else {
     try {
       const require = createRequire(import.meta.url);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['gpt-generate', 'gpt-profile', 'gpt', 'infer', 'kernels', 'lm-static-erk', 'lottery', 'neat', 'rigl', 'run', 'train'];
+const BENCHES = ['gpt-generate', 'gpt-profile', 'gpt', 'infer', 'kernels', 'lm-static-erk', 'lottery', 'native-ab', 'neat', 'rigl', 'run', 'train'];
 const bench = (name: string, args: string[]) =>
   spawnSync(process.execPath, [fileURLToPath(new URL(`../../bench/${name}.js`, import.meta.url)), ...args], { encoding: 'utf8', timeout: 30_000 });
 
