@@ -3,6 +3,7 @@
 // X is laid out as the trainer lays out a batch for a Linear first layer (Sequential.inputStride): rows 64 floats
 // apart, 64-byte aligned, so the sparse kernels read it in place; dY as a sparse ReLU layer's backward gets it from
 // the ReLU's backward (Linear.backward: reluBackwardTo), laid out the same way.
+import { cscIndex } from '../src/backend/csc.js';
 import type { NativeBackend } from '../src/backend/native.js';
 import type { Rng } from '../src/util/rng.js';
 
@@ -33,14 +34,6 @@ export function randomCsrOf(rng: Rng, rows: number, cols: number, density: numbe
     for (let c = 0; c < cols; c++) if (rng.next() < density) idx.push(c);
     rowPtr[r + 1] = idx.length;
   }
-  const colIdx = Int32Array.from(idx), nnz = idx.length;
-  const colPtr = new Int32Array(cols + 1);
-  for (let p = 0; p < nnz; p++) colPtr[colIdx[p]! + 1]!++;
-  for (let c = 0; c < cols; c++) colPtr[c + 1]! += colPtr[c]!;
-  const next = colPtr.slice(0, cols), rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
-  for (let r = 0; r < rows; r++) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
-    const q = next[colIdx[p]!]!++;
-    rowIdx[q] = r; perm[q] = p;
-  }
-  return { rowPtr, colIdx, values: randF32(rng, nnz), colPtr, rowIdx, perm };
+  const colIdx = Int32Array.from(idx);
+  return { rowPtr, colIdx, values: randF32(rng, idx.length), ...cscIndex(rows, cols, rowPtr, colIdx) };
 }

@@ -23,6 +23,7 @@
 // DEFAULT_SPARSE_THRESHOLD.
 import { cpus } from 'node:os';
 import type { Backend } from '../backend/backend.js';
+import { cscIndex } from '../backend/csc.js';
 import { DEFAULT_SPARSE_THRESHOLD, type SparseSwitch } from './weights.js';
 import { paddedStride } from './layer.js';
 import { measurementCacheFile, readMeasurementCache, writeMeasurementCache } from '../util/measurement-cache.js';
@@ -77,17 +78,9 @@ function layer(rows: number, cols: number, density: number) {
     for (let c = 0; c < cols; c++) if (rnd() < density) idx.push(c);
     rowPtr[r + 1] = idx.length;
   }
-  const colIdx = Int32Array.from(idx), nnz = idx.length;
-  const colPtr = new Int32Array(cols + 1);
-  for (let p = 0; p < nnz; p++) colPtr[colIdx[p]! + 1]!++;
-  for (let c = 0; c < cols; c++) colPtr[c + 1]! += colPtr[c]!;
-  const next = colPtr.slice(0, cols), rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
-  for (let r = 0; r < rows; r++) for (let p = rowPtr[r]!; p < rowPtr[r + 1]!; p++) {
-    const q = next[colIdx[p]!]!++;
-    rowIdx[q] = r; perm[q] = p;
-  }
-  const values = new Float32Array(nnz).map(() => rnd() - 0.5);
-  return { rowPtr, colIdx, colPtr, rowIdx, perm, values };
+  const colIdx = Int32Array.from(idx);
+  const values = new Float32Array(idx.length).map(() => rnd() - 0.5);
+  return { rowPtr, colIdx, ...cscIndex(rows, cols, rowPtr, colIdx), values };
 }
 
 /** Minimum seconds per call over a few timed batches (the minimum resists a busy machine). */

@@ -4,6 +4,7 @@
 // and the weight gradient computed only at the nonzeros (SDDMM) — so a 2%-dense layer costs
 // about 2% of the multiply-adds, and optimizer state exists only for the nonzeros.
 import type { Backend, F32, I32, PreparedSparse, U8 } from '../backend/backend.js';
+import { cscIndex } from '../backend/csc.js';
 import { addInto, NONE } from './layer.js';
 
 /**
@@ -86,19 +87,7 @@ export class WeightMatrix {
       }
       this.rowPtr[r + 1] = p;
     }
-    // CSC index: counting sort of the nonzeros by column; within a column rows stay ascending.
-    this.colPtr = new Int32Array(cols + 1);
-    for (let q = 0; q < nnz; q++) this.colPtr[this.colIdx[q]! + 1]!++;
-    for (let c = 0; c < cols; c++) this.colPtr[c + 1] = this.colPtr[c + 1]! + this.colPtr[c]!;
-    const fill = this.colPtr.slice(0, cols);
-    this.rowIdx = new Int32Array(nnz);
-    this.perm = new Int32Array(nnz);
-    for (let r = 0; r < rows; r++) {
-      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) {
-        const dst = fill[this.colIdx[q]!]!++;
-        this.rowIdx[dst] = r; this.perm[dst] = q;
-      }
-    }
+    ({ colPtr: this.colPtr, rowIdx: this.rowIdx, perm: this.perm } = cscIndex(rows, cols, this.rowPtr, this.colIdx));
   }
 
   /** The sparse index as prepared on `be` (prepared again when another backend asks, or after updateSparsity). */
@@ -218,17 +207,7 @@ export class WeightMatrix {
     if (g !== grow.length) throw new Error('WeightMatrix.updateSparsity: grow has positions outside the matrix');
     this.rowPtr.set(rowPtr); this.colIdx.set(colIdx); this.value.set(value); this.grad.fill(0);
     this.prepared = null;
-    // The CSC index again: counting sort by column, rows ascending within a column.
-    this.colPtr.fill(0);
-    for (let q = 0; q < nnz; q++) this.colPtr[colIdx[q]! + 1]!++;
-    for (let c = 0; c < cols; c++) this.colPtr[c + 1] = this.colPtr[c + 1]! + this.colPtr[c]!;
-    const fill = this.colPtr.slice(0, cols);
-    for (let r = 0; r < rows; r++) {
-      for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) {
-        const dst = fill[colIdx[q]!]!++;
-        this.rowIdx[dst] = r; this.perm[dst] = q;
-      }
-    }
+    cscIndex(rows, cols, this.rowPtr, this.colIdx, { colPtr: this.colPtr, rowIdx: this.rowIdx, perm: this.perm });  // in place
     return from;
   }
 

@@ -2,6 +2,7 @@
 // fails the tests rather than skipping them), seeded random data, CSR/CSC builders and the error
 // criterion |native − ref| ≤ 1e-5·Σ|terms| + 1e-30 with Σ|terms| computed in float64.
 import assert from 'node:assert/strict';
+import { cscIndex, type CscIndex } from '../../src/backend/csc.js';
 import { loadNativeBackend, type NativeBackend, type Isa } from '../../src/backend/native.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -37,7 +38,7 @@ export function pickSize(rng: Rng, max: number): number {
 }
 
 export interface Csr { rows: number; cols: number; rowPtr: Int32Array; colIdx: Int32Array; values: Float32Array }
-export interface Csc { colPtr: Int32Array; rowIdx: Int32Array; perm: Int32Array }
+export type Csc = CscIndex;
 
 /** A random rows×cols CSR matrix: each entry present with probability density (0 and 1 included). */
 export function randomCsr(rng: Rng, rows: number, cols: number, density: number): Csr {
@@ -51,21 +52,7 @@ export function randomCsr(rng: Rng, rows: number, cols: number, density: number)
 }
 
 /** The CSC index over the same nonzeros: perm[q] = position in the CSR arrays (rows ascending per column). */
-export function cscOf(a: Csr): Csc {
-  const nnz = a.colIdx.length;
-  const colPtr = new Int32Array(a.cols + 1);
-  for (let p = 0; p < nnz; p++) colPtr[a.colIdx[p]! + 1]!++;
-  for (let c = 0; c < a.cols; c++) colPtr[c + 1]! += colPtr[c]!;
-  const next = colPtr.slice(0, a.cols);
-  const rowIdx = new Int32Array(nnz), perm = new Int32Array(nnz);
-  for (let r = 0; r < a.rows; r++) {
-    for (let p = a.rowPtr[r]!; p < a.rowPtr[r + 1]!; p++) {
-      const q = next[a.colIdx[p]!]!++;
-      rowIdx[q] = r; perm[q] = p;
-    }
-  }
-  return { colPtr, rowIdx, perm };
-}
+export function cscOf(a: Csr): Csc { return cscIndex(a.rows, a.cols, a.rowPtr, a.colIdx); }
 
 /** Asserts |got[i] − want[i]| ≤ tol·bound[i] + 1e-30 for i < len (bound: float64 Σ|terms|). */
 export function assertClose(got: Float32Array, want: Float32Array, bound: Float64Array, what: string,
