@@ -2,7 +2,7 @@
 // global ranking across layers, one-shot densities, and random masks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer } from '../../src/prune/magnitude.js';
+import { keptByMagnitude, oneShotDensities, pruneGlobal, pruneLayerwise, pruneToDensity, type PrunableLayer } from '../../src/prune/magnitude.js';
 import { randomMask } from '../../src/prune/random.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -69,4 +69,30 @@ test('random masks keep exactly round(d · n) weights, seeded', () => {
     assert.deepEqual(m, randomMask(n, d, new Rng(9)));
   }
   assert.throws(() => randomMask(10, 0, new Rng(1)), /density must be in \(0, 1\]/);
+});
+
+test('keptByMagnitude: the kept indices by (|w|, index), as a comparator sort orders them, over awkward values', () => {
+  const obvious = (w: Float32Array, m: Uint8Array): number[] =>
+    [...m.keys()].filter((i) => m[i]).sort((a, b) => Math.abs(w[a]!) - Math.abs(w[b]!) || a - b);
+  const rng = new Rng(12);
+  // ±0, ±Inf, the smallest subnormal, ties (quarter steps, both signs), tiny to huge magnitudes
+  const awkward = (): number => {
+    const r = rng.next();
+    if (r < 0.05) return 0;
+    if (r < 0.08) return -0;
+    if (r < 0.1) return rng.next() < 0.5 ? Infinity : -Infinity;
+    if (r < 0.12) return rng.next() < 0.5 ? 1.4e-45 : -1.4e-45;
+    if (r < 0.3) return Math.round((rng.next() - 0.5) * 8) / 4;
+    return (rng.next() - 0.5) * 2 ** (rng.next() * 60 - 40);
+  };
+  for (const n of [0, 1, 2, 5, 300, 5000, 70_000]) {
+    const w = Float32Array.from({ length: n }, awkward), m = Uint8Array.from({ length: n }, () => (rng.next() < 0.7 ? 1 : 0));
+    assert.deepEqual(Array.from(keptByMagnitude(w, m)), obvious(w, m), `n = ${n}`);
+  }
+  // A NaN among the kept weights: the comparator's order, whatever it makes of NaN (the radix path would not match it).
+  const w = Float32Array.from([0.5, NaN, -0.25, 0, NaN, 0.25, -0.5]), m = Uint8Array.from([1, 1, 1, 1, 1, 1, 0]);
+  assert.deepEqual(Array.from(keptByMagnitude(w, m)), obvious(w, m));
+  // A view into a larger buffer (the bits are read through the same offset).
+  const big = Float32Array.from({ length: 40 }, awkward), view = big.subarray(7, 31), vm = new Uint8Array(24).fill(1);
+  assert.deepEqual(Array.from(keptByMagnitude(view, vm)), obvious(view, vm));
 });
