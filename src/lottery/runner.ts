@@ -75,8 +75,8 @@ export function plan(h: LotteryHparams): LotteryJob[] {
 type JobFile = 'mask.wt' | 'weights-init.wt' | 'weights-final.wt' | 'checkpoint.wt';
 const file = (ctx: LotteryContext, replicate: number, level: number, branch: Branch, name: JobFile | string): string => join(ctx.dir({ replicate, level, branch }), name);
 
-function freshModel(ctx: LotteryContext, seed: number): Sequential {
-  return buildModel(ctx.h.model, ctx.data.shape, ctx.data.classes, new Rng(seed), { init: ctx.h.init, sparseThreshold: ctx.h.sparseThreshold });
+function freshModel(ctx: LotteryContext, seed: number, skipInit = false): Sequential {
+  return buildModel(ctx.h.model, ctx.data.shape, ctx.data.classes, new Rng(seed), { init: ctx.h.init, sparseThreshold: ctx.h.sparseThreshold, skipInit });
 }
 
 /** θ0 for a replicate, created once and stored, so every rewind reads the same bits. */
@@ -154,7 +154,7 @@ function randomMasksLike(masks: Record<string, Uint8Array>, rng: Rng): Record<st
 /** Trains one branch of one level (resuming from its checkpoint); returns its result and evaluation history. */
 export function trainBranch(ctx: LotteryContext, { replicate, level, branch }: LotteryJob, hooks: LotteryHooks = {}): { result: JobResult; metrics: MetricRow[]; warnings: string[] } {
   const h = ctx.h, seed = h.seed + replicate;
-  const model = freshModel(ctx, seed);
+  const model = freshModel(ctx, seed, true);  // every weight and bias comes from `start` below
   const masks = level === 0 ? null : levelMask(ctx, replicate, level, model);
   const branchRng = new Rng(seed).stream(`level-${level}`).stream(branch);
   // Starting weights and mask of this branch.

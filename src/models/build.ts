@@ -20,6 +20,8 @@ export const NAMED_MODELS = ['lenet300', 'conv2', 'conv4', 'conv6'] as const;
 
 export interface ModelOptions extends StorageOptions {
   init?: InitKind;
+  /** Leave the weights zero, for a caller that restores them all next (a snapshot): no random draws spent. */
+  skipInit?: boolean;
 }
 
 interface Plan { conv: Array<number | 'pool'>; fc: number[] }
@@ -171,6 +173,7 @@ export function buildModel(spec: string, inShape: readonly [number, number, numb
   plan.fc.forEach((h, i) => { layers.push(new Linear(`fc${i + 1}`, width, h, 'relu', storage())); width = h; });
   layers.push(new Linear('out', width, classes, 'none', storage()));
   const model = new Sequential(spec, layers);
+  if (options.skipInit) return model;
   const initRng = rng.stream('init');
   for (const layer of model.weightLayers()) {
     const { fanIn, fanOut } = layer.fans();
