@@ -31,7 +31,7 @@ export function keptByMagnitude(weights: Float32Array, mask: Uint8Array): Int32A
   for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
   const idx = new Int32Array(count), key = new Uint32Array(count);
   // |w|'s bits (sign cleared) order like |w| for every float but NaN: a stable radix sort of them over the indices in
-  // ascending order sorts by (|w|, index), ≈ 20× faster than a comparator sort at LeNet's 235k weights.
+  // ascending order sorts by (|w|, index), 5–15× faster than a comparator sort at LeNet's 235k weights.
   const bits = new Uint32Array(weights.buffer, weights.byteOffset, weights.length);
   let nan = false;
   for (let i = 0, k = 0; i < mask.length; i++) {
