@@ -25,22 +25,21 @@ export function rateOf(layer: Pick<PrunableLayer, 'kind' | 'isOutput'>, rates: P
   return layer.isOutput ? rates.output : layer.kind === 'conv' ? rates.conv : rates.fc;
 }
 
-/** Indices of kept weights sorted by ascending |w|, ties by index. */
-export function keptByMagnitude(weights: Float32Array, mask: Uint8Array): Int32Array {
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
-  const idx = new Int32Array(count), key = new Uint32Array(count);
-  // |w|'s bits (sign cleared) order like |w| for every float but NaN: a stable radix sort of them over the indices in
-  // ascending order sorts by (|w|, index), 5–15× faster than a comparator sort at LeNet's 235k weights.
-  const bits = new Uint32Array(weights.buffer, weights.byteOffset, weights.length);
-  let nan = false;
-  for (let i = 0, k = 0; i < mask.length; i++) {
-    if (!mask[i]) continue;
-    idx[k] = i; key[k++] = bits[i]! & 0x7fffffff;
-    nan ||= Number.isNaN(weights[i]!);
+/**
+ * Positions 0 … n−1 of `values` sorted by ascending |value|, ties by position: the ranking of every magnitude
+ * pruning and drop (IMP layer-wise and global, RigL's drop, the inverted-ticket ablation). |v|'s bits (sign cleared)
+ * order like |v| for every float but NaN, so a stable radix sort of them sorts by (|v|, position), 5–15× faster than
+ * a comparator sort at LeNet's 235k weights; with a NaN among them, the comparator sort (whatever it makes of NaN).
+ */
+export function orderByMagnitude(values: Float32Array): Int32Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  const key = new Uint32Array(n), order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i]!)) return Int32Array.from(Array.from(values.keys()).sort((a, b) => Math.abs(values[a]!) - Math.abs(values[b]!) || a - b));
+    key[i] = bits[i]! & 0x7fffffff; order[i] = i;
   }
-  if (!nan) return radixSortBy(key, idx);
-  return Int32Array.from(Array.from(idx).sort((a, b) => Math.abs(weights[a]!) - Math.abs(weights[b]!) || a - b));
+  return radixSortBy(key, order);
 }
 
 /** idx reordered by ascending key (31-bit), stably: three counting-sort passes of 11, 11 and 9 bits. */
@@ -59,6 +58,17 @@ function radixSortBy(key: Uint32Array, idx: Int32Array): Int32Array {
     [k0, k1] = [k1, k0]; [i0, i1] = [i1, i0];
   }
   return i0;
+}
+
+/** Indices of kept weights sorted by ascending |w|, ties by index. */
+export function keptByMagnitude(weights: Float32Array, mask: Uint8Array): Int32Array {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
+  const kept = new Int32Array(count), values = new Float32Array(count);
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) { kept[k] = i; values[k++] = weights[i]!; }
+  const order = orderByMagnitude(values);
+  for (let j = 0; j < count; j++) order[j] = kept[order[j]!]!;
+  return order;
 }
 
 /** Prunes round(rate · remaining) weights per layer; returns new masks (inputs are not modified). */
@@ -80,18 +90,19 @@ export function pruneLayerwise(layers: PrunableLayer[], rates: PruneRates): Reco
  */
 export function pruneGlobal(layers: PrunableLayer[], rate: number, outputRate: number): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
-  const pooled: Array<{ layer: number; index: number; mag: number }> = [];
+  // The kept weights pooled in (layer, index) order, so that ties in |w| break by layer, then index.
+  const layerOf: number[] = [], indexOf: number[] = [], pooled: number[] = [];
   layers.forEach((l, li) => {
     out[l.name] = Uint8Array.from(l.mask);
     if (l.isOutput) {
       Object.assign(out, pruneLayerwise([l], { fc: outputRate, conv: outputRate, output: outputRate }));
       return;
     }
-    for (let i = 0; i < l.mask.length; i++) if (l.mask[i]) pooled.push({ layer: li, index: i, mag: Math.abs(l.weights[i]!) });
+    for (let i = 0; i < l.mask.length; i++) if (l.mask[i]) { layerOf.push(li); indexOf.push(i); pooled.push(l.weights[i]!); }
   });
-  pooled.sort((a, b) => a.mag - b.mag || a.layer - b.layer || a.index - b.index);
-  const remove = Math.round(rate * pooled.length);
-  for (let i = 0; i < remove; i++) out[layers[pooled[i]!.layer]!.name]![pooled[i]!.index] = 0;
+  const order = orderByMagnitude(Float32Array.from(pooled));
+  const remove = Math.round(rate * order.length);
+  for (let i = 0; i < remove; i++) out[layers[layerOf[order[i]!]!]!.name]![indexOf[order[i]!]!] = 0;
   return out;
 }
 

@@ -203,11 +203,11 @@ export function train(be: Backend, model: Sequential, data: Dataset, config: Tra
   };
 }
 
-/** Mean loss and accuracy of the model on a split (NaN for an empty split). */
 // The evaluation batch's input, reused across calls: a fresh [features × 1000] array per evaluation was ≈ 7% of a
 // lottery run's time (3 MB zeroed and collected, twice per evaluation).
 const evalInput = new Scratch();
 
+/** Mean loss and accuracy of the model on a split (NaN for an empty split). */
 export function evaluateSplit(be: Backend, model: Sequential, split: Split, feat: number, evalBatch: number): { loss: number; accuracy: number } {
   if (split.count === 0) return { loss: NaN, accuracy: NaN };
   const bs = Math.min(evalBatch, split.count);

@@ -13,6 +13,7 @@ import { lotteryJobKey } from '../../store/db.js';
 import { jobDir } from '../../store/layout.js';
 import type { LotteryHparams } from '../../lottery/hparams.js';
 import { buildModel } from '../../models/build.js';
+import { orderByMagnitude } from '../../prune/magnitude.js';
 import type { JobResult as LotteryJob } from '../../lottery/runner.js';
 import { figure, paragraph, table, writeReport, type ReportDoc } from '../../report/document.js';
 import { meanStd, type MeanStd } from '../../report/stats.js';
@@ -211,7 +212,7 @@ function runTicket(ctx: SparseTrainContext, h: SparseStudyHparams, lh: LotteryHp
     const trained = loadModelState(file(0, 'weights-final.wt'));
     masks = names.map((n, i) => {
       const w = trained[n]!.weight, keep = masks[i]!.reduce((a, b) => a + b, 0);
-      const order = Array.from(w.keys()).sort((a, b) => Math.abs(w[a]!) - Math.abs(w[b]!) || a - b);
+      const order = orderByMagnitude(w);
       const m = new Uint8Array(w.length);
       for (let k = 0; k < keep; k++) m[order[k]!] = 1;
       return m;
