@@ -137,9 +137,9 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
     nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, LDX, 0, dx, BATCH);    // dX = Wᵀ·dY
     nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, LDX, x, LDX, 0, dW, COLS);           // dW = dY·Xᵀ
   };
-  // As WeightMatrix runs a sparse layer: its index prepared once (no per-call index checks), then per step the
-  // forward (spmm) and the fused backward (spmmT + sddmm).
-  const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm);
+  // As WeightMatrix runs a sparse layer: its index prepared once (no per-call index checks), its values in CSC order
+  // (random either way), then per step the forward (spmm) and the fused backward (spmmT + sddmm).
+  const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm, 'csc');
   const sparse = () => {
     p.spmm(w.values, x, BATCH, y, LDX);
     p.backward(w.values, dy, x, BATCH, dx, g, LDX, LDX);
@@ -232,7 +232,7 @@ function stepFloor(nb: NativeBackend, nnz: number, peakGflops: number): Floor {
   const flopsPerNnz = chunks * l1.flopsPerNnz;               // one pass of FMAs over a padded source row
   const empty = randomLayer(new Rng(1), 0), x = padded(nb, new Rng(2), COLS), dy = padded(nb, new Rng(3), ROWS);
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(0);
-  const p = nb.prepareSparse(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.colPtr, empty.rowIdx, empty.perm);
+  const p = nb.prepareSparse(ROWS, COLS, empty.rowPtr, empty.colIdx, empty.colPtr, empty.rowIdx, empty.perm, 'csc');
   const emptySec = timeIt(() => {
     p.spmm(empty.values, x, BATCH, y, LDX);
     p.backward(empty.values, dy, x, BATCH, dx, g, LDX, LDX);

@@ -60,7 +60,7 @@ const nnz = w.values.length;
 
 interface Run { y: Float32Array; dx: Float32Array; g: Float32Array; spmm: () => void; backward: () => void; step: () => void }
 function runOf(nb: NativeBackend): Run {
-  const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm);
+  const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm, 'csc');  // as WeightMatrix runs it
   const y = new Float32Array(ROWS * BATCH), dx = new Float32Array(COLS * BATCH), g = new Float32Array(nnz);
   const spmm = (): void => p.spmm(w.values, x, BATCH, y, LDX);
   const backward = (): void => p.backward(w.values, dy, x, BATCH, dx, g, LDX, LDX);

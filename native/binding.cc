@@ -229,7 +229,7 @@ napi_value js_spmm(napi_env env, napi_callback_info info) {
   if (a.failed) return nullptr;
   if (checkCompressed(a, "rowPtr", rowPtr, lp, rows, "colIdx", colIdx, li, cols, lv) < 0) return nullptr;
   if (!a.need("x", lx, strided(cols, ldx, n)) || !a.need("y", ly, prod({rows, n}))) return nullptr;
-  K->spmm(rows, rowPtr, colIdx, values, x, cols, n, beta, y, ldx);
+  K->spmm(rows, rowPtr, colIdx, nullptr, values, x, cols, n, beta, y, ldx);
   return undefinedValue(env);
 }
 
@@ -1069,7 +1069,7 @@ napi_value js_netForward(napi_env env, napi_callback_info info) {
       else if (L.sparse && L.denseCopy.empty()) K->csrMatvec(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, dst);
       else K->denseMatvec(L.rows, L.cols, L.sparse ? L.denseCopy.data() : L.values.data(), in, dst);
     } else if (L.sparse) {
-      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), L.values.data(), in, L.cols, n, 0.f, dst, n);
+      K->spmm(L.rows, L.rowPtr.data(), L.colIdx.data(), nullptr, L.values.data(), in, L.cols, n, 0.f, dst, n);
     } else if (!K->gemm(false, false, L.rows, n, L.cols, 1.f, L.values.data(), L.cols, in, n, 0.f, dst, n)) {
       return a.fail("out of memory for the GEMM packing buffers"), nullptr;
     }
@@ -1356,16 +1356,19 @@ napi_value js_matForward(napi_env env, napi_callback_info info) {
 // rows ascending in each column. It keeps copies the caller cannot change, so patternSpmm, patternSddmm and
 // patternBackward skip the O(nnz) index checks that spmm, sddmm and sparseBackward make on every call (≈ 0.7 µs
 // of a 2% LeNet layer-1 step). The values, activations and outputs are still the caller's arrays, checked per call.
+// With cscValues the values and gradients are in CSC order (column by column): the backward then reads and writes
+// them sequentially, and spmm reads each CSR entry's value through csrToCsc.
 struct Pattern {
   static constexpr uint32_t kMagic = 0x5ba75e11;
   uint32_t magic = kMagic;
   int64_t rows = 0, cols = 0, nnz = 0;
-  std::vector<int32_t> rowPtr, colIdx, colPtr, rowIdx, perm;
+  bool cscValues = false;
+  std::vector<int32_t> rowPtr, colIdx, colPtr, rowIdx, perm, csrToCsc;
 };
 
-// patternCreate(rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm) → handle
+// patternCreate(rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm, cscValues) → handle
 napi_value js_patternCreate(napi_env env, napi_callback_info info) {
-  Args a(env, info, "patternCreate", 7);
+  Args a(env, info, "patternCreate", 8);
   const int64_t rows = a.count(0, "rows"), cols = a.count(1, "cols");
   int64_t lp, li, lc, lr, lperm;
   const int32_t* rowPtr = a.i32(2, "rowPtr", &lp);
@@ -1373,6 +1376,7 @@ napi_value js_patternCreate(napi_env env, napi_callback_info info) {
   const int32_t* colPtr = a.i32(4, "colPtr", &lc);
   const int32_t* rowIdx = a.i32(5, "rowIdx", &lr);
   const int32_t* perm = a.i32(6, "perm", &lperm);
+  const bool cscValues = a.boolean(7, "cscValues");
   if (a.failed) return nullptr;
   const int64_t nnz = li;
   if (!a.need("rowPtr", lp, rows + 1) || !a.need("colPtr", lc, cols + 1)) return nullptr;
@@ -1399,6 +1403,11 @@ napi_value js_patternCreate(napi_env env, napi_callback_info info) {
   pat->rows = rows; pat->cols = cols; pat->nnz = nnz;
   pat->rowPtr.assign(rowPtr, rowPtr + rows + 1); pat->colIdx.assign(colIdx, colIdx + nnz);
   pat->colPtr.assign(colPtr, colPtr + cols + 1); pat->rowIdx.assign(rowIdx, rowIdx + nnz); pat->perm.assign(perm, perm + nnz);
+  pat->cscValues = cscValues;
+  if (cscValues) {
+    pat->csrToCsc.resize((size_t)nnz);
+    for (int64_t q = 0; q < nnz; q++) pat->csrToCsc[(size_t)perm[q]] = (int32_t)q;
+  }
   return ownedExternal(env, pat);
 }
 
@@ -1421,7 +1430,8 @@ napi_value js_patternSpmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "patternSpmm", 5);
   PatternCall c;
   if (!patternCall(a, "values", "y", c) || !a.need("values", c.lin, c.p->nnz) || !a.need("y", c.lout, prod({c.p->rows, c.n}))) return nullptr;
-  K->spmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.in, c.x, c.p->cols, c.n, 0.f, c.out, c.ldx);
+  K->spmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.p->cscValues ? c.p->csrToCsc.data() : nullptr, c.in, c.x,
+          c.p->cols, c.n, 0.f, c.out, c.ldx);
   return nullptr;
 }
 
@@ -1430,7 +1440,10 @@ napi_value js_patternSddmm(napi_env env, napi_callback_info info) {
   Args a(env, info, "patternSddmm", 5);
   PatternCall c;
   if (!patternCall(a, "dy", "out", c) || !a.need("dy", c.lin, prod({c.p->rows, c.n})) || !a.need("out", c.lout, c.p->nnz)) return nullptr;
-  K->sddmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.in, c.x, c.n > 0 ? c.p->cols : 0, c.n, c.out, c.ldx);
+  if (c.p->cscValues)  // in CSC order, as sparseBackward without dx (the same dot products)
+    K->sparseBackward(c.p->cols, c.p->colPtr.data(), c.p->rowIdx.data(), nullptr, nullptr, c.in, c.p->rows, c.x, c.n, 0.f,
+                      nullptr, c.out, c.ldx, c.n);
+  else K->sddmm(c.p->rows, c.p->rowPtr.data(), c.p->colIdx.data(), c.in, c.x, c.n > 0 ? c.p->cols : 0, c.n, c.out, c.ldx);
   return nullptr;
 }
 
@@ -1450,7 +1463,8 @@ napi_value js_patternBackward(napi_env env, napi_callback_info info) {
   if (!a.need("values", lv, p->nnz) || !a.need("grad", lg, p->nnz) || !a.need("dy", ldy, strided(p->rows, ldY, n)) ||
       !a.need("x", lx, strided(p->cols, ldX, n)) || !a.need("dx", ldx, prod({p->cols, n})))
     return nullptr;
-  K->sparseBackward(p->cols, p->colPtr.data(), p->rowIdx.data(), p->perm.data(), values, dy, p->rows, x, n, 0.f, dx, grad, ldX, ldY);
+  K->sparseBackward(p->cols, p->colPtr.data(), p->rowIdx.data(), p->cscValues ? nullptr : p->perm.data(), values, dy, p->rows,
+                    x, n, 0.f, dx, grad, ldX, ldY);
   return nullptr;
 }
 

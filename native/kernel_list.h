@@ -19,13 +19,15 @@ namespace winnow { struct DecMatrix; struct DecPlan; }  // decoder.h
   /* The sparse kernels also get the row count of their dense source (x, dy, x), which they may copy to an */      \
   /* aligned scratch first (sparse.cc), and x's row stride ldx >= n: rows laid out 64-byte aligned at a stride of */ \
   /* whole vectors need no copy. */                                                                                  \
-  X(void, spmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,    \
-                 int64_t cols, int64_t n, float beta, float* y, int64_t ldx))                                        \
+  /* spmm: values in CSR order, or (perm not null) entry q's value at values[perm[q]] (CSC-ordered values) */     \
+  X(void, spmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const int32_t* perm, const float* values, \
+                 const float* x, int64_t cols, int64_t n, float beta, float* y, int64_t ldx))                        \
   X(void, spmmT, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,                   \
                   const float* values, const float* dy, int64_t rows, int64_t n, float beta, float* dx))             \
   X(void, sddmm, (int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* dy, const float* x,       \
                   int64_t xRows, int64_t n, float* out, int64_t ldx))                                                \
-  /* spmmT and sddmm in one pass over the CSC index (bit-identical to the two calls; out in CSR order). */           \
+  /* spmmT and sddmm in one pass over the CSC index (bit-identical to the two calls; out in CSR order). perm null: */ \
+  /* values and out in CSC order (no permutation at all); dx null: the gradient only (sddmm, beta unused). */         \
   X(void, sparseBackward, (int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm,          \
                            const float* values, const float* dy, int64_t rows, const float* x, int64_t n, float beta,  \
                            float* dx, float* out, int64_t ldx, int64_t ldy))                                         \

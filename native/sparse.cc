@@ -4,6 +4,10 @@
 //   spmmT: dX[cols×n] = Wᵀ·dY + beta·dX      (CSC index of W, gather form: no atomics, no scatter)
 //   sddmm: out[p]     = dY[row(p),:]·X[col(p),:]  (the weight gradient at the nonzeros only)
 //   sparseBackward: spmmT and sddmm in one pass over the CSC index (each dY row read once for both)
+// Training keeps a sparse layer's values in CSC order (WeightMatrix): sparseBackward then reads the values and
+// writes the gradient sequentially (perm null), its sddmm-only form (dx null) is a first layer's weight gradient,
+// and spmm reads each value through a permutation instead (8.6 µs instead of 7.9 at 2%; the backward 10.3 instead
+// of 12.5: native-ab, the same run).
 // What bounds them (measured with bench/kernels and a C++ loop over the kernels, layer-1 of
 // LeNet-300-100 at 2%, batch 60, AVX-512 on Zen 5):
 //   - the accumulators must stay in registers: an epilogue that indexed them at run time made GCC
@@ -287,21 +291,27 @@ inline void pin(V&) {}
 // The backward of a sparse layer in one pass over the CSC index (sparseBackward below): per column c of W,
 // the row x[c] stays in registers while each of its nonzeros (r, c) reads dY[r] once and uses it twice:
 //   dx[c] += w·dY[r]            (even/odd chains in CSC order, exactly as spmmT's rowChunks sums them)
-//   out[perm] = dY[r]·x[c]      (the dot product exactly as sddmmRowCached computes it; a·b = b·a)
+//   grad(r, c) = dY[r]·x[c]     (the dot product exactly as sddmmRowCached computes it; a·b = b·a)
 // So each output is bit-identical to spmmT followed by sddmm, while the step reads a dY row per nonzero once
 // instead of a dY row (spmmT) and an X row (sddmm): the L2 traffic that bounds both is halved.
-template <int NVEC>
+// CSC: the values and gradients in CSC order (entry i at i, not at perm[i]): every access is sequential, and each
+// group's four gradients leave hsum4 as one 128-bit store (the scattered stores to CSR places cost ≈ 1.7 µs of
+// the 2% layer-1 backward's 12.7). DX false: the gradient only (a first layer's sddmm, here in CSC order: it
+// gathers dY's rows, not X's larger ones).
+template <int NVEC, bool CSC, bool DX>
 void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
                   const float* dy, int64_t ld, const float* x, int64_t ldx, int64_t n, float beta, float* dx, float* out) {
+  const auto at = [perm](int64_t i) -> int64_t { return CSC ? i : perm[i]; };  // where entry i's value and gradient live
   const int last = (int)(n - (int64_t)(NVEC - 1) * W);
   const V vb = set1(beta);
   for (int64_t c = 0; c < cols; c++) {
     const int64_t i0 = colPtr[c], i1 = colPtr[c + 1];
-    float* dxc = dx + c * n;
     V xr[NVEC], e[NVEC], o[NVEC];
     const float* xc = x + c * ldx;
+    if (DX) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+      for (int v = 0; v < NVEC; v++) { e[v] = zero(); o[v] = zero(); }
+    }
     if (i1 > i0) {
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC - 1; v++) xr[v] = load(xc + v * W);
@@ -313,8 +323,8 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
       const float* s1 = dy + (int64_t)rowIdx[i + 1] * ld;
       const float* s2 = dy + (int64_t)rowIdx[i + 2] * ld;
       const float* s3 = dy + (int64_t)rowIdx[i + 3] * ld;
-      const V w0 = set1(values[perm[i]]), w1 = set1(values[perm[i + 1]]);
-      const V w2 = set1(values[perm[i + 2]]), w3 = set1(values[perm[i + 3]]);
+      V w0 = zero(), w1 = zero(), w2 = zero(), w3 = zero();
+      if (DX) { w0 = set1(values[at(i)]); w1 = set1(values[at(i + 1)]); w2 = set1(values[at(i + 2)]); w3 = set1(values[at(i + 3)]); }
       V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
@@ -323,15 +333,21 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
         V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, cnt);
         V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, cnt);
         V d3 = v < NVEC - 1 ? load(s3 + v * W) : loadn(s3 + v * W, cnt);
-        pin(d0); pin(d1); pin(d2); pin(d3);
-        e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
-        e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
+        if (DX) {
+          pin(d0); pin(d1); pin(d2); pin(d3);
+          e[v] = fma(w0, d0, e[v]); o[v] = fma(w1, d1, o[v]);
+          e[v] = fma(w2, d2, e[v]); o[v] = fma(w3, d3, o[v]);
+        }
         a0 = fma(d0, xr[v], a0); a1 = fma(d1, xr[v], a1);
         a2 = fma(d2, xr[v], a2); a3 = fma(d3, xr[v], a3);
       }
-      alignas(16) float t[4];
-      hsum4(a0, a1, a2, a3, t);
-      out[perm[i]] = t[0]; out[perm[i + 1]] = t[1]; out[perm[i + 2]] = t[2]; out[perm[i + 3]] = t[3];
+      if (CSC) {
+        hsum4(a0, a1, a2, a3, out + i);
+      } else {
+        alignas(16) float t[4];
+        hsum4(a0, a1, a2, a3, t);
+        out[perm[i]] = t[0]; out[perm[i + 1]] = t[1]; out[perm[i + 2]] = t[2]; out[perm[i + 3]] = t[3];
+      }
     }
     // The last 1–3 nonzeros: the groups took a multiple of 4, so they go to e, o, e; two or three share one hsum4.
     const int64_t rem = i1 - i;
@@ -339,41 +355,43 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
       const float* s0 = dy + (int64_t)rowIdx[i] * ld;
       const float* s1 = dy + (int64_t)rowIdx[rem > 1 ? i + 1 : i] * ld;
       const float* s2 = dy + (int64_t)rowIdx[rem > 2 ? i + 2 : i] * ld;
-      const V w0 = set1(values[perm[i]]);
-      const V w1 = set1(rem > 1 ? values[perm[i + 1]] : 0.f), w2 = set1(rem > 2 ? values[perm[i + 2]] : 0.f);
+      V w0 = zero(), w1 = zero(), w2 = zero();
+      if (DX) {
+        w0 = set1(values[at(i)]);
+        w1 = set1(rem > 1 ? values[at(i + 1)] : 0.f); w2 = set1(rem > 2 ? values[at(i + 2)] : 0.f);
+      }
       V a0 = zero(), a1 = zero(), a2 = zero();
 #pragma GCC unroll 4
       for (int v = 0; v < NVEC; v++) {
         V d0 = v < NVEC - 1 ? load(s0 + v * W) : loadn(s0 + v * W, last);
-        pin(d0);
-        e[v] = fma(w0, d0, e[v]);
+        if (DX) { pin(d0); e[v] = fma(w0, d0, e[v]); }
         a0 = fma(d0, xr[v], a0);
       }
       if (rem == 1) {
-        out[perm[i]] = hsum(a0);
+        out[at(i)] = hsum(a0);
       } else {
 #pragma GCC unroll 4
         for (int v = 0; v < NVEC; v++) {
           V d1 = v < NVEC - 1 ? load(s1 + v * W) : loadn(s1 + v * W, last);
-          pin(d1);
-          o[v] = fma(w1, d1, o[v]);
+          if (DX) { pin(d1); o[v] = fma(w1, d1, o[v]); }
           a1 = fma(d1, xr[v], a1);
         }
         if (rem == 3) {
 #pragma GCC unroll 4
           for (int v = 0; v < NVEC; v++) {
             V d2 = v < NVEC - 1 ? load(s2 + v * W) : loadn(s2 + v * W, last);
-            pin(d2);
-            e[v] = fma(w2, d2, e[v]);
+            if (DX) { pin(d2); e[v] = fma(w2, d2, e[v]); }
             a2 = fma(d2, xr[v], a2);
           }
         }
         alignas(16) float t[4];
         hsum4(a0, a1, a2, zero(), t);
-        out[perm[i]] = t[0]; out[perm[i + 1]] = t[1];
-        if (rem == 3) out[perm[i + 2]] = t[2];
+        out[at(i)] = t[0]; out[at(i + 1)] = t[1];
+        if (rem == 3) out[at(i + 2)] = t[2];
       }
     }
+    if (!DX) continue;
+    float* dxc = dx + c * n;
 #pragma GCC unroll 4
     for (int v = 0; v < NVEC; v++) {  // as Chunk::finish
       const int cnt = v < NVEC - 1 ? W : last;
@@ -383,11 +401,25 @@ void backwardCols(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, co
     }
   }
 }
+
+// backwardCols for the value order (perm null: CSC) and whether dx is wanted.
+template <int NVEC>
+void backwardColsFor(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
+                     const float* dy, int64_t ld, const float* x, int64_t ldx, int64_t n, float beta, float* dx, float* out) {
+  if (perm) {
+    if (dx) backwardCols<NVEC, false, true>(cols, colPtr, rowIdx, perm, values, dy, ld, x, ldx, n, beta, dx, out);
+    else backwardCols<NVEC, false, false>(cols, colPtr, rowIdx, perm, values, dy, ld, x, ldx, n, beta, dx, out);
+  } else {
+    if (dx) backwardCols<NVEC, true, true>(cols, colPtr, rowIdx, perm, values, dy, ld, x, ldx, n, beta, dx, out);
+    else backwardCols<NVEC, true, false>(cols, colPtr, rowIdx, perm, values, dy, ld, x, ldx, n, beta, dx, out);
+  }
+}
 }  // namespace
 
-void spmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const float* values, const float* x,
-          int64_t cols, int64_t n, float beta, float* y, int64_t ldx) {
-  sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, cols, ldx, n, beta, y);
+void spmm(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const int32_t* perm, const float* values,
+          const float* x, int64_t cols, int64_t n, float beta, float* y, int64_t ldx) {
+  if (perm) sparseRows<true>(rows, rowPtr, colIdx, perm, values, x, cols, ldx, n, beta, y);
+  else sparseRows<false>(rows, rowPtr, colIdx, nullptr, values, x, cols, ldx, n, beta, y);
 }
 
 void spmmT(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, const int32_t* perm, const float* values,
@@ -419,21 +451,23 @@ void sparseBackward(int64_t cols, const int32_t* colPtr, const int32_t* rowIdx, 
                     const float* dy, int64_t rows, const float* x, int64_t n, float beta, float* dx, float* out, int64_t ldx,
                     int64_t ldy) {
   if (cols <= 0) return;
-  if (n <= 0) { for (int64_t i = colPtr[0]; i < colPtr[cols]; i++) out[perm[i]] = 0.f; return; }
+  const auto at = [perm](int64_t i) -> int64_t { return perm ? perm[i] : i; };
+  if (n <= 0) { for (int64_t i = colPtr[0]; i < colPtr[cols]; i++) out[at(i)] = 0.f; return; }
   if (n > CV * W) {  // wider than the registers hold: the two kernels, sddmm's long dot products in CSC order
-    sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, ldy, n, beta, dx);  // spmmT
+    if (dx && perm) sparseRows<true>(cols, colPtr, rowIdx, perm, values, dy, rows, ldy, n, beta, dx);  // spmmT
+    else if (dx) sparseRows<false>(cols, colPtr, rowIdx, nullptr, values, dy, rows, ldy, n, beta, dx);
     for (int64_t c = 0; c < cols; c++)
-      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[perm[i]] = dotLong(dy + (int64_t)rowIdx[i] * ldy, x + c * ldx, n);
+      for (int64_t i = colPtr[c]; i < colPtr[c + 1]; i++) out[at(i)] = dotLong(dy + (int64_t)rowIdx[i] * ldy, x + c * ldx, n);
     return;
   }
   // dY's rows ldy apart: no copy when the caller laid them out aligned at a stride of whole vectors (reluBackwardTo)
   int64_t ld;
   const float* d = alignedSource(dy, rows, n, ldy, (int64_t)colPtr[cols] - colPtr[0], &ld);
   switch ((n + W - 1) / W) {
-    case 1: backwardCols<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
-    case 2: backwardCols<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
-    case 3: backwardCols<3>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
-    default: backwardCols<4>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    case 1: backwardColsFor<1>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    case 2: backwardColsFor<2>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    case 3: backwardColsFor<3>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
+    default: backwardColsFor<4>(cols, colPtr, rowIdx, perm, values, d, ld, x, ldx, n, beta, dx, out); break;
   }
 }
 
@@ -752,7 +786,7 @@ bool spmmWide(int64_t rows, const int32_t* rowPtr, const int32_t* colIdx, const 
   const int64_t cw = CV * W, nnz = (int64_t)rowPtr[rows] - rowPtr[0];
   float* buf = (bias && n > CV * W && W >= 8 && nnz >= cols && cols <= MAX_PACK_ROWS) ? chunkScratch.get(cols * cw) : nullptr;
   if (!buf) {  // not the packed path: spmm, then the bias as biasActivation adds it, then GELU
-    spmm(rows, rowPtr, colIdx, values, x, cols, n, 0.f, y, n);
+    spmm(rows, rowPtr, colIdx, nullptr, values, x, cols, n, 0.f, y, n);
     if (bias) biasActivation(y, bias, rows, n, false);
     if (res) sgdStep(y, res, rows * n, -1.f, 0.f);  // y + res, exactly as the GPT's residual add (ops.ts addInto)
     if (gelu) geluForwardWithGrad(y, gelu, y, rows * n);

@@ -86,13 +86,22 @@ export interface PreparedMatvec { forward(x: F32, y: F32): void }
  * values, activations and outputs are the caller's arrays, as in the plain kernels; the results are the same bit
  * for bit.
  */
+/**
+ * The order of a sparse matrix's values (and of its gradient) in a PreparedSparse: 'csr' row by row (the CSR
+ * arrays' order), 'csc' column by column (the CSC arrays' order: entry i of the CSC index is value i, entry q of the
+ * CSR index is value q' where perm[q'] = q). Each product is summed the same way in both, so the results are
+ * the same bits, permuted; in 'csc' the backward reads and writes the values sequentially.
+ */
+export type ValueOrder = 'csr' | 'csc';
+
 export interface PreparedSparse {
   readonly rows: number;
   readonly cols: number;
   readonly nnz: number;
+  readonly order: ValueOrder;
   /** spmm with beta 0: y[rows × n] = W·x, x's rows ldx apart. */
   spmm(values: F32, x: F32, n: number, y: F32, ldx?: number): void;
-  /** sddmm: out[p] = dY[row(p),:]·X[col(p),:] at every nonzero (CSR order), X's rows ldx apart. */
+  /** sddmm: out[p] = dY[row(p),:]·X[col(p),:] at every nonzero (in the pattern's order), X's rows ldx apart. */
   sddmm(dy: F32, x: F32, n: number, out: F32, ldx?: number): void;
   /** sparseBackward with beta 0: dx = Wᵀ·dY and grad = dY·Xᵀ at the nonzeros, X's rows ldx apart, dY's ldy. */
   backward(values: F32, dy: F32, x: F32, n: number, dx: F32, grad: F32, ldx?: number, ldy?: number): void;
@@ -140,9 +149,10 @@ export interface Backend {
     dy: F32, x: F32, n: number, beta: number, dx: F32, grad: F32, ldx?: number, ldy?: number): void;
   /**
    * The index of a rows × cols sparse matrix validated and copied once (PreparedSparse): what a training loop
-   * calls every step. Throws when the CSC arrays are not the CSR's transpose (rows ascending within each column).
+   * calls every step, its values in `order` (default 'csr'). Throws when the CSC arrays are not the CSR's transpose
+   * (rows ascending within each column).
    */
-  prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32): PreparedSparse;
+  prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32, order?: ValueOrder): PreparedSparse;
   /** sddmm's products summed in another order, fast for many columns (the GPT's B·T); sddmm keeps its order, which stored results depend on. */
   sddmmWide(rows: number, rowPtr: I32, colIdx: I32, dy: F32, x: F32, n: number, out: F32): void;
   /**

@@ -33,7 +33,7 @@ interface NativeAddon extends KernelFns {
   decReset(dec: object): void;
   matCreate(format: number, rows: number, cols: number, w: Float32Array, bias: Float32Array): object;
   matForward(mat: object, x: Float32Array, y: Float32Array): void;
-  patternCreate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, colPtr: Int32Array, rowIdx: Int32Array, perm: Int32Array): object;
+  patternCreate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, colPtr: Int32Array, rowIdx: Int32Array, perm: Int32Array, cscValues: boolean): object;
   patternSpmm(pattern: object, values: Float32Array, x: Float32Array, n: number, y: Float32Array, ldx?: number): void;
   patternSddmm(pattern: object, dy: Float32Array, x: Float32Array, n: number, out: Float32Array, ldx?: number): void;
   patternBackward(pattern: object, values: Float32Array, dy: Float32Array, x: Float32Array, n: number, dx: Float32Array, grad: Float32Array, ldx?: number, ldy?: number): void;
@@ -120,10 +120,10 @@ function wrap(addon: NativeAddon): NativeBackend {
       const mat = addon.matCreate(DECODER_FORMATS.indexOf(format), rows, cols, weights, bias ?? new Float32Array(0));
       return { forward: (x, y) => addon.matForward(mat, x, y) };
     },
-    prepareSparse: (rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm): PreparedSparse => {
-      const pat = addon.patternCreate(rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm);
+    prepareSparse: (rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm, order = 'csr'): PreparedSparse => {
+      const pat = addon.patternCreate(rows, cols, rowPtr, colIdx, colPtr, rowIdx, perm, order === 'csc');
       return {
-        rows, cols, nnz: colIdx.length,
+        rows, cols, nnz: colIdx.length, order,
         spmm: (values, x, n, y, ldx) => addon.patternSpmm(pat, values, x, n, y, ldx),
         sddmm: (dy, x, n, out, ldx) => addon.patternSddmm(pat, dy, x, n, out, ldx),
         backward: (values, dy, x, n, dx, grad, ldx, ldy) => addon.patternBackward(pat, values, dy, x, n, dx, grad, ldx, ldy),

@@ -2,7 +2,7 @@
 // It is the oracle every native kernel is diffed against, and the fallback when the addon is absent.
 // Each kernel follows its definition in backend.ts literally (loops in definition order, float64
 // accumulators), so it changes only when the definition does.
-import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, PreparedSparse, U8 } from './backend.js';
+import type { Backend, F32, F64, I32, InferenceLayer, InferenceNet, PreparedSparse, U8, ValueOrder } from './backend.js';
 import { outSize } from './backend.js';
 import { activate } from './activations.js';
 import { nm24MatvecReference } from './nm24-reference.js';
@@ -293,7 +293,7 @@ function prepareInference(layers: InferenceLayer[]): InferenceNet {
 }
 
 // The checks of the native patternCreate (binding.cc), then copies of the arrays and the plain kernels above.
-function prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32): PreparedSparse {
+function prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, colPtr: I32, rowIdx: I32, perm: I32, order: ValueOrder = 'csr'): PreparedSparse {
   const nnz = colIdx.length;
   const fail = (msg: string): never => { throw new Error(`prepareSparse: ${msg}`); };
   if (rowPtr.length < rows + 1 || colPtr.length < cols + 1) fail(`rowPtr needs ${rows + 1} and colPtr ${cols + 1} elements, got ${rowPtr.length} and ${colPtr.length}`);
@@ -320,11 +320,26 @@ function prepareSparse(rows: number, cols: number, rowPtr: I32, colIdx: I32, col
     }
   }
   const [rp, ci, cp, ri, pm] = [rowPtr, colIdx, colPtr, rowIdx, perm].map((a) => Int32Array.from(a)) as [I32, I32, I32, I32, I32];
+  if (order === 'csr') {
+    return {
+      rows, cols, nnz, order,
+      spmm: (values, x, n, y, ldx) => spmm(rows, cols, rp, ci, values, x, n, 0, y, ldx),
+      sddmm: (dy, x, n, out, ldx) => sddmm(rows, rp, ci, dy, x, n, out, ldx),
+      backward: (values, dy, x, n, dx, grad, ldx, ldy) => sparseBackward(rows, cols, cp, ri, pm, values, dy, x, n, 0, dx, grad, ldx, ldy),
+    };
+  }
+  // CSC-ordered values: the CSR kernels on a CSR-ordered copy, the gradient permuted back (the same sums).
+  const csrOf = (a: F32): F32 => { const out = new Float32Array(nnz); for (let i = 0; i < nnz; i++) out[pm[i]!] = a[i]!; return out; };
+  const cscInto = (a: F32, out: F32): void => { for (let i = 0; i < nnz; i++) out[i] = a[pm[i]!]!; };
+  const grad = new Float32Array(nnz);
   return {
-    rows, cols, nnz,
-    spmm: (values, x, n, y, ldx) => spmm(rows, cols, rp, ci, values, x, n, 0, y, ldx),
-    sddmm: (dy, x, n, out, ldx) => sddmm(rows, rp, ci, dy, x, n, out, ldx),
-    backward: (values, dy, x, n, dx, grad, ldx, ldy) => sparseBackward(rows, cols, cp, ri, pm, values, dy, x, n, 0, dx, grad, ldx, ldy),
+    rows, cols, nnz, order,
+    spmm: (values, x, n, y, ldx) => spmm(rows, cols, rp, ci, csrOf(values), x, n, 0, y, ldx),
+    sddmm: (dy, x, n, out, ldx) => { sddmm(rows, rp, ci, dy, x, n, grad, ldx); cscInto(grad, out); },
+    backward: (values, dy, x, n, dx, out, ldx, ldy) => {
+      sparseBackward(rows, cols, cp, ri, pm, csrOf(values), dy, x, n, 0, dx, grad, ldx, ldy);
+      cscInto(grad, out);
+    },
   };
 }
 

@@ -3,10 +3,23 @@
 import type { Backend, F32 } from '../backend/backend.js';
 
 /** A trainable array and its gradient (same length). For sparse weights both hold only the nonzeros. */
+/**
+ * How a parameter's stored order maps to its canonical one (a sparse weight's values stored column by column; canonical
+ * is row-major over the kept weights): what optimizer state is saved and remapped in.
+ */
+export interface ParamLayout {
+  /** A new array: `a` (stored order) in canonical order. */
+  toCanonical(a: F32): F32;
+  /** `a` (canonical order) written into `into` in stored order. */
+  fromCanonical(a: F32, into: F32): void;
+}
+
 export interface Param {
   readonly name: string;
   readonly value: F32;
   readonly grad: F32;
+  /** Absent: stored in canonical order. */
+  readonly layout?: ParamLayout | null;
 }
 
 export interface Layer {

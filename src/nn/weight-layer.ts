@@ -56,15 +56,13 @@ export abstract class WeightLayer implements Layer {
 
   private matrix(rows: number, cols: number, dense: F32, mask: U8 | null): WeightMatrix {
     const o = this.storageOptions;
-    const w = new WeightMatrix(rows, cols, dense, mask, o.storage ?? 'auto', o.sparseThreshold,
-      { colsPerSample: this.colsPerSample, input: o.readsModelInput ?? false });
-    w.wideKernels = o.wideColumns ?? false;
-    return w;
+    return new WeightMatrix(rows, cols, dense, mask, o.storage ?? 'auto', o.sparseThreshold,
+      { colsPerSample: this.colsPerSample, input: o.readsModelInput ?? false, wide: o.wideColumns ?? false });
   }
 
   params(): Param[] {
     return [
-      { name: `${this.name}.weight`, value: this.weights.value, grad: this.weights.grad },
+      { name: `${this.name}.weight`, value: this.weights.value, grad: this.weights.grad, layout: this.weights.layout },
       { name: `${this.name}.bias`, value: this.bias, grad: this.biasGrad },
     ];
   }

@@ -2,7 +2,7 @@
 // moments) is sized like each parameter's value array, so a sparse layer keeps state only for its
 // nonzeros. Rebuild the optimizer when a layer's storage changes (after pruning).
 import type { Backend } from '../backend/backend.js';
-import type { Param } from '../nn/layer.js';
+import type { Param, ParamLayout } from '../nn/layer.js';
 
 export type OptimizerKind = 'sgd' | 'momentum' | 'adam';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'momentum', 'adam'];
@@ -44,13 +44,21 @@ export class Optimizer {
     }
   }
 
-  getState(): OptimizerState { return { step: this.step, buffers: this.buffers.map((b) => Float32Array.from(b)) }; }
+  /** The state, each buffer in its parameter's canonical order (Param.layout): what checkpoints and slot maps use. */
+  getState(): OptimizerState {
+    return { step: this.step, buffers: this.buffers.map((b, i) => this.layoutOf(i)?.toCanonical(b) ?? Float32Array.from(b)) };
+  }
 
   setState(s: OptimizerState): void {
     if (s.buffers.length !== this.buffers.length || s.buffers.some((b, i) => b.length !== this.buffers[i]!.length)) {
       throw new Error('optimizer state does not match the model (different optimizer or masks)');
     }
     this.step = s.step;
-    s.buffers.forEach((b, i) => this.buffers[i]!.set(b));
+    s.buffers.forEach((b, i) => { const l = this.layoutOf(i); if (l) l.fromCanonical(b, this.buffers[i]!); else this.buffers[i]!.set(b); });
+  }
+
+  /** The layout of buffer i's parameter (buffers are per parameter, in params order). */
+  private layoutOf(i: number): ParamLayout | null {
+    return this.params[Math.floor(i / (this.buffers.length / this.params.length))]?.layout ?? null;
   }
 }

@@ -1,15 +1,16 @@
 // prepareSparse (the index validated and copied once) against the plain kernels it replaces in training: the same
-// results bit for bit on random and awkward shapes, on both backends and every ISA; a pattern that is not a CSR with
-// its CSC transpose is refused with the field named; later changes to the caller's index arrays do not reach it.
+// results bit for bit (values and gradients in CSR or CSC order) on random and awkward shapes, on both backends and
+// every ISA; a pattern that is not a CSR with its CSC transpose is refused with the field named; later changes to the
+// caller's index arrays do not reach it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../../src/backend/backend.js';
+import type { Backend, ValueOrder } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference.js';
 import { nativeBackend, forEachIsa, randF32, pickSize, randomCsr, cscOf, assertExact, Rng } from './helpers.js';
 
 const nb = nativeBackend();
 
-test('prepared spmm, sddmm and backward equal the plain kernels bit for bit (both backends, every ISA, strided sources)', () => {
+test('prepared spmm, sddmm and backward equal the plain kernels bit for bit, values in CSR or CSC order (both backends, every ISA, strided sources)', () => {
   const rng = new Rng(4101);
   for (let t = 0; t < 120; t++) {
     const rows = pickSize(rng, 40), cols = pickSize(rng, 50);
@@ -18,26 +19,31 @@ test('prepared spmm, sddmm and backward equal the plain kernels bit for bit (bot
     const ld = t % 2 === 0 ? n : n + 1 + rng.int(20);  // X and dY rows ld apart
     const x = randF32(rng, cols * ld), dy = randF32(rng, rows * ld), dyPacked = new Float32Array(rows * n);
     for (let r = 0; r < rows; r++) dyPacked.set(dy.subarray(r * ld, r * ld + n), r * n);
-    const check = (be: Backend, what: string): void => {
-      const p = be.prepareSparse(rows, cols, w.rowPtr, w.colIdx, csc.colPtr, csc.rowIdx, csc.perm);
-      assert.deepEqual([p.rows, p.cols, p.nnz], [rows, cols, nnz]);
+    // CSC order: entry i of the CSC index holds CSR entry perm[i]'s value (and gradient)
+    const inOrder = (a: Float32Array, order: ValueOrder): Float32Array => order === 'csr' ? a : Float32Array.from(csc.perm, (q) => a[q]!);
+    const check = (be: Backend, order: ValueOrder, what: string): void => {
+      const p = be.prepareSparse(rows, cols, w.rowPtr, w.colIdx, csc.colPtr, csc.rowIdx, csc.perm, order);
+      assert.deepEqual([p.rows, p.cols, p.nnz, p.order], [rows, cols, nnz, order]);
+      const values = inOrder(w.values, order);
       const y = new Float32Array(rows * n).fill(NaN), y0 = new Float32Array(rows * n).fill(NaN);
-      p.spmm(w.values, x, n, y, ld);
+      p.spmm(values, x, n, y, ld);
       be.spmm(rows, cols, w.rowPtr, w.colIdx, w.values, x, n, 0, y0, ld);
       assertExact(y, y0, `${what} spmm case ${t}`);
       const g = new Float32Array(nnz).fill(NaN), g0 = new Float32Array(nnz).fill(NaN);
       p.sddmm(dyPacked, x, n, g, ld);
       be.sddmm(rows, w.rowPtr, w.colIdx, dyPacked, x, n, g0, ld);
-      assertExact(g, g0, `${what} sddmm case ${t}`);
+      assertExact(g, inOrder(g0, order), `${what} sddmm case ${t}`);
       const dx = new Float32Array(cols * n).fill(NaN), dx0 = new Float32Array(cols * n).fill(NaN);
       g.fill(NaN); g0.fill(NaN);
-      p.backward(w.values, dy, x, n, dx, g, ld, ld);
+      p.backward(values, dy, x, n, dx, g, ld, ld);
       be.sparseBackward(rows, cols, csc.colPtr, csc.rowIdx, csc.perm, w.values, dy, x, n, 0, dx0, g0, ld, ld);
       assertExact(dx, dx0, `${what} backward dx case ${t}`);
-      assertExact(g, g0, `${what} backward grad case ${t}`);
+      assertExact(g, inOrder(g0, order), `${what} backward grad case ${t}`);
     };
-    check(ref, 'reference');
-    forEachIsa(nb, (isa) => check(nb, isa));
+    for (const order of ['csr', 'csc'] as const) {
+      check(ref, order, `reference ${order}`);
+      forEachIsa(nb, (isa) => check(nb, order, `${isa} ${order}`));
+    }
   }
 });
 

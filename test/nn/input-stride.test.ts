@@ -64,7 +64,8 @@ test('a sparse ReLU layer\'s padded output gradient gives the packed path\'s gra
       const dy = Float32Array.from({ length: rows * n }, () => rng.normal());
       const y = Float32Array.from(layer.forward(be, x, n));
       const dx = Float32Array.from(layer.backward(be, dy.slice(), n, true)!);
-      const grad = Float32Array.from(layer.weights.grad), biasGrad = Float32Array.from(layer.biasGrad);
+      assert.equal(layer.weights.order, 'csc');
+      const grad = layer.weights.layout!.toCanonical(layer.weights.grad), biasGrad = Float32Array.from(layer.biasGrad);  // in CSR order
       // the packed path, kernel by kernel
       const csr = layer.weights.csr()!, csc = cscOf({ rows, cols, ...csr });
       const g = dy.slice(), wantDx = new Float32Array(cols * n), wantGrad = new Float32Array(csr.values.length), wantBias = new Float32Array(rows);
