@@ -137,8 +137,8 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
     nb.gemm(true, false, COLS, BATCH, ROWS, 1, wDense, COLS, dy, LDX, 0, dx, BATCH);    // dX = Wᵀ·dY
     nb.gemm(false, true, ROWS, COLS, BATCH, 1, dy, LDX, x, LDX, 0, dW, COLS);           // dW = dY·Xᵀ
   };
-  // As WeightMatrix runs a sparse layer: its index prepared once (no per-call index checks), its values in CSC order
-  // (random either way), then per step the forward (spmm) and the fused backward (spmmT + sddmm).
+  // As WeightMatrix runs a sparse layer that computes dX: its index prepared once (no per-call index checks), its
+  // values in CSC order (random either way), then per step the forward (spmm) and the fused backward (spmmT + sddmm).
   const p = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm, 'csc');
   const sparse = () => {
     p.spmm(w.values, x, BATCH, y, LDX);
@@ -287,7 +287,7 @@ function main(): void {
     console.log(`${r.shape.padEnd(34)} ${r.op}  ${String(r.m).padStart(4)}  ${String(r.n).padStart(4)}  ${String(r.k).padStart(4)}  ${f(r.gflops).padStart(7)}  ${f(r.pctPeak).padStart(5)}%`);
   }
   console.log('\nlayer-1 step (300×784, batch 60; X and dY rows 64 floats apart, aligned, as the trainer lays out a batch and a sparse ReLU layer\'s output gradient): fwd + bwd + weight grad;');
-  console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused) on the prepared index (prepareSparse, as a WeightMatrix runs it), dense = 3 GEMMs');
+  console.log('sparse = spmm + sparseBackward (spmmT+sddmm fused) on the prepared index, values in CSC order (prepareSparse, as a WeightMatrix that computes dX runs it), dense = 3 GEMMs');
   console.log(`density   sparse µs   dense µs   dense/sparse   sparse GFLOP/s   % peak (${f(peakAll)})`);
   for (const h of headRows) console.log(`${(f(h.density * 100, 0) + '%').padStart(7)}   ${f(h.sparseUs).padStart(9)}  ${f(h.denseUs).padStart(9)}   ${f(h.speedup, 2).padStart(9)}×   ${f(h.sparseGflops).padStart(14)}   ${f(h.sparsePctPeak).padStart(6)}%`);
   for (const v of callStyles) {

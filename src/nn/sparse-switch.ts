@@ -38,7 +38,7 @@ export interface SwitchOptions {
 }
 
 // The cache key's version: 2 since the sparse step is timed on the prepared index (prepareSparse), as layers now run it;
-// 3 since sparse layers keep their values in CSC order (a faster backward, a slightly slower forward).
+// 3 since sparse layers that compute dX keep their values in CSC order (a faster backward, a slightly slower forward).
 const FORMAT = 3;
 const LOW = 0.05, HIGH = 0.4;  // the two densities the sparse step is timed at
 const MAX_N = 256;             // calibration columns cap (conv layers)
@@ -117,7 +117,7 @@ export function breakEven(be: Backend, rows: number, cols: number, n: number, no
   }, now);
   const sparseAt = (d: number): number => {
     const l = layer(rows, cols, d), g = new Float32Array(l.values.length);
-    const p = be.prepareSparse(rows, cols, l.rowPtr, l.colIdx, l.colPtr, l.rowIdx, l.perm, 'csc');  // as WeightMatrix runs it
+    const p = be.prepareSparse(rows, cols, l.rowPtr, l.colIdx, l.colPtr, l.rowIdx, l.perm, input ? 'csr' : 'csc');  // as WeightMatrix runs it
     return minTime(() => {
       p.spmm(l.values, x, n, y, ldx);
       if (input) p.sddmm(dy, x, n, g, ldx);

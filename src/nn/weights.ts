@@ -2,10 +2,11 @@
 // Dense: the full matrix plus an optional mask (pruned entries stay exactly zero because their
 // gradient is masked). Sparse: a CSR index for W·X, a CSC index for Wᵀ·dY, and the weight gradient
 // computed only at the nonzeros (SDDMM) — so a 2%-dense layer costs about 2% of the multiply-adds, and
-// optimizer state exists only for the nonzeros. A sparse layer's values (and gradient and optimizer state)
-// are stored in CSC order, column by column: the fused backward then reads and writes them sequentially
-// (scattering its gradients to CSR places cost ≈ 15% of the 2% layer-1 backward), and the forward reads
-// each value through csrToValue instead. The GPT's wide kernels keep CSR order (their tables are CSR views).
+// optimizer state exists only for the nonzeros. A sparse layer that computes an input gradient stores its
+// values (and gradient and optimizer state) in CSC order, column by column: the fused backward then reads and
+// writes them sequentially (scattering its gradients to CSR places cost ≈ 15% of the 2% layer-1-shaped
+// backward), and the forward reads each value through csrToValue instead (≈ 9% slower). A first layer (no input
+// gradient: sddmm alone, faster over rows than over columns) and the GPT's wide kernels keep CSR order.
 // Outside this class the order does not show: csr(), toDense, loadDense, updateSparsity and the optimizer's
 // state (Param.layout) all speak CSR (row-major) order.
 import type { Backend, F32, I32, PreparedSparse, U8, ValueOrder } from '../backend/backend.js';
@@ -43,7 +44,7 @@ export class WeightMatrix {
   readonly mask: U8 | null;
   /** The weight gradient of sparse storage through sddmmWide (another summation order, fast for many columns; set for the GPT, whose results are not stored digests). */
   readonly wideKernels: boolean;
-  /** The order of a sparse layer's values: 'csc', or 'csr' with the wide kernels (dense storage: 'csr', row-major). */
+  /** The order of a sparse layer's values: 'csc', or 'csr' for a first layer and the wide kernels (dense storage: 'csr', row-major). */
   readonly order: ValueOrder;
   // sparse only: CSR (rowPtr [rows+1], colIdx [nnz]) and CSC (colPtr [cols+1], rowIdx [nnz], perm [nnz]).
   private readonly rowPtr: I32;
@@ -62,7 +63,8 @@ export class WeightMatrix {
    * Builds the storage from dense weights and a mask (null = keep all). Entries with mask 0 are
    * dropped (sparse) or zeroed (dense). storage 'auto' picks sparse below `threshold` density (a
    * number, or a switch asked about this layer, `use` completing the query; consulted only for 'auto'). `use.wide`:
-   * the GPT's kernels for many activation columns (wideKernels).
+   * the GPT's kernels for many activation columns (wideKernels); `use.input` also keeps a sparse layer's values in CSR
+   * order (its backward is sddmm alone).
    */
   constructor(rows: number, cols: number, dense: F32, mask: U8 | null,
     storage: Storage | 'auto' = 'auto', threshold: number | SparseSwitch = DEFAULT_SPARSE_THRESHOLD,
@@ -78,7 +80,7 @@ export class WeightMatrix {
       ? threshold({ rows, cols, colsPerSample: use.colsPerSample ?? 1, input: use.input ?? false }) : threshold;
     this.storage = storage === 'auto' ? (density < limit ? 'sparse' : 'dense') : storage;
     this.wideKernels = use.wide ?? false;
-    this.order = this.storage === 'sparse' && !this.wideKernels ? 'csc' : 'csr';
+    this.order = this.storage === 'sparse' && !this.wideKernels && !use.input ? 'csc' : 'csr';
     if (this.storage === 'dense') {
       this.value = Float32Array.from(dense);
       this.mask = mask && nnz < rows * cols ? Uint8Array.from(mask, (m) => (m ? 1 : 0)) : null;

@@ -1,5 +1,5 @@
-// A sparse WeightMatrix keeps its values, gradient and optimizer state in CSC order (the GPT's wide kernels keep
-// CSR order). Nothing outside the class may see the difference: csr(), toDense, loadDense, updateSparsity's slot map
+// A sparse WeightMatrix keeps its values, gradient and optimizer state in CSC order (a first layer and the GPT's wide
+// kernels keep CSR order). Nothing outside the class may see the difference: csr(), toDense, loadDense, updateSparsity's slot map
 // and the optimizer's state (through Param.layout) speak CSR order for both, and the two orders train alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ test('a sparse layer stores its values column by column; csr(), toDense, toMask 
     const rows = 1 + rng.int(12), cols = 1 + rng.int(15);
     const { csc, csr, dense, mask } = twins(rng, rows, cols, [0, 0.1, 0.5, 1][t % 4]!);
     assert.equal(csc.order, 'csc'); assert.equal(csr.order, 'csr');
+    assert.equal(new WeightMatrix(rows, cols, dense, mask, 'sparse', undefined, { input: true }).order, 'csr', 'a first layer keeps CSR order');
     const columnMajor: number[] = [];
     for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) if (mask[r * cols + c]) columnMajor.push(dense[r * cols + c]!);
     assert.deepEqual(bits(csc.value), bits(Float32Array.from(columnMajor)), `case ${t}: storage order`);
