@@ -7,7 +7,7 @@ export type ModelState = Record<string, LayerState>;
 
 export function snapshot(model: Sequential): ModelState {
   const out: ModelState = {};
-  for (const l of model.weightLayers()) out[l.name] = { weight: l.weights.toDense(), bias: Float32Array.from(l.bias), mask: l.weights.toMask() };
+  for (const l of model.weightLayers()) out[l.name] = { weight: l.weights.toDense(), bias: l.bias.slice(), mask: l.weights.toMask() };
   return out;
 }
 

@@ -46,7 +46,7 @@ export class Optimizer {
 
   /** The state, each buffer in its parameter's canonical order (Param.layout): what checkpoints and slot maps use. */
   getState(): OptimizerState {
-    return { step: this.step, buffers: this.buffers.map((b, i) => this.layoutOf(i)?.toCanonical(b) ?? Float32Array.from(b)) };
+    return { step: this.step, buffers: this.buffers.map((b, i) => this.layoutOf(i)?.toCanonical(b) ?? b.slice()) };
   }
 
   setState(s: OptimizerState): void {

@@ -77,7 +77,7 @@ export function pruneLayerwise(layers: PrunableLayer[], rates: PruneRates): Reco
   for (const l of layers) {
     const order = keptByMagnitude(l.weights, l.mask);
     const remove = Math.round(rateOf(l, rates) * order.length);
-    const mask = Uint8Array.from(l.mask);
+    const mask = l.mask.slice();
     for (let i = 0; i < remove; i++) mask[order[i]!] = 0;
     out[l.name] = mask;
   }
@@ -93,7 +93,7 @@ export function pruneGlobal(layers: PrunableLayer[], rate: number, outputRate: n
   // The kept weights pooled in (layer, index) order, so that ties in |w| break by layer, then index.
   const layerOf: number[] = [], indexOf: number[] = [], pooled: number[] = [];
   layers.forEach((l, li) => {
-    out[l.name] = Uint8Array.from(l.mask);
+    out[l.name] = l.mask.slice();
     if (l.isOutput) {
       Object.assign(out, pruneLayerwise([l], { fc: outputRate, conv: outputRate, output: outputRate }));
       return;
@@ -131,7 +131,7 @@ export function pruneToDensity(weights: Float32Array, mask: Uint8Array, density:
   if (keep === 0 && order.length > 0) {
     throw new UserError(`pruning ${layer} to density ${density} keeps 0 of its ${weights.length} weights, leaving a network that cannot learn; choose a density of at least ${(0.5 / weights.length).toPrecision(2)}`);
   }
-  const out = Uint8Array.from(mask);
+  const out = mask.slice();
   for (let i = 0; i < order.length - keep; i++) out[order[i]!] = 0;
   return out;
 }
