@@ -208,7 +208,7 @@ export interface Backend {
   /** Its adjoint grad[idx[j], d] += dx[d, j]: grad dense [rows × D] when rowPtr is empty, else in CSR order at the kept entries. */
   embeddingScatterAdd(grad: F32, rowPtr: I32, colIdx: I32, rows: number, D: number, idx: I32, n: number, dx: F32): void;
 
-  // ---- optimizers (act on a flat parameter array; for sparse layers that is the CSR values) ----
+  // ---- optimizers (act on a flat parameter array, elementwise; for sparse layers the values in their stored order) ----
   /** w -= lr·(g + wd·w) */
   sgdStep(w: F32, g: F32, len: number, lr: number, weightDecay: number): void;
   /** v = mu·v + (g + wd·w); w -= lr·v  (PyTorch's SGD with momentum, no dampening) */

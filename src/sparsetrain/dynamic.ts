@@ -282,7 +282,8 @@ export function installMask(l: WeightLayer, m: LayerMask): void {
 /**
  * For each slot of a layer's value array after a mask change, the slot its weight had before, or −1 (a grown
  * weight, or a position not kept: its state starts at zero). Slots are positions for dense storage, the CSR order
- * (= ascending positions) for sparse.
+ * (= ascending positions) for sparse: the order the optimizer hands its state out in (Param.layout), whatever order a
+ * sparse layer stores its values in.
  */
 export function slotMap(before: { storage: 'dense' | 'sparse'; mask: LayerMask }, after: { storage: 'dense' | 'sparse'; size: number; mask: LayerMask; grown: Set<number> }): Int32Array {
   const old = new Int32Array(after.size).fill(-1);
