@@ -122,7 +122,7 @@ function gemmRows(nb: NativeBackend): GemmRow[] {
 // ---- the layer-1 training step: W [300×784], X [784×60], dY [300×60] (bench/layer1.ts) ----------------
 
 /** At 2%, the same step through other calls (the same results), interleaved: the plain kernels fused (sparseBackward) against spmmT + sddmm separate, and the prepared index against the plain kernels. */
-const callStyles: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number }> = [];
+const callStyles: Array<{ fusedUs: number; separateUs: number; preparedUs: number; plainUs: number; csrOrderUs: number }> = [];
 /** At 2%: one sparse step right after a dense step, whose weights and their gradient (1.9 MB) push the sparse step's data out of L2. */
 const afterDense: Array<{ sparseUs: number }> = [];
 
@@ -160,7 +160,11 @@ function stepPair(nb: NativeBackend, rng: Rng, density: number): { denseUs: numb
     const inner = innerFor(sparse), reps = quick ? 5 : useMin ? 41 : 9;
     const [f, sep] = timePair(fused, separate, reps, inner, inner);
     const [prep, plain] = timePair(sparse, fused, reps, inner, inner);
-    callStyles.push({ fusedUs: f * 1e6, separateUs: sep * 1e6, preparedUs: prep * 1e6, plainUs: plain * 1e6 });
+    // The same prepared step with the values in CSR order (as before session 13: the backward scatters its gradients).
+    const pCsr = nb.prepareSparse(ROWS, COLS, w.rowPtr, w.colIdx, w.colPtr, w.rowIdx, w.perm, 'csr');
+    const csrOrder = () => { pCsr.spmm(w.values, x, BATCH, y, LDX); pCsr.backward(w.values, dy, x, BATCH, dx, g, LDX, LDX); };
+    const [, csrUs] = timePair(sparse, csrOrder, reps, inner, inner);
+    callStyles.push({ fusedUs: f * 1e6, separateUs: sep * 1e6, preparedUs: prep * 1e6, plainUs: plain * 1e6, csrOrderUs: csrUs * 1e6 });
     const cold: number[] = [];
     for (let r = 0; r < (quick ? 9 : useMin ? 101 : 21); r++) {
       dense();
@@ -293,6 +297,7 @@ function main(): void {
   for (const v of callStyles) {
     console.log(`2% step through the plain kernels (index checked on every call): spmmT + sddmm separately ${f(v.separateUs)} µs, fused (sparseBackward) ${f(v.fusedUs)} µs (interleaved)`);
     console.log(`2% step on the prepared pattern (as the table): ${f(v.preparedUs)} µs against the plain kernels' ${f(v.plainUs)} µs (interleaved)`);
+    console.log(`2% step on the prepared pattern with the values in CSR order (gradients scattered to CSR places): ${f(v.csrOrderUs)} µs (interleaved with the table's)`);
   }
   for (const c of cold) {
     console.log(`2% step right after a dense step (1.9 MB of W and dW push its data out of L2; the table is steady state): ${f(c.sparseUs)} µs = ${f(c.pctPeak)}% of peak`);
