@@ -2,7 +2,6 @@
 // Activations are batch-last: a layer sees x as [inFeatures × n] (convolutions read that as [C×H×W×n]).
 import type { Backend, F32 } from '../backend/backend.js';
 
-/** A trainable array and its gradient (same length). For sparse weights both hold only the nonzeros. */
 /**
  * How a parameter's stored order maps to its canonical one (a sparse weight's values stored column by column; canonical
  * is row-major over the kept weights): what optimizer state is saved and remapped in.
@@ -14,6 +13,7 @@ export interface ParamLayout {
   fromCanonical(a: F32, into: F32): void;
 }
 
+/** A trainable array and its gradient (same length). For sparse weights both hold only the nonzeros. */
 export interface Param {
   readonly name: string;
   readonly value: F32;
