@@ -130,9 +130,9 @@ export type { LevelSummary } from './lottery/summary.js';
 export type { JobResult as LotteryJobResult } from './lottery/runner.js';
 
 // ---- types referenced by the API above ----
-export type { F32, F64, I32, U8, InferenceLayer, InferenceNet, DecoderFormat, DecoderMatrix, DecoderSpec, PreparedDecoder, PreparedMatvec } from './backend/backend.js';
+export type { F32, F64, I32, U8, InferenceLayer, InferenceNet, DecoderFormat, DecoderMatrix, DecoderSpec, PreparedDecoder, PreparedMatvec, ValueOrder } from './backend/backend.js';
 export type { Storage, WeightMatrix } from './nn/weights.js';
-export type { Param as TensorParam } from './nn/layer.js';
+export type { Param as TensorParam, ParamLayout } from './nn/layer.js';
 export type { TrainerState } from './train/trainer.js';
 export type { MaskedLayer } from './prune/check.js';
 export type { EncodedTensor } from './sparse/encodings.js';
