@@ -177,7 +177,9 @@ export class WeightMatrix {
   /** dx[cols × n] = Wᵀ · dy[rows × n] */
   backwardInput(be: Backend, dy: F32, n: number, dx: F32): void {
     if (this.storage === 'dense') be.gemm(true, false, this.cols, n, this.rows, 1, this.value, this.cols, dy, n, 0, dx, n);
-    else be.spmmT(this.rows, this.cols, this.colPtr, this.rowIdx, this.order === 'csc' ? identity(this.nnz) : this.perm, this.value, dy, n, 0, dx);
+    // CSC-ordered values are Wᵀ's in CSR order: spmm of Wᵀ, summed as spmmT sums (its chains over the CSC entries)
+    else if (this.order === 'csc') be.spmm(this.cols, this.rows, this.colPtr, this.rowIdx, this.value, dy, n, 0, dx);
+    else be.spmmT(this.rows, this.cols, this.colPtr, this.rowIdx, this.perm, this.value, dy, n, 0, dx);
   }
 
   /** grad = dy[rows × n] · x[cols × n]ᵀ (x's rows ldx apart), only at kept weights. */
@@ -303,13 +305,6 @@ export class WeightMatrix {
       for (let q = this.rowPtr[r]!; q < this.rowPtr[r + 1]!; q++) this.value[this.at(q)] = dense[r * this.cols + this.colIdx[q]!]!;
     }
   }
-}
-
-/** 0, 1, …, n − 1: the CSC-to-value map of CSC-ordered values (spmmT's perm). */
-function identity(n: number): I32 {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return out;
 }
 
 /** out[q] = a[index[q]] */

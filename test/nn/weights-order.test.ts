@@ -7,6 +7,7 @@ import { referenceBackend as be } from '../../src/backend/reference.js';
 import { WeightMatrix } from '../../src/nn/weights.js';
 import { Optimizer } from '../../src/optim/optimizer.js';
 import { Rng } from '../../src/util/rng.js';
+import { nativeBackend } from '../backend/helpers.js';
 
 function twins(rng: Rng, rows: number, cols: number, density: number): { csc: WeightMatrix; csr: WeightMatrix; dense: Float32Array; mask: Uint8Array } {
   const dense = Float32Array.from({ length: rows * cols }, () => rng.normal());
@@ -88,4 +89,17 @@ test('the optimizer keeps state in storage order and hands it out in CSR order: 
   // A state handed out by one order restores into the other.
   oa.setState(ob.getState());
   assert.deepEqual(oa.getState().buffers.map(bits), ob.getState().buffers.map(bits));
+});
+
+test('backwardInput gives the same dx in either order, on both backends', () => {
+  const rng = new Rng(64);
+  for (const b of [be, nativeBackend()]) {
+    for (const [rows, cols, n] of [[7, 11, 5], [30, 40, 60], [12, 9, 130]] as const) {
+      const { csc, csr } = twins(rng, rows, cols, 0.3);
+      const dy = Float32Array.from({ length: rows * n }, () => rng.normal());
+      const a = new Float32Array(cols * n).fill(NaN), c = new Float32Array(cols * n).fill(NaN);
+      csc.backwardInput(b, dy, n, a); csr.backwardInput(b, dy, n, c);
+      assert.deepEqual(bits(a), bits(c), `${b.name} ${rows}×${cols} n=${n}`);
+    }
+  }
 });
