@@ -96,27 +96,26 @@ export class WeightMatrix {
     this.colIdx = new Int32Array(nnz);
     this.value = new Float32Array(nnz);
     this.grad = new Float32Array(nnz);
+    const csrValues = new Float32Array(nnz);
     let p = 0;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         if (mask && !mask[r * cols + c]) continue;
-        this.colIdx[p] = c; this.value[p] = dense[r * cols + c]!; p++;
+        this.colIdx[p] = c; csrValues[p] = dense[r * cols + c]!; p++;
       }
       this.rowPtr[r + 1] = p;
     }
     ({ colPtr: this.colPtr, rowIdx: this.rowIdx, perm: this.perm } = cscIndex(rows, cols, this.rowPtr, this.colIdx));
     this.csrToValue = new Int32Array(0);
-    this.storeInOrder(this.value);
+    this.storeValues(csrValues);
   }
 
-  /** After the CSR index changed: csrToValue again, and `csrValues` (values in CSR order) put in storage order. */
-  private storeInOrder(csrValues: F32): void {
-    if (this.order !== 'csc') return;
+  /** After the CSR index changed: `csrValues` (in CSR order; not `value` itself) stored in `order`, csrToValue anew. */
+  private storeValues(csrValues: F32): void {
+    if (this.order !== 'csc') { this.value.set(csrValues); return; }
     const perm = this.perm, csrToValue = new Int32Array(perm.length);
-    for (let i = 0; i < perm.length; i++) csrToValue[perm[i]!] = i;
+    for (let i = 0; i < perm.length; i++) { csrToValue[perm[i]!] = i; this.value[i] = csrValues[perm[i]!]!; }
     this.csrToValue = csrToValue;
-    const csr = csrValues.slice();
-    for (let i = 0; i < perm.length; i++) this.value[i] = csr[perm[i]!]!;
   }
 
   /** Values in storage order → a new array in CSR order. */
@@ -254,10 +253,10 @@ export class WeightMatrix {
       rowPtr[r + 1] = p;
     }
     if (g !== grow.length) throw new Error('WeightMatrix.updateSparsity: grow has positions outside the matrix');
-    this.rowPtr.set(rowPtr); this.colIdx.set(colIdx); this.value.set(value); this.grad.fill(0);
+    this.rowPtr.set(rowPtr); this.colIdx.set(colIdx); this.grad.fill(0);
     this.prepared = null;
     cscIndex(rows, cols, this.rowPtr, this.colIdx, { colPtr: this.colPtr, rowIdx: this.rowIdx, perm: this.perm });  // in place
-    this.storeInOrder(value);
+    this.storeValues(value);
     return from;
   }
 

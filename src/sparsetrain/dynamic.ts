@@ -228,7 +228,7 @@ export function rigLDenseUpdate(w: WeightMatrix, grad: Float32Array, fraction: n
   const positions = new Int32Array(active), kv = new Float32Array(active);
   for (let p = 0, j = 0; p < size; p++) if (mask[p]) { positions[j] = p; kv[j++] = value[p]!; }
   const order = orderByMagnitude(kv);
-  const kept = Uint8Array.from(mask);
+  const kept = mask.slice();
   for (let i = 0; i < k; i++) kept[positions[order[i]!]!] = 0;
   const grown = topGrowthPositions(grad, kept, k);
   const from = new Int32Array(size);
